@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Both create .venv and install on first use; nothing is expected pre-installed
+# beyond Python >= 3.11 (and, for the browser tests, Debian's chromium).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast bench lint format messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/nuanxin demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n auto --create-db $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto -m "not browser" $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check nuanxin tests bench
+	$(BIN)/ruff format --check nuanxin tests bench
+	$(BIN)/nuanxin makemigrations --check --dry-run
+	NUANXIN_DEBUG=0 NUANXIN_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-django \
+		NUANXIN_ALLOWED_HOSTS=nuanxin.example $(BIN)/nuanxin check --deploy --fail-level WARNING
+
+format: $(STAMP)
+	$(BIN)/ruff format nuanxin tests bench
+	$(BIN)/ruff check --fix nuanxin tests bench
+
+# Regenerate translations after changing strings; the compiled .mo files are
+# committed so that a fresh machine needs no gettext tools.
+messages: $(STAMP)
+	cd nuanxin && ../$(BIN)/nuanxin makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'
+	cd nuanxin && ../$(BIN)/nuanxin compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""The administrative tree: city → district/county → street/town → community/village → grid.
+
+A region's primary key is its statistical code, so a person's `region_id` *is*
+the code, and "everything under 成华区" is a range scan on one indexed column.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.IntegerChoices):
+    CITY = 1, _("City")
+    DISTRICT = 2, _("District / county")
+    STREET = 3, _("Street / town")
+    COMMUNITY = 4, _("Community / village")
+    GRID = 5, _("Grid")
+
+
+# How many leading digits of the code identify a region of each level.
+PREFIX_LENGTH = {Level.CITY: 4, Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
+
+
+def code_range(prefix: str) -> tuple[str, str | None]:
+    """Half-open range [low, high) of codes that start with `prefix`.
+
+    A range rather than LIKE 'p%' so the plain btree index serves it on SQLite
+    and on PostgreSQL whatever the collation.
+    """
+    if not prefix:
+        return "", None
+    if set(prefix) == {"9"}:
+        return prefix, None
+    high = str(int(prefix) + 1).zfill(len(prefix))
+    return prefix, high
+
+
+def prefix_q(prefix: str, field: str = "region_id") -> models.Q:
+    low, high = code_range(prefix)
+    q = models.Q(**{f"{field}__gte": low})
+    if high is not None:
+        q &= models.Q(**{f"{field}__lt": high})
+    return q
+
+
+def level_of(code: str) -> Level:
+    """The level a code stands for, from its zero padding."""
+    if len(code) == 15:
+        return Level.GRID
+    if len(code) != 12 or not code.isdigit():
+        raise ValueError(f"{code!r} is not a 12- or 15-digit region code")
+    if code[4:] == "00000000":
+        return Level.CITY
+    if code[6:] == "000000":
+        return Level.DISTRICT
+    if code[9:] == "000":
+        return Level.STREET
+    return Level.COMMUNITY
+
+
+class Region(models.Model):
+    code = models.CharField(_("code"), max_length=15, primary_key=True)
+    name = models.CharField(_("name"), max_length=60)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: PREFIX_LENGTH[self.level]]
+
+    def clean(self):
+        try:
+            expected = level_of(self.code)
+        except ValueError as exc:
+            raise ValidationError({"code": str(exc)}) from None
+        if self.level != expected:
+            raise ValidationError({"level": _("The code stands for another level.")})
+        if self.parent and not self.code.startswith(self.parent.prefix):
+            raise ValidationError({"code": _("The code must lie under its parent's code.")})
+
+    def ancestors(self) -> list["Region"]:
+        """From the city down to this region (one query per level, at most five)."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+    def full_name(self) -> str:
+        return "".join(r.name for r in self.ancestors() if r.level > Level.CITY)
+
+    def contains(self, code: str) -> bool:
+        return code.startswith(self.prefix)
+
+
+class AreaCodeAlias(models.Model):
+    """A 6-digit ID-number area code that is retired or renamed (e.g. 510122 双流县).
+
+    ID numbers carrying it are valid; the holder lives wherever the registry says.
+    """
+
+    code = models.CharField(_("area code"), max_length=6, primary_key=True)
+    name = models.CharField(_("historical name"), max_length=60)
+    region = models.ForeignKey(Region, models.PROTECT, verbose_name=_("current region"))
+
+    class Meta:
+        verbose_name = _("historical area code")
+        verbose_name_plural = _("historical area codes")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"

@@ -1,0 +1,330 @@
+"""People in hardship, their households, enrollments, contacts, consents and devices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nuanxin.core import access
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("male")
+    FEMALE = "F", _("female")
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", _("active")
+    IN_HOSPITAL = "in_hospital", _("in hospital")
+    MOVED = "moved", _("moved away")
+    DECEASED = "deceased", _("deceased")
+
+
+class Living(models.TextChoices):
+    ALONE = "alone", _("lives alone")  # 独居
+    EMPTY_NEST = "empty_nest", _("empty nest")  # 空巢
+    LEFT_BEHIND = "left_behind", _("left behind")  # 留守
+    WITH_FAMILY = "with_family", _("with family")
+    INSTITUTION = "institution", _("in an institution")
+
+
+class Tier(models.TextChoices):
+    RED = "red", _("red")
+    YELLOW = "yellow", _("yellow")
+    BLUE = "blue", _("blue")
+
+
+class SelfCare(models.TextChoices):
+    SELF_CARING = "self", _("self-caring")
+    PARTLY_LOST = "partly", _("partly lost")
+    FULLY_LOST = "fully", _("fully lost")
+
+
+# The six activities of daily living; each True means the ability is lost.
+ADL_FIELDS = ["adl_eating", "adl_dressing", "adl_toileting", "adl_transfer", "adl_bathing", "adl_walking"]
+
+
+class Category(models.TextChoices):
+    """Assistance categories (DESIGN §1). Codes are stable; labels are translated."""
+
+    DIBAO = "dibao", _("minimum living allowance (低保)")
+    DIBAO_EDGE = "dibao_edge", _("near-dibao (低保边缘)")
+    TEKUN_DISPERSED = "tekun_dispersed", _("extreme poverty, dispersed (特困分散供养)")
+    TEKUN_CENTRAL = "tekun_central", _("extreme poverty, institutional (特困集中供养)")
+    ORPHAN_SCATTERED = "orphan_scattered", _("orphan, scattered (散居孤儿)")
+    ORPHAN_CENTRAL = "orphan_central", _("orphan, institutional (集中供养孤儿)")
+    UNSUPPORTED_CHILD = "unsupported_child", _("de-facto unsupported child (事实无人抚养儿童)")
+    LEFT_BEHIND_CHILD = "left_behind_child", _("rural left-behind child (农村留守儿童)")
+    DISTRESSED_CHILD = "distressed_child", _("child in distress (困境儿童)")
+    SEVERE_DISABILITY = "severe_disability", _("severe disability (重度残疾)")
+    ELDERLY_ALONE = "elderly_alone", _("elderly living alone (独居老人)")
+    ELDERLY_EMPTY_NEST = "elderly_empty_nest", _("empty-nest elderly (空巢老人)")
+    ELDERLY_ADVANCED = "elderly_advanced", _("advanced age (高龄老人)")
+    FAMILY_PLANNING = "family_planning", _("family-planning special family (计划生育特殊家庭)")
+    TEMPORARY_ASSISTANCE = "temporary_assistance", _("temporary assistance (临时救助)")
+
+
+ORPHAN_CATEGORIES = {Category.ORPHAN_SCATTERED, Category.ORPHAN_CENTRAL}
+CHILD_CATEGORIES = ORPHAN_CATEGORIES | {
+    Category.UNSUPPORTED_CHILD, Category.LEFT_BEHIND_CHILD, Category.DISTRESSED_CHILD,
+}
+
+
+class DisabilityCategory(models.IntegerChoices):
+    VISUAL = 1, _("visual")
+    HEARING = 2, _("hearing")
+    SPEECH = 3, _("speech")
+    PHYSICAL = 4, _("physical")
+    INTELLECTUAL = 5, _("intellectual")
+    MENTAL = 6, _("mental")
+    MULTIPLE = 7, _("multiple")
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = access.Action.VIEW) -> PersonQuerySet:
+        """The people `user` may reach for `action` — the one rule, DESIGN §3.1."""
+        q = access.region_q(user, action)
+        if action == access.Action.VIEW:
+            for linked in access.linked_person_ids(user):
+                q |= models.Q(pk__in=linked)
+        return self.filter(q)
+
+
+class Household(models.Model):
+    number = models.CharField(_("household number"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    region = models.ForeignKey("regions.Region", models.PROTECT, verbose_name=_("region"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self):
+        return self.number or self.address or f"#{self.pk}"
+
+
+class Person(models.Model):
+    name = models.CharField(_("name"), max_length=60)
+    name_pinyin = models.CharField(max_length=120, editable=False, db_index=True)
+    name_initials = models.CharField(max_length=30, editable=False, db_index=True)
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True, null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone2 = models.CharField(_("other phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", models.PROTECT, related_name="persons", verbose_name=_("region")
+    )
+    household = models.ForeignKey(
+        Household, models.SET_NULL, null=True, blank=True, related_name="members",
+        verbose_name=_("household"),
+    )
+    relation_to_head = models.CharField(_("relation to head of household"), max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    living = models.CharField(
+        _("living arrangement"), max_length=12, choices=Living.choices, default=Living.WITH_FAMILY
+    )
+    adl_eating = models.BooleanField(_("cannot eat unaided"), default=False)
+    adl_dressing = models.BooleanField(_("cannot dress unaided"), default=False)
+    adl_toileting = models.BooleanField(_("cannot use the toilet unaided"), default=False)
+    adl_transfer = models.BooleanField(_("cannot get in or out of bed unaided"), default=False)
+    adl_bathing = models.BooleanField(_("cannot bathe unaided"), default=False)
+    adl_walking = models.BooleanField(_("cannot walk indoors unaided"), default=False)
+    # Filled by the tier rules of the visits app; blank until they run.
+    tier = models.CharField(_("tier"), max_length=6, choices=Tier.choices, blank=True, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region_id", "name_pinyin", "id"]
+        indexes = [
+            models.Index(fields=["region", "status"], name="person_region_status_idx"),
+            models.Index(fields=["phone"], name="person_phone_idx"),
+        ]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def adl_lost(self) -> int:
+        return sum(bool(getattr(self, f)) for f in ADL_FIELDS)
+
+    @property
+    def self_care(self) -> str:
+        lost = self.adl_lost
+        if lost == 0:
+            return SelfCare.SELF_CARING
+        return SelfCare.PARTLY_LOST if lost <= 3 else SelfCare.FULLY_LOST
+
+    def get_self_care_display(self) -> str:
+        return SelfCare(self.self_care).label
+
+    def age_on(self, day: dt.date | None = None) -> int | None:
+        if self.birth_date is None:
+            return None
+        day = day or dt.date.today()
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on()
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("registry:person_detail", args=[self.pk])
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def active_on(self, day: dt.date | None = None):
+        day = day or dt.date.today()
+        return self.filter(models.Q(start_date__lte=day) | models.Q(start_date__isnull=True)).filter(
+            models.Q(end_date__isnull=True) | models.Q(end_date__gte=day)
+        )
+
+
+class Enrollment(models.Model):
+    person = models.ForeignKey(Person, models.CASCADE, related_name="enrollments")
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices)
+    start_date = models.DateField(_("from"), null=True, blank=True)
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "category"], condition=models.Q(end_date__isnull=True),
+                name="enrollment_one_open_per_category",
+            ),
+        ]
+        indexes = [models.Index(fields=["category", "person"], name="enrollment_category_idx")]
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+
+    def __str__(self):
+        return self.get_category_display()
+
+
+class Disability(models.Model):
+    person = models.ForeignKey(Person, models.CASCADE, related_name="disabilities")
+    category = models.PositiveSmallIntegerField(_("disability category"), choices=DisabilityCategory.choices)
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), choices=[(g, _("grade %(g)d") % {"g": g}) for g in range(1, 5)]
+    )
+    certificate_number = models.CharField(_("certificate number"), max_length=30, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "category"], name="disability_unique"),
+            models.CheckConstraint(condition=models.Q(grade__gte=1, grade__lte=4), name="disability_grade_1_4"),
+        ]
+        verbose_name = _("disability")
+        verbose_name_plural = _("disabilities")
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.grade}"
+
+    @property
+    def is_severe(self) -> bool:
+        return self.grade <= 2
+
+
+class Contact(models.Model):
+    person = models.ForeignKey(Person, models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=60)
+    relation = models.CharField(_("relation"), max_length=30)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    is_guardian = models.BooleanField(_("guardian"), default=False)
+    is_emergency = models.BooleanField(_("emergency contact"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-is_guardian", "-is_emergency", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self):
+        return f"{self.name} ({self.relation})"
+
+
+class ConsentPurpose(models.TextChoices):
+    HOME_CAMERA = "home_camera", _("home safety camera")
+    SHARE_PARTNER = "share_partner", _("sharing with a partner organisation")
+    PHOTOGRAPHS = "photographs", _("photographs")
+    HEALTH_DATA = "health_data", _("health information")
+
+
+class Consent(models.Model):
+    person = models.ForeignKey(Person, models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    given_by_guardian = models.ForeignKey(
+        Contact, models.PROTECT, null=True, blank=True, verbose_name=_("given by guardian"),
+        help_text=_("Empty when the person consented themselves."),
+    )
+    method = models.CharField(
+        _("how recorded"), max_length=10,
+        choices=[("written", _("written")), ("oral", _("oral, witnessed"))],
+    )
+    given_on = models.DateField(_("given on"))
+    document = models.CharField(_("document reference"), max_length=200, blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_on"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return self.get_purpose_display()
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class DeviceKind(models.TextChoices):
+    GAS_ALARM = "gas_alarm", _("gas alarm")
+    SMOKE_ALARM = "smoke_alarm", _("smoke alarm")
+    CAMERA = "camera", _("home safety camera")
+    EMERGENCY_BUTTON = "emergency_button", _("emergency call button")
+
+
+# Devices that may only be installed with an active consent for this purpose.
+DEVICE_CONSENT = {DeviceKind.CAMERA: ConsentPurpose.HOME_CAMERA}
+
+
+class Device(models.Model):
+    person = models.ForeignKey(Person, models.CASCADE, related_name="devices")
+    kind = models.CharField(_("kind"), max_length=20, choices=DeviceKind.choices)
+    installed_on = models.DateField(_("installed on"))
+    consent = models.ForeignKey(Consent, models.PROTECT, null=True, blank=True, verbose_name=_("consent"))
+    campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    serial = models.CharField(_("serial number"), max_length=60, blank=True)
+    needs_removal = models.BooleanField(_("to be removed"), default=False)
+    removed_on = models.DateField(_("removed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-installed_on"]
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+
+    def __str__(self):
+        return self.get_kind_display()

@@ -1,0 +1,101 @@
+"""Personas and places shared by every test.
+
+The personas follow one community in 成华区 and one outsider district, so each
+access test can ask: does the owner see it, does a colleague, does an outsider?
+"""
+
+import pytest
+from django.conf import settings
+
+from tests.factories import make_person, make_user
+
+
+def pytest_configure(config):
+    # Hashing is not what the tests are about: MD5 keeps the suite fast.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.AXES_ENABLED = True
+
+
+CITY = "510100000000"
+CHENGHUA = "510108000000"
+BAOHE = "510108010000"
+HEMEI = "510108010001"
+HEMEI_GRID1 = "510108010001001"
+HEMEI_GRID2 = "510108010001002"
+JINJIANG = "510104000000"
+JINJIANG_COMMUNITY = "510104010001"
+
+
+@pytest.fixture
+def places(db):
+    from nuanxin.demo.places import story_places_load
+
+    story_places_load()
+
+
+@pytest.fixture
+def city_admin(places):
+    return make_user("city_admin", "city_admin", CITY)
+
+
+@pytest.fixture
+def district_officer(places):
+    return make_user("chenghua_officer", "district_officer", CHENGHUA)
+
+
+@pytest.fixture
+def street_officer(places):
+    return make_user("baohe_officer", "street_officer", BAOHE)
+
+
+@pytest.fixture
+def community_worker(places):
+    return make_user("hemei_worker", "community_worker", HEMEI)
+
+
+@pytest.fixture
+def grid_worker(places):
+    return make_user("hemei_grid1", "grid_worker", HEMEI_GRID1)
+
+
+@pytest.fixture
+def social_worker(places):
+    return make_user("hemei_social", "social_worker", HEMEI)
+
+
+@pytest.fixture
+def inspector(places):
+    return make_user("chenghua_inspector", "inspector", CHENGHUA)
+
+
+@pytest.fixture
+def volunteer(places):
+    return make_user("hemei_volunteer", "volunteer", HEMEI)
+
+
+@pytest.fixture
+def partner_contact(places):
+    return make_user("partner", "partner_contact", CHENGHUA)
+
+
+@pytest.fixture
+def outsider(places):
+    """A district officer of 锦江区: a real user, just not of this place."""
+    return make_user("jinjiang_officer", "district_officer", JINJIANG)
+
+
+@pytest.fixture
+def ms_cai(places):
+    return make_person(name="蔡阿姨", region=HEMEI_GRID1, phone="13812345678",
+                       address="和美社区 3 栋 2 单元 101", categories=["elderly_alone"])
+
+
+@pytest.fixture
+def grid2_person(places):
+    return make_person(name="王大爷", region=HEMEI_GRID2, female=False, categories=["dibao"])
+
+
+@pytest.fixture
+def jinjiang_person(places):
+    return make_person(name="李奶奶", region=JINJIANG_COMMUNITY, categories=["elderly_alone"])
