@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "ninja",  # serves the API docs' Swagger UI from vendored static files, not a CDN
     "nuanxin.core",
     "nuanxin.regions",
     "nuanxin.accounts",

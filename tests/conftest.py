@@ -87,8 +87,13 @@ def outsider(places):
 
 @pytest.fixture
 def ms_cai(places):
-    return make_person(name="蔡阿姨", region=HEMEI_GRID1, phone="13812345678",
-                       address="和美社区 3 栋 2 单元 101", categories=["elderly_alone"])
+    return make_person(
+        name="蔡阿姨",
+        region=HEMEI_GRID1,
+        phone="13812345678",
+        address="和美社区 3 栋 2 单元 101",
+        categories=["elderly_alone"],
+    )
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ from nuanxin.registry.services import enrollment_add, person_create
 _seq = itertools.count(1)
 
 
-def make_id_number(*, area: str = "510108", birth: dt.date = dt.date(1950, 3, 4), female: bool = True) -> str:
+def make_id_number(
+    *, area: str = "510108", birth: dt.date = dt.date(1950, 3, 4), female: bool = True
+) -> str:
     """A valid ID number, unique within the test run."""
     n = next(_seq) % 500
     sequence = n * 2 + (0 if female else 1)
@@ -20,15 +22,27 @@ def make_id_number(*, area: str = "510108", birth: dt.date = dt.date(1950, 3, 4)
 
 
 def make_user(username: str, role: str, region: str, password: str = "correct-horse-9"):
-    return user_create(username=username, role=role, region_code=region, password=password,
-                       full_name=username)
+    return user_create(
+        username=username, role=role, region_code=region, password=password, full_name=username
+    )
 
 
-def make_person(*, region: str = "510108010001001", name: str = "蔡阿姨", categories=(),
-                birth: dt.date = dt.date(1950, 3, 4), female: bool = True, user=None, **fields):
+def make_person(
+    *,
+    region: str = "510108010001001",
+    name: str = "蔡阿姨",
+    categories=(),
+    birth: dt.date = dt.date(1950, 3, 4),
+    female: bool = True,
+    user=None,
+    **fields,
+):
     person, _warnings = person_create(
-        user=user, name=name, region_id=region,
-        id_number=fields.pop("id_number", None) or make_id_number(area=region[:6], birth=birth, female=female),
+        user=user,
+        name=name,
+        region_id=region,
+        id_number=fields.pop("id_number", None)
+        or make_id_number(area=region[:6], birth=birth, female=female),
         **fields,
     )
     for category in categories:

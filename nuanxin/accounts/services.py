@@ -12,8 +12,13 @@ from .models import ApiToken, Membership, User
 
 @transaction.atomic
 def user_create(
-    *, username: str, role: str, region_code: str, password: str | None = None,
-    full_name: str = "", phone: str = "",
+    *,
+    username: str,
+    role: str,
+    region_code: str,
+    password: str | None = None,
+    full_name: str = "",
+    phone: str = "",
 ) -> User:
     region = Region.objects.get(code=region_code)
     user = User(username=username, full_name=full_name, phone=phone)

@@ -20,6 +20,8 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     audit_record(
-        user=None, action="login_failed", request=request,
+        user=None,
+        action="login_failed",
+        request=request,
         object_repr=str(credentials.get("username", ""))[:150],
     )

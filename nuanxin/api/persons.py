@@ -1,3 +1,426 @@
-from ninja import Router
+"""/api/v1/persons: the registry's people, through the same selectors and services as the pages."""
 
-router = Router()
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja import Status as Answer
+
+from nuanxin.core import access
+from nuanxin.core.masking import mask_id_number, mask_phone
+from nuanxin.regions.models import PREFIX_LENGTH, level_of
+from nuanxin.registry import selectors, services
+from nuanxin.registry.models import (
+    ADL_FIELDS,
+    Category,
+    Living,
+    Person,
+    Status,
+    Tier,
+)
+
+from .schemas import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    ErrorOut,
+    PageOut,
+    ValidationErrorOut,
+    paginate,
+)
+
+router = Router(tags=["persons"])
+
+ERRORS = {401: ErrorOut, 404: ErrorOut}
+
+
+# ---- output -------------------------------------------------------------------------------
+
+
+class PersonItemOut(Schema):
+    """A row of the list. For someone you reach only through a task or pairing
+    (`link_only`), the row holds what the task needs: name, place and phone in
+    clear; the other fields are null or empty."""
+
+    id: int
+    name: str
+    sex: str | None
+    age: int | None
+    birth_date: dt.date | None
+    region: str
+    region_name: str
+    status: str | None
+    living: str | None
+    tier: str | None
+    categories: list[str]
+    id_number: str | None
+    phone: str
+    link_only: bool = False
+
+
+class PersonPageOut(PageOut):
+    items: list[PersonItemOut]
+
+
+class DisabilityOut(Schema):
+    category: int
+    grade: int
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    relation: str
+    phone: str
+    is_guardian: bool
+    is_emergency: bool
+
+
+class ConsentOut(Schema):
+    id: int
+    purpose: str
+    method: str
+    given_on: dt.date
+    given_by_guardian: int | None
+    withdrawn_on: dt.date | None
+    active: bool
+
+
+class DeviceOut(Schema):
+    id: int
+    kind: str
+    installed_on: dt.date
+    campaign: str
+    serial: str
+    needs_removal: bool
+    removed_on: dt.date | None
+
+
+class PersonDetailOut(PersonItemOut):
+    phone2: str
+    address: str
+    household: int | None
+    relation_to_head: str
+    self_care: str
+    adl_eating: bool
+    adl_dressing: bool
+    adl_toileting: bool
+    adl_transfer: bool
+    adl_bathing: bool
+    adl_walking: bool
+    note: str
+    disabilities: list[DisabilityOut]
+    contacts: list[ContactOut]
+    consents: list[ConsentOut]
+    devices: list[DeviceOut]
+
+
+class PersonLinkOut(Schema):
+    """What a volunteer or partner sees of someone their task names: enough to reach them."""
+
+    id: int
+    name: str
+    address: str
+    phone: str
+
+
+class PersonWriteOut(PersonDetailOut):
+    warnings: list[str]
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+# ---- input --------------------------------------------------------------------------------
+
+
+class PersonIn(Schema):
+    """A new person. Sex and birth date are read from the ID number."""
+
+    name: str
+    region: str
+    id_number: str | None = None
+    phone: str = ""
+    phone2: str = ""
+    address: str = ""
+    household: int | None = None
+    relation_to_head: str = ""
+    status: str = Status.ACTIVE
+    living: str = Living.WITH_FAMILY
+    adl_eating: bool = False
+    adl_dressing: bool = False
+    adl_toileting: bool = False
+    adl_transfer: bool = False
+    adl_bathing: bool = False
+    adl_walking: bool = False
+    note: str = ""
+    categories: list[str] = []
+
+
+class PersonPatch(Schema):
+    """Only the fields sent change; `id_number: null` clears the ID number."""
+
+    name: str = ""
+    region: str = ""
+    id_number: str | None = None
+    phone: str = ""
+    phone2: str = ""
+    address: str = ""
+    household: int | None = None
+    relation_to_head: str = ""
+    status: str = ""
+    living: str = ""
+    adl_eating: bool = False
+    adl_dressing: bool = False
+    adl_toileting: bool = False
+    adl_transfer: bool = False
+    adl_bathing: bool = False
+    adl_walking: bool = False
+    note: str = ""
+
+
+class RevealIn(Schema):
+    field: str
+    reason: str
+
+
+# ---- routes -------------------------------------------------------------------------------
+
+
+REGION_HELP = "12- or 15-digit region code: that region and everything under it."
+SEARCH_HELP = "Name, pinyin or initials (`cay`), or the last digits of an ID number or phone."
+
+
+@router.get("", response={200: PersonPageOut, 401: ErrorOut, 422: ValidationErrorOut})
+def person_list(
+    request,
+    region: Annotated[str, Query(description=REGION_HELP)] = "",
+    category: Annotated[Category | None, Query(description="Holds this category today.")] = None,
+    tier: Tier | None = None,
+    status: Status | None = None,
+    q: Annotated[str, Query(description=SEARCH_HELP)] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+):
+    """People in your scope, masked, in region and name order; a fixed number of queries."""
+    people = selectors.person_list(
+        user=request.user,
+        region=_region_prefix(region) if region else "",
+        category=category or "",
+        tier=tier or "",
+        status=status or "",
+        q=q,
+    )
+    info, rows = paginate(request, people, page=page, page_size=page_size)
+    items = [
+        _link_item(person) if access.is_link_only(request.user, person.region_id) else _item(person)
+        for person in rows
+    ]
+    return {**info, "items": items}
+
+
+@router.get("/{int:person_id}", response={200: PersonDetailOut | PersonLinkOut, **ERRORS})
+def person_detail(request, person_id: int):
+    """One person, masked; the viewing is logged.
+
+    A volunteer or partner who reaches the person only through a task or pairing
+    gets the `PersonLinkOut` shape: name, address and phone.
+    """
+    person = selectors.person_get(user=request.user, pk=person_id)
+    services.person_viewed(user=request.user, person=person, request=request)
+    if access.is_link_only(request.user, person.region_id):
+        return PersonLinkOut(
+            id=person.pk, name=person.name, address=person.address, phone=person.phone
+        )
+    return PersonDetailOut(**_detail(selectors.person_profile(user=request.user, pk=person.pk)))
+
+
+@router.post("", response={201: PersonWriteOut, 401: ErrorOut, 422: ValidationErrorOut})
+def person_create(request, payload: PersonIn):
+    """Create a person, and enroll them in `categories`. Warnings (e.g. an unknown
+    area code in the ID number) never block the write; they come back in `warnings`."""
+    fields = _model_fields(payload.dict(exclude_unset=True))
+    categories = fields.pop("categories", [])
+    unknown = [code for code in categories if code not in Category.values]
+    if unknown:
+        raise ValidationError(
+            {"categories": _("Unknown category: %(code)s") % {"code": unknown[0]}}
+        )
+    try:
+        with transaction.atomic():
+            person, warnings = services.person_create(user=request.user, request=request, **fields)
+            for category in dict.fromkeys(categories):
+                services.enrollment_add(
+                    user=request.user, person=person, category=category, request=request
+                )
+    except PermissionDenied as exc:
+        # The region exists but is not yours: say so on the field, like a form would.
+        raise ValidationError({"region": str(exc)}) from None
+    profile = selectors.person_profile(user=request.user, pk=person.pk)
+    return Answer(201, {**_detail(profile), "warnings": warnings})
+
+
+@router.patch(
+    "/{int:person_id}",
+    response={200: PersonWriteOut, **ERRORS, 403: ErrorOut, 422: ValidationErrorOut},
+)
+def person_update(request, person_id: int, payload: PersonPatch):
+    """Change the fields sent. 403 if you may see this person but not change them."""
+    person = selectors.person_get(user=request.user, pk=person_id)
+    if not access.can(request.user, access.Action.CHANGE, person.region_id):
+        raise PermissionDenied(_("You may not change this person's record."))
+    fields = _model_fields(payload.dict(exclude_unset=True))
+    try:
+        person, warnings = services.person_update(
+            user=request.user, person=person, request=request, **fields
+        )
+    except PermissionDenied as exc:
+        # Only a move to a region outside the user's scope gets here (scope was checked above).
+        raise ValidationError({"region": str(exc)}) from None
+    profile = selectors.person_profile(user=request.user, pk=person.pk)
+    return {**_detail(profile), "warnings": warnings}
+
+
+@router.post(
+    "/{int:person_id}/reveal",
+    response={200: RevealOut, **ERRORS, 422: ValidationErrorOut},
+)
+def person_reveal(request, person_id: int, payload: RevealIn):
+    """Show a masked field (`id_number`, `phone`, `phone2`) in clear. Needs a reason; logged.
+
+    404 unless you may reveal this person's identifiers."""
+    person = selectors.person_get(user=request.user, pk=person_id)
+    if not access.can(request.user, access.Action.REVEAL, person.region_id):
+        raise Http404
+    if payload.field not in services.REVEALABLE:
+        raise ValidationError(
+            {"field": _("Choose one of: %(fields)s.") % {"fields": ", ".join(services.REVEALABLE)}}
+        )
+    value = services.person_reveal(
+        user=request.user,
+        person=person,
+        field=payload.field,
+        reason=payload.reason,
+        request=request,
+    )
+    return {"field": payload.field, "value": value}
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _region_prefix(code: str) -> str:
+    """The significant digits of a region code: 510108000000 → 510108 (all of 成华区)."""
+    try:
+        return code[: PREFIX_LENGTH[level_of(code)]]
+    except ValueError:
+        raise ValidationError({"region": _("Enter a 12- or 15-digit region code.")}) from None
+
+
+def _model_fields(data: dict) -> dict:
+    """API names → service keyword arguments (`region` is a code, `household` an id)."""
+    if "region" in data:
+        data["region_id"] = data.pop("region")
+    if "household" in data:
+        data["household_id"] = data.pop("household")
+    return data
+
+
+def _item(person: Person) -> dict:
+    """The list fields. Expects `active_enrollments` prefetched (selectors.person_list)."""
+    categories = getattr(person, "active_enrollments", None)
+    if categories is None:
+        categories = person.enrollments.active_on()
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "sex": person.sex,
+        "age": person.age,
+        "birth_date": person.birth_date,
+        "region": person.region_id,
+        "region_name": person.region.name,
+        "status": person.status,
+        "living": person.living,
+        "tier": person.tier,
+        "categories": [e.category for e in categories],
+        "id_number": mask_id_number(person.id_number),
+        "phone": mask_phone(person.phone),
+    }
+
+
+def _link_item(person: Person) -> dict:
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "sex": None,
+        "age": None,
+        "birth_date": None,
+        "region": person.region_id,
+        "region_name": person.region.name,
+        "status": None,
+        "living": None,
+        "tier": None,
+        "categories": [],
+        "id_number": None,
+        "phone": person.phone,
+        "link_only": True,
+    }
+
+
+def _detail(person: Person) -> dict:
+    """The whole record, masked. Expects selectors.person_profile's prefetches."""
+    return {
+        **_item(person),
+        "phone2": mask_phone(person.phone2),
+        "address": person.address,
+        "household": person.household_id,
+        "relation_to_head": person.relation_to_head,
+        "self_care": person.self_care,
+        **{field: getattr(person, field) for field in ADL_FIELDS},
+        "note": person.note,
+        "disabilities": [
+            {"category": d.category, "grade": d.grade} for d in person.disabilities.all()
+        ],
+        "contacts": [
+            {
+                "id": c.pk,
+                "name": c.name,
+                "relation": c.relation,
+                "phone": mask_phone(c.phone),
+                "is_guardian": c.is_guardian,
+                "is_emergency": c.is_emergency,
+            }
+            for c in person.contacts.all()
+        ],
+        "consents": [
+            {
+                "id": c.pk,
+                "purpose": c.purpose,
+                "method": c.method,
+                "given_on": c.given_on,
+                "given_by_guardian": c.given_by_guardian_id,
+                "withdrawn_on": c.withdrawn_on,
+                "active": c.active,
+            }
+            for c in person.consents.all()
+        ],
+        "devices": [
+            {
+                "id": d.pk,
+                "kind": d.kind,
+                "installed_on": d.installed_on,
+                "campaign": d.campaign,
+                "serial": d.serial,
+                "needs_removal": d.needs_removal,
+                "removed_on": d.removed_on,
+            }
+            for d in person.devices.all()
+        ],
+    }

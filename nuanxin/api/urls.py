@@ -1,15 +1,101 @@
 """The REST API: one NinjaAPI, a router per domain app."""
 
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from . import persons, visits
 from .auth import BearerToken
 
+DESCRIPTION = """\
+The same people, rules and services as the pages, for scripts and field apps.
+
+**Authentication.** Every route needs `Authorization: Bearer nx_…`; a token is
+made with `nuanxin token create USERNAME` and acts as that user, within that
+user's scope. No token, an unknown one or a revoked one answers 401.
+
+**Scope.** A route only ever reaches the people its user may reach. Someone
+outside that scope answers 404, exactly like someone who does not exist.
+Identifiers (ID number, phones) come masked; `POST /persons/{id}/reveal` shows
+one in clear, with a reason, and is logged.
+
+**Pagination.** Lists take `page` (from 1) and `page_size` (default 50, maximum
+of 200) and answer `count`, `page`, `page_size`, `pages`, `next`, `previous`
+(full URLs, null at either end) and `items`. A page past the end is empty.
+
+**Errors.** 422 answers `{"detail": [{"field": …, "message": …}]}`, one entry per
+message; `__all__` names the record as a whole. Other errors answer
+`{"detail": "…"}`. Messages follow `Accept-Language` (`zh-hans` by default, `en`).
+"""
+
+
+class UnicodeJSONRenderer(JSONRenderer):
+    # Names and addresses are Chinese: send them as UTF-8, not \uXXXX escapes.
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="Nuanxin API",
     version="1",
+    description=DESCRIPTION,
     auth=BearerToken(),
+    renderer=UnicodeJSONRenderer(),
     urls_namespace="api",
 )
 api.add_router("/persons", persons.router)
 api.add_router("/", visits.router)
+
+
+def field_errors(exc: DjangoValidationError) -> list[dict]:
+    """A Django ValidationError as [{field, message}], translated for this request."""
+    if hasattr(exc, "error_dict"):
+        return [
+            {"field": field, "message": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    return [{"field": NON_FIELD_ERRORS, "message": message} for message in exc.messages]
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation_error(request, exc):
+    return api.create_response(request, {"detail": field_errors(exc)}, status=422)
+
+
+@api.exception_handler(NinjaValidationError)
+def _input_validation_error(request, exc):
+    """Malformed input (wrong type, missing field) in the same shape as a service's errors."""
+    detail = []
+    for error in exc.errors:
+        loc = list(error.get("loc", ()))
+        # ("query", "page_size") or ("body", "payload", "name", 0): keep the field name.
+        parts = loc[2:] if loc[:1] == ["body"] else loc[1:]
+        field = str(parts[0]) if parts else NON_FIELD_ERRORS
+        detail.append({"field": field, "message": error.get("msg", "")})
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    # One body for "missing" and "out of scope": never hint which it was.
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request, exc):
+    message = str(exc) or _("You may not do that.")
+    return api.create_response(request, {"detail": message}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    response = api.create_response(
+        request, {"detail": _("A valid API token is required.")}, status=401
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response

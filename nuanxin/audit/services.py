@@ -16,9 +16,16 @@ def _client_ip(request) -> str | None:
 
 
 def audit_record(
-    *, user, action: str, obj: models.Model | None = None, request=None,
-    object_type: str = "", object_id: str = "", object_repr: str = "",
-    changes: dict | None = None, reason: str = "",
+    *,
+    user,
+    action: str,
+    obj: models.Model | None = None,
+    request=None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    changes: dict | None = None,
+    reason: str = "",
 ) -> AuditEvent:
     if obj is not None:
         object_type = object_type or obj._meta.label_lower

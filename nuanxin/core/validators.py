@@ -13,7 +13,9 @@ ID_MESSAGES = {
     "characters": _("An ID number is 17 digits followed by a digit or X."),
     "province": _("The first two digits are not a province code."),
     "birth_date": _("Digits 7–14 are not a possible birth date."),
-    "check_digit": _("The last character does not match the check digit: please check for a typing error."),
+    "check_digit": _(
+        "The last character does not match the check digit: please check for a typing error."
+    ),
 }
 
 

@@ -18,7 +18,13 @@ class Level(models.IntegerChoices):
 
 
 # How many leading digits of the code identify a region of each level.
-PREFIX_LENGTH = {Level.CITY: 4, Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
+PREFIX_LENGTH = {
+    Level.CITY: 4,
+    Level.DISTRICT: 6,
+    Level.STREET: 9,
+    Level.COMMUNITY: 12,
+    Level.GRID: 15,
+}
 
 
 def code_range(prefix: str) -> tuple[str, str | None]:
@@ -63,7 +69,11 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=60)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     parent = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent"),
     )
 

@@ -44,7 +44,14 @@ class SelfCare(models.TextChoices):
 
 
 # The six activities of daily living; each True means the ability is lost.
-ADL_FIELDS = ["adl_eating", "adl_dressing", "adl_toileting", "adl_transfer", "adl_bathing", "adl_walking"]
+ADL_FIELDS = [
+    "adl_eating",
+    "adl_dressing",
+    "adl_toileting",
+    "adl_transfer",
+    "adl_bathing",
+    "adl_walking",
+]
 
 
 class Category(models.TextChoices):
@@ -69,7 +76,9 @@ class Category(models.TextChoices):
 
 ORPHAN_CATEGORIES = {Category.ORPHAN_SCATTERED, Category.ORPHAN_CENTRAL}
 CHILD_CATEGORIES = ORPHAN_CATEGORIES | {
-    Category.UNSUPPORTED_CHILD, Category.LEFT_BEHIND_CHILD, Category.DISTRESSED_CHILD,
+    Category.UNSUPPORTED_CHILD,
+    Category.LEFT_BEHIND_CHILD,
+    Category.DISTRESSED_CHILD,
 }
 
 
@@ -121,11 +130,19 @@ class Person(models.Model):
         "regions.Region", models.PROTECT, related_name="persons", verbose_name=_("region")
     )
     household = models.ForeignKey(
-        Household, models.SET_NULL, null=True, blank=True, related_name="members",
+        Household,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
         verbose_name=_("household"),
     )
-    relation_to_head = models.CharField(_("relation to head of household"), max_length=20, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    relation_to_head = models.CharField(
+        _("relation to head of household"), max_length=20, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
     living = models.CharField(
         _("living arrangement"), max_length=12, choices=Living.choices, default=Living.WITH_FAMILY
     )
@@ -136,7 +153,9 @@ class Person(models.Model):
     adl_bathing = models.BooleanField(_("cannot bathe unaided"), default=False)
     adl_walking = models.BooleanField(_("cannot walk indoors unaided"), default=False)
     # Filled by the tier rules of the visits app; blank until they run.
-    tier = models.CharField(_("tier"), max_length=6, choices=Tier.choices, blank=True, db_index=True)
+    tier = models.CharField(
+        _("tier"), max_length=6, choices=Tier.choices, blank=True, db_index=True
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -154,6 +173,11 @@ class Person(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("registry:person_detail", args=[self.pk])
 
     @property
     def adl_lost(self) -> int:
@@ -182,18 +206,13 @@ class Person(models.Model):
     def age(self) -> int | None:
         return self.age_on()
 
-    def get_absolute_url(self):
-        from django.urls import reverse
-
-        return reverse("registry:person_detail", args=[self.pk])
-
 
 class EnrollmentQuerySet(models.QuerySet):
     def active_on(self, day: dt.date | None = None):
         day = day or dt.date.today()
-        return self.filter(models.Q(start_date__lte=day) | models.Q(start_date__isnull=True)).filter(
-            models.Q(end_date__isnull=True) | models.Q(end_date__gte=day)
-        )
+        return self.filter(
+            models.Q(start_date__lte=day) | models.Q(start_date__isnull=True)
+        ).filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=day))
 
 
 class Enrollment(models.Model):
@@ -210,7 +229,8 @@ class Enrollment(models.Model):
         ordering = ["category"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "category"], condition=models.Q(end_date__isnull=True),
+                fields=["person", "category"],
+                condition=models.Q(end_date__isnull=True),
                 name="enrollment_one_open_per_category",
             ),
         ]
@@ -224,7 +244,9 @@ class Enrollment(models.Model):
 
 class Disability(models.Model):
     person = models.ForeignKey(Person, models.CASCADE, related_name="disabilities")
-    category = models.PositiveSmallIntegerField(_("disability category"), choices=DisabilityCategory.choices)
+    category = models.PositiveSmallIntegerField(
+        _("disability category"), choices=DisabilityCategory.choices
+    )
     grade = models.PositiveSmallIntegerField(
         _("grade"), choices=[(g, _("grade %(g)d") % {"g": g}) for g in range(1, 5)]
     )
@@ -233,7 +255,9 @@ class Disability(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["person", "category"], name="disability_unique"),
-            models.CheckConstraint(condition=models.Q(grade__gte=1, grade__lte=4), name="disability_grade_1_4"),
+            models.CheckConstraint(
+                condition=models.Q(grade__gte=1, grade__lte=4), name="disability_grade_1_4"
+            ),
         ]
         verbose_name = _("disability")
         verbose_name_plural = _("disabilities")
@@ -275,17 +299,24 @@ class Consent(models.Model):
     person = models.ForeignKey(Person, models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     given_by_guardian = models.ForeignKey(
-        Contact, models.PROTECT, null=True, blank=True, verbose_name=_("given by guardian"),
+        Contact,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("given by guardian"),
         help_text=_("Empty when the person consented themselves."),
     )
     method = models.CharField(
-        _("how recorded"), max_length=10,
+        _("how recorded"),
+        max_length=10,
         choices=[("written", _("written")), ("oral", _("oral, witnessed"))],
     )
     given_on = models.DateField(_("given on"))
     document = models.CharField(_("document reference"), max_length=200, blank=True)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-given_on"]
@@ -315,7 +346,9 @@ class Device(models.Model):
     person = models.ForeignKey(Person, models.CASCADE, related_name="devices")
     kind = models.CharField(_("kind"), max_length=20, choices=DeviceKind.choices)
     installed_on = models.DateField(_("installed on"))
-    consent = models.ForeignKey(Consent, models.PROTECT, null=True, blank=True, verbose_name=_("consent"))
+    consent = models.ForeignKey(
+        Consent, models.PROTECT, null=True, blank=True, verbose_name=_("consent")
+    )
     campaign = models.CharField(_("campaign"), max_length=100, blank=True)
     serial = models.CharField(_("serial number"), max_length=60, blank=True)
     needs_removal = models.BooleanField(_("to be removed"), default=False)

@@ -22,22 +22,33 @@ def person_search_q(text: str) -> Q:
     if lowered.rstrip("x").isdigit() and len(lowered) >= 4:
         # Masked IDs show the last four; phones too. Match the tail.
         tail = lowered.upper()
-        return Q(id_number__endswith=tail) | Q(phone__endswith=tail) | Q(phone2__endswith=tail) | Q(
-            id_number=tail
+        return (
+            Q(id_number__endswith=tail)
+            | Q(phone__endswith=tail)
+            | Q(phone2__endswith=tail)
+            | Q(id_number=tail)
         )
     return Q(name__contains=text)
 
 
 def person_list(
-    *, user, region: str = "", category: str = "", tier: str = "", status: str = "",
-    q: str = "", action: str = access.Action.VIEW,
+    *,
+    user,
+    region: str = "",
+    category: str = "",
+    tier: str = "",
+    status: str = "",
+    q: str = "",
+    action: str = access.Action.VIEW,
 ) -> QuerySet[Person]:
     """People the user may see, filtered. Categories are prefetched (no query per row)."""
     qs = Person.objects.visible_to(user, action).select_related("region")
     if region:
         qs = qs.filter(prefix_q(region))
     if category:
-        qs = qs.filter(pk__in=Enrollment.objects.active_on().filter(category=category).values("person_id"))
+        qs = qs.filter(
+            pk__in=Enrollment.objects.active_on().filter(category=category).values("person_id")
+        )
     if tier:
         qs = qs.filter(tier=tier)
     if status:
@@ -45,7 +56,9 @@ def person_list(
     if q:
         qs = qs.filter(person_search_q(q))
     return qs.prefetch_related(
-        Prefetch("enrollments", queryset=Enrollment.objects.active_on(), to_attr="active_enrollments")
+        Prefetch(
+            "enrollments", queryset=Enrollment.objects.active_on(), to_attr="active_enrollments"
+        )
     )
 
 
@@ -64,7 +77,16 @@ def person_get(*, user, pk: int, action: str = access.Action.VIEW) -> Person:
 
 def person_profile(*, user, pk: int) -> Person:
     person = person_get(user=user, pk=pk)
-    return Person.objects.prefetch_related(
-        "enrollments", "disabilities", "contacts", "consents", "consents__given_by_guardian",
-        "devices", "household__members",
-    ).select_related("region", "household").get(pk=person.pk)
+    return (
+        Person.objects.prefetch_related(
+            "enrollments",
+            "disabilities",
+            "contacts",
+            "consents",
+            "consents__given_by_guardian",
+            "devices",
+            "household__members",
+        )
+        .select_related("region", "household")
+        .get(pk=person.pk)
+    )

@@ -18,13 +18,34 @@ from nuanxin.core.validators import clean_id_number, clean_phone
 from nuanxin.regions.services import known_area_codes
 
 from .models import (
-    DEVICE_CONSENT, Consent, Contact, Device, Disability, Enrollment, Household, Person,
+    DEVICE_CONSENT,
+    Consent,
+    Contact,
+    Device,
+    Disability,
+    Enrollment,
+    Household,
+    Person,
 )
 
 PERSON_FIELDS = [
-    "name", "id_number", "phone", "phone2", "address", "region", "household",
-    "relation_to_head", "status", "living", "adl_eating", "adl_dressing", "adl_toileting",
-    "adl_transfer", "adl_bathing", "adl_walking", "note",
+    "name",
+    "id_number",
+    "phone",
+    "phone2",
+    "address",
+    "region",
+    "household",
+    "relation_to_head",
+    "status",
+    "living",
+    "adl_eating",
+    "adl_dressing",
+    "adl_toileting",
+    "adl_transfer",
+    "adl_bathing",
+    "adl_walking",
+    "note",
 ]
 REVEALABLE = {"id_number": mask_id_number, "phone": mask_phone, "phone2": mask_phone}
 
@@ -54,7 +75,9 @@ def _normalise(person: Person) -> list[str]:
         person.sex = parsed.sex
         if "area_code" in parsed.warnings:
             warnings.append(
-                _("Area code %(code)s is not a current or known historical code of this city; kept as given.")
+                _(
+                    "Area code %(code)s is not a current or known historical code of this city; kept as given."
+                )
                 % {"code": parsed.area_code}
             )
     else:
@@ -82,12 +105,19 @@ def person_create(*, user, request=None, **fields) -> tuple[Person, list[str]]:
     warnings = _normalise(person)
     person.full_clean()
     _require_scope(user, access.Action.CHANGE, person.region_id)
+    _require_household_scope(user, person)
     person.save()
     # Re-check after the write, inside the transaction (a trigger or race could move it).
-    if user is not None and not Person.objects.visible_to(user, access.Action.CHANGE).filter(pk=person.pk).exists():
+    if (
+        user is not None
+        and not Person.objects.visible_to(user, access.Action.CHANGE).filter(pk=person.pk).exists()
+    ):
         raise PermissionDenied(_("That region is outside your scope."))
     audit_record(
-        user=user, action=AuditAction.CREATE, obj=person, request=request,
+        user=user,
+        action=AuditAction.CREATE,
+        obj=person,
+        request=request,
         changes=model_changes({}, _snapshot(person)),
     )
     return person, warnings
@@ -105,11 +135,25 @@ def person_update(*, user, person: Person, request=None, **fields) -> tuple[Pers
     warnings = _normalise(person)
     person.full_clean()
     _require_scope(user, access.Action.CHANGE, person.region_id)
+    _require_household_scope(user, person)
     person.save()
     changes = model_changes(before, _snapshot(person))
     if changes:
-        audit_record(user=user, action=AuditAction.UPDATE, obj=person, request=request, changes=changes)
+        audit_record(
+            user=user, action=AuditAction.UPDATE, obj=person, request=request, changes=changes
+        )
     return person, warnings
+
+
+def _require_household_scope(user, person: Person) -> None:
+    """A person may only join a household the user could change themselves."""
+    if user is None or person.household_id is None:
+        return
+    reachable = Household.objects.filter(
+        access.region_q(user, access.Action.CHANGE), pk=person.household_id
+    ).exists()
+    if not reachable:
+        raise ValidationError({"household": _("Choose a household in your area.")})
 
 
 def _snapshot(person: Person) -> dict:
@@ -129,8 +173,12 @@ def person_reveal(*, user, person: Person, field: str, reason: str, request=None
         raise ValidationError({"reason": _("Say why you need to see this.")})
     _require_scope(user, access.Action.REVEAL, person.region_id)
     audit_record(
-        user=user, action=AuditAction.REVEAL, obj=person, request=request,
-        changes={"field": field}, reason=reason,
+        user=user,
+        action=AuditAction.REVEAL,
+        obj=person,
+        request=request,
+        changes={"field": field},
+        reason=reason,
     )
     return getattr(person, field) or ""
 
@@ -142,15 +190,25 @@ def person_viewed(*, user, person: Person, request=None) -> None:
 def _child_saved(user, obj, action, request, person: Person, changes: dict | None = None):
     _require_scope(user, access.Action.CHANGE, person.region_id)
     audit_record(
-        user=user, action=action, request=request, object_type=obj._meta.label_lower,
-        object_id=str(obj.pk), object_repr=f"{person} · {obj}"[:200], changes=changes or {},
+        user=user,
+        action=action,
+        request=request,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=f"{person} · {obj}"[:200],
+        changes=changes or {},
     )
 
 
 @transaction.atomic
 def enrollment_add(
-    *, user, person: Person, category: str, start_date: dt.date | None = None,
-    source: str = "", request=None,
+    *,
+    user,
+    person: Person,
+    category: str,
+    start_date: dt.date | None = None,
+    source: str = "",
+    request=None,
 ) -> Enrollment:
     """Enroll a person in a category; an open enrollment of the same category is kept."""
     _require_scope(user, access.Action.CHANGE, person.region_id)
@@ -160,8 +218,9 @@ def enrollment_add(
     enrollment = Enrollment(person=person, category=category, start_date=start_date, source=source)
     enrollment.full_clean()
     enrollment.save()
-    _child_saved(user, enrollment, AuditAction.CREATE, request, person,
-                 {"category": [None, category]})
+    _child_saved(
+        user, enrollment, AuditAction.CREATE, request, person, {"category": [None, category]}
+    )
     return enrollment
 
 
@@ -171,14 +230,21 @@ def enrollment_end(*, user, enrollment: Enrollment, end_date: dt.date, request=N
         raise ValidationError({"end_date": _("The end date is before the start date.")})
     enrollment.end_date = end_date
     enrollment.save(update_fields=["end_date"])
-    _child_saved(user, enrollment, AuditAction.UPDATE, request, enrollment.person,
-                 {"end_date": [None, end_date.isoformat()]})
+    _child_saved(
+        user,
+        enrollment,
+        AuditAction.UPDATE,
+        request,
+        enrollment.person,
+        {"end_date": [None, end_date.isoformat()]},
+    )
     return enrollment
 
 
 @transaction.atomic
-def disability_set(*, user, person: Person, category: int, grade: int, certificate_number: str = "",
-                   request=None) -> Disability:
+def disability_set(
+    *, user, person: Person, category: int, grade: int, certificate_number: str = "", request=None
+) -> Disability:
     disability, _created = Disability.objects.get_or_create(
         person=person, category=category, defaults={"grade": grade}
     )
@@ -186,17 +252,38 @@ def disability_set(*, user, person: Person, category: int, grade: int, certifica
     disability.certificate_number = certificate_number
     disability.full_clean()
     disability.save()
-    _child_saved(user, disability, AuditAction.UPDATE, request, person,
-                 {"category": category, "grade": grade})
+    _child_saved(
+        user,
+        disability,
+        AuditAction.UPDATE,
+        request,
+        person,
+        {"category": category, "grade": grade},
+    )
     return disability
 
 
 @transaction.atomic
-def contact_add(*, user, person: Person, name: str, relation: str, phone: str = "",
-                is_guardian: bool = False, is_emergency: bool = False, note: str = "",
-                request=None) -> Contact:
-    contact = Contact(person=person, name=name.strip(), relation=relation.strip(),
-                      is_guardian=is_guardian, is_emergency=is_emergency, note=note)
+def contact_add(
+    *,
+    user,
+    person: Person,
+    name: str,
+    relation: str,
+    phone: str = "",
+    is_guardian: bool = False,
+    is_emergency: bool = False,
+    note: str = "",
+    request=None,
+) -> Contact:
+    contact = Contact(
+        person=person,
+        name=name.strip(),
+        relation=relation.strip(),
+        is_guardian=is_guardian,
+        is_emergency=is_emergency,
+        note=note,
+    )
     if phone:
         try:
             contact.phone = clean_phone(phone)
@@ -204,26 +291,50 @@ def contact_add(*, user, person: Person, name: str, relation: str, phone: str = 
             raise ValidationError({"phone": exc.messages}) from None
     contact.full_clean()
     contact.save()
-    _child_saved(user, contact, AuditAction.CREATE, request, person,
-                 {"relation": contact.relation, "guardian": is_guardian})
+    _child_saved(
+        user,
+        contact,
+        AuditAction.CREATE,
+        request,
+        person,
+        {"relation": contact.relation, "guardian": is_guardian},
+    )
     return contact
 
 
 @transaction.atomic
-def consent_record(*, user, person: Person, purpose: str, method: str, given_on: dt.date,
-                   given_by_guardian: Contact | None = None, document: str = "",
-                   request=None) -> Consent:
+def consent_record(
+    *,
+    user,
+    person: Person,
+    purpose: str,
+    method: str,
+    given_on: dt.date,
+    given_by_guardian: Contact | None = None,
+    document: str = "",
+    request=None,
+) -> Consent:
     """Record consent. For a child under 14 it must come from a guardian."""
     age = person.age_on(given_on)
-    if age is not None and age < 14 and (given_by_guardian is None or not given_by_guardian.is_guardian):
+    if (
+        age is not None
+        and age < 14
+        and (given_by_guardian is None or not given_by_guardian.is_guardian)
+    ):
         raise ValidationError(
             {"given_by_guardian": _("A child under 14 cannot consent alone: name the guardian.")}
         )
     if given_by_guardian is not None and given_by_guardian.person_id != person.pk:
         raise ValidationError({"given_by_guardian": _("That contact belongs to someone else.")})
-    consent = Consent(person=person, purpose=purpose, method=method, given_on=given_on,
-                      given_by_guardian=given_by_guardian, document=document,
-                      recorded_by=user if getattr(user, "is_authenticated", False) else None)
+    consent = Consent(
+        person=person,
+        purpose=purpose,
+        method=method,
+        given_on=given_on,
+        given_by_guardian=given_by_guardian,
+        document=document,
+        recorded_by=user if getattr(user, "is_authenticated", False) else None,
+    )
     consent.full_clean()
     consent.save()
     _child_saved(user, consent, AuditAction.CREATE, request, person, {"purpose": purpose})
@@ -236,25 +347,51 @@ def consent_withdraw(*, user, consent: Consent, withdrawn_on: dt.date, request=N
     consent.withdrawn_on = withdrawn_on
     consent.save(update_fields=["withdrawn_on"])
     Device.objects.filter(consent=consent, removed_on__isnull=True).update(needs_removal=True)
-    _child_saved(user, consent, AuditAction.UPDATE, request, consent.person,
-                 {"withdrawn_on": withdrawn_on.isoformat()})
+    _child_saved(
+        user,
+        consent,
+        AuditAction.UPDATE,
+        request,
+        consent.person,
+        {"withdrawn_on": withdrawn_on.isoformat()},
+    )
     return consent
 
 
 @transaction.atomic
-def device_record(*, user, person: Person, kind: str, installed_on: dt.date,
-                  consent: Consent | None = None, campaign: str = "", serial: str = "",
-                  request=None) -> Device:
+def device_record(
+    *,
+    user,
+    person: Person,
+    kind: str,
+    installed_on: dt.date,
+    consent: Consent | None = None,
+    campaign: str = "",
+    serial: str = "",
+    request=None,
+) -> Device:
     """Record an installed device; some kinds need an active consent first."""
     purpose = DEVICE_CONSENT.get(kind)
     if purpose is not None:
-        consent = consent or person.consents.filter(purpose=purpose, withdrawn_on__isnull=True).first()
+        consent = (
+            consent or person.consents.filter(purpose=purpose, withdrawn_on__isnull=True).first()
+        )
         if consent is None or not consent.active or consent.purpose != purpose:
             raise ValidationError(
-                {"consent": _("This device needs the person's (or guardian's) active consent first.")}
+                {
+                    "consent": _(
+                        "This device needs the person's (or guardian's) active consent first."
+                    )
+                }
             )
-    device = Device(person=person, kind=kind, installed_on=installed_on, consent=consent,
-                    campaign=campaign, serial=serial)
+    device = Device(
+        person=person,
+        kind=kind,
+        installed_on=installed_on,
+        consent=consent,
+        campaign=campaign,
+        serial=serial,
+    )
     device.full_clean()
     device.save()
     _child_saved(user, device, AuditAction.CREATE, request, person, {"kind": kind})
@@ -262,8 +399,9 @@ def device_record(*, user, person: Person, kind: str, installed_on: dt.date,
 
 
 @transaction.atomic
-def household_create(*, user, region_id: str, address: str = "", number: str = "",
-                     request=None) -> Household:
+def household_create(
+    *, user, region_id: str, address: str = "", number: str = "", request=None
+) -> Household:
     _require_scope(user, access.Action.CHANGE, region_id)
     household = Household(region_id=region_id, address=address, number=number)
     household.full_clean()

@@ -38,7 +38,10 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError("; ".join(exc.messages)) from None
         user = user_create(
-            username=username, role=options["role"], region_code=options["region"],
-            password=password, full_name=options["full_name"],
+            username=username,
+            role=options["role"],
+            region_code=options["region"],
+            password=password,
+            full_name=options["full_name"],
         )
         self.stdout.write(f"created {user.username} ({options['role']} @ {options['region']})")
