@@ -54,4 +54,6 @@ def story_places_load() -> None:
     from nuanxin.regions.services import region_get_or_create
 
     for code, name in STORY_PLACES:
-        region_get_or_create(code=code, name=name, parent=Region.objects.get(code=parent_code(code)))
+        region_get_or_create(
+            code=code, name=name, parent=Region.objects.get(code=parent_code(code))
+        )

@@ -1,0 +1,34 @@
+"""Steps other apps add to the synthetic city, run after its people exist.
+
+Each entry is the dotted path of a callable `step(*, rng, today, stdout)`:
+`rng` is a `random.Random` seeded from the city's seed (draw only from it, so
+the city stays reproducible), `today` the date the city is built for, `stdout`
+where to report progress (may be None). A step runs in its own transaction and
+should use bulk writes, as the city itself does.
+
+To extend the demo, append a path here and keep the step in your own app
+(e.g. "nuanxin.visits.demo.visit_history_seed").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+SEED_STEPS: list[str] = [
+    # The visits app will add its 12-month visit history here.
+]
+
+
+def seed_steps_run(*, rng: random.Random, today: dt.date, stdout=None, steps=None) -> None:
+    for path in SEED_STEPS if steps is None else steps:
+        step = import_string(path)
+        if stdout is not None:
+            stdout.write(f"  step: {path}")
+        # Each step gets its own stream, so adding a step never changes another's data.
+        step_rng = random.Random(f"{rng.random()}-{path}")
+        with transaction.atomic():
+            step(rng=step_rng, today=today, stdout=stdout)

@@ -1,0 +1,71 @@
+"""The demo's logins: one user per role, placed where the stories happen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from nuanxin.accounts.models import Membership, User
+from nuanxin.accounts.services import membership_add, user_create
+from nuanxin.core.access import Role
+from nuanxin.regions.models import Level, Region
+
+from .places import story_places_load
+
+# Documented in docs/demo.md and printed by `nuanxin demo`. Demo databases only.
+DEMO_PASSWORD = "nuanxin-demo-2026"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    region: str
+    full_name: str
+
+
+DEMO_LOGINS = [
+    DemoLogin("city", Role.CITY_ADMIN, "510100000000", "陈静"),  # 成都市
+    DemoLogin("district", Role.DISTRICT_OFFICER, "510108000000", "刘洋"),  # 成华区
+    DemoLogin("street", Role.STREET_OFFICER, "510108010000", "黄磊"),  # 保和街道
+    DemoLogin("community", Role.COMMUNITY_WORKER, "510108010001", "杨丽"),  # 和美社区
+    DemoLogin("grid", Role.GRID_WORKER, "510108010001001", "吴刚"),  # 和美社区第一网格
+    DemoLogin("social", Role.SOCIAL_WORKER, "510104010000", "孙婷"),  # 锦江区 春熙路街道
+    DemoLogin("volunteer", Role.VOLUNTEER, "510108010001", "周晓"),  # 和美社区
+    DemoLogin("partner", Role.PARTNER_CONTACT, "510114000000", "郑伟"),  # 新都区
+    DemoLogin("inspector", Role.INSPECTOR, "510108000000", "马骏"),  # 成华区
+]
+
+
+@transaction.atomic
+def demo_users_ensure() -> list[tuple[DemoLogin, str]]:
+    """Create the demo users that are missing; returns (login, full region name) for each.
+
+    An existing user keeps their password; a missing membership is added back.
+    """
+    story_places_load()
+    regions = {r.code: r for r in Region.objects.filter(code__in=[d.region for d in DEMO_LOGINS])}
+    for login in DEMO_LOGINS:
+        user = User.objects.filter(username=login.username).first()
+        if user is None:
+            user_create(
+                username=login.username,
+                role=login.role,
+                region_code=login.region,
+                password=DEMO_PASSWORD,
+                full_name=login.full_name,
+            )
+        elif not Membership.objects.filter(
+            user=user, role=login.role, region_id=login.region
+        ).exists():
+            membership_add(user=user, role=login.role, region=Region.objects.get(code=login.region))
+    return [(login, region_label(regions[login.region])) for login in DEMO_LOGINS]
+
+
+def region_label(region: Region) -> str:
+    """成华区 保和街道 和美社区第一网格: the path from the district, without repeats."""
+    names = [r.name for r in region.ancestors() if r.level > Level.CITY] or [region.name]
+    return " ".join(
+        n for n, after in zip(names, names[1:] + [""], strict=True) if not after.startswith(n)
+    )
