@@ -1,14 +1,90 @@
+"""The audit-log page: city administrators read who saw, changed or revealed what."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access
 
-from .models import AuditEvent
+from .models import AuditAction, AuditEvent
+
+PAGE_SIZE = 50
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AuditFilterForm(forms.Form):
+    username = forms.CharField(label=_("User"), required=False)
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("All actions")), *AuditAction.choices]
+    )
+    object_type = forms.CharField(
+        label=_("Object type"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "registry.person"}),
+    )
+    object_id = forms.CharField(label=_("Object id"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Object or reason")}),
+    )
+
+    def filter(self, qs):
+        """Apply the valid filters; an invalid one is shown on the form and ignored."""
+        if not self.is_bound:
+            return qs
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if data.get("username"):
+            qs = qs.filter(username=data["username"].strip())
+        if data.get("action"):
+            qs = qs.filter(action=data["action"])
+        if data.get("object_type"):
+            qs = qs.filter(object_type=data["object_type"].strip())
+        if data.get("object_id"):
+            qs = qs.filter(object_id=data["object_id"].strip())
+        if data.get("date_from"):
+            qs = qs.filter(at__gte=_day_start(data["date_from"]))
+        if data.get("date_to"):
+            qs = qs.filter(at__lt=_day_start(data["date_to"] + dt.timedelta(days=1)))
+        if data.get("text"):
+            text = data["text"].strip()
+            qs = qs.filter(Q(object_repr__icontains=text) | Q(reason__icontains=text))
+        return qs
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_bound and any(self.data.get(k) for k in self.fields)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in the local time zone (the day an officer means)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 @login_required
 def event_list(request):
     if not access.can(request.user, access.Action.AUDIT):
         raise Http404
-    return render(request, "audit/event_list.html", {"events": AuditEvent.objects.all()[:50]})
+    form = AuditFilterForm(request.GET or None)
+    events = form.filter(AuditEvent.objects.all())
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "audit/event_list.html",
+        {"form": form, "page": page, "events": page.object_list},
+    )

@@ -1,17 +1,324 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Registry pages: thin views over `selectors` (reads) and `services` (writes).
 
-from . import selectors, services
+Out-of-scope people answer 404 exactly like missing ones; a user without the
+action a page needs (change, reveal) gets the same 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from nuanxin.core import access
+
+from . import forms, selectors, services
+from .models import Consent, Enrollment
+
+PAGE_SIZE = 50
 
 
 @login_required
 def person_list(request):
-    people = selectors.person_list(user=request.user, q=request.GET.get("q", ""))[:50]
-    return render(request, "registry/person_list.html", {"people": people})
+    form = forms.PersonFilterForm(request.GET or None, user=request.user)
+    people = selectors.person_list(user=request.user, **form.selector_kwargs())
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "people": page.object_list}
+    # Live search swaps only the results; a plain request gets the whole page.
+    if request.htmx and request.htmx.target == "person-results":
+        return render(request, "registry/_person_results.html", context)
+    return render(request, "registry/person_list.html", context)
+
+
+# --- the profile ------------------------------------------------------------
+
+# The small forms on a profile, by the name the template and the URLs use.
+SUBFORMS = {
+    "enrollment": forms.EnrollmentForm,
+    "contact": forms.ContactForm,
+    "disability": forms.DisabilityForm,
+    "consent": forms.ConsentForm,
+    "device": forms.DeviceForm,
+}
+
+
+SUBFORM_URLS = {
+    "enrollment": "registry:enrollment_add",
+    "contact": "registry:contact_add",
+    "disability": "registry:disability_set",
+    "consent": "registry:consent_record",
+    "device": "registry:device_record",
+}
+
+
+SUBFORM_SAVED = {
+    "enrollment": gettext_lazy("Category added."),
+    "contact": gettext_lazy("Contact added."),
+    "disability": gettext_lazy("Disability recorded."),
+    "consent": gettext_lazy("Consent recorded."),
+    "device": gettext_lazy("Device recorded."),
+}
+
+
+def _subform(name, person, data=None):
+    cls = SUBFORMS[name]
+    kwargs = {"person": person} if cls is forms.ConsentForm else {}
+    return cls(data, prefix=name, **kwargs)
+
+
+def _render_profile(request, person, *, bound=None, status=200):
+    """The profile page; `bound` is a sub-form that failed, shown open with its errors."""
+    if access.is_link_only(request.user, person.region_id):
+        return render(request, "registry/person_detail_restricted.html", {"person": person})
+    user = request.user
+    can_change = access.can(user, access.Action.CHANGE, person.region_id)
+    subforms = {}
+    if can_change:
+        for name, url_name in SUBFORM_URLS.items():
+            is_bound = bound is not None and bound.prefix == name
+            subforms[name] = {
+                "form": bound if is_bound else _subform(name, person),
+                "open": is_bound,
+                "action": reverse(url_name, args=[person.pk]),
+            }
+    members = []
+    if person.household_id:
+        members = [
+            m
+            for m in person.household.members.all()
+            if m.pk != person.pk and access.can(user, access.Action.VIEW, m.region_id)
+        ]
+    context = {
+        "person": person,
+        "region_path": person.region.ancestors()[1:],
+        "members": members,
+        "can_change": can_change,
+        "can_reveal": access.can(user, access.Action.REVEAL, person.region_id),
+        "can_audit": access.can(user, access.Action.AUDIT),
+        "subforms": subforms,
+        "withdraw_form": forms.ConsentWithdrawForm(),
+        "end_form": forms.EnrollmentEndForm(),
+    }
+    return render(request, "registry/person_detail.html", context, status=status)
 
 
 @login_required
 def person_detail(request, pk):
     person = selectors.person_profile(user=request.user, pk=pk)
     services.person_viewed(user=request.user, person=person, request=request)
-    return render(request, "registry/person_detail.html", {"person": person})
+    return _render_profile(request, person)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_reveal(request, pk):
+    """Show one masked field in clear, given a reason; audited by the service."""
+    person = selectors.person_get(user=request.user, pk=pk, action=access.Action.REVEAL)
+    form = forms.RevealForm(request.POST or None, initial={"field": request.GET.get("field")})
+    value = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            value = services.person_reveal(
+                user=request.user,
+                person=person,
+                field=form.cleaned_data["field"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            forms.form_errors_from(form, exc)
+    field = form["field"].value() or "id_number"
+    if field not in services.REVEALABLE:
+        raise Http404
+    context = {"person": person, "form": form, "field": field, "value": value}
+    template = "registry/_reveal.html" if request.htmx else "registry/person_reveal.html"
+    return render(request, template, context)
+
+
+# --- create and edit --------------------------------------------------------
+
+
+def _show_warnings(request, warnings):
+    for warning in warnings:
+        messages.warning(request, warning)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    if not access.can(request.user, access.Action.CHANGE):
+        raise Http404
+    form = forms.PersonForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person, warnings = services.person_create(
+                user=request.user, request=request, **form.service_fields()
+            )
+        except ValidationError as exc:
+            forms.form_errors_from(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("region", str(exc))
+        else:
+            _show_warnings(request, warnings)
+            messages.success(request, _("%(name)s was added.") % {"name": person.name})
+            return redirect(person)
+    return render(request, "registry/person_form.html", {"form": form, "person": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk):
+    person = selectors.person_get(user=request.user, pk=pk, action=access.Action.CHANGE)
+    form = forms.PersonForm(request.POST or None, user=request.user, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person, warnings = services.person_update(
+                user=request.user, person=person, request=request, **form.service_fields()
+            )
+        except ValidationError as exc:
+            forms.form_errors_from(form, exc)
+            # The service may have changed the instance before failing: reload it.
+            person.refresh_from_db()
+        except PermissionDenied as exc:
+            form.add_error("region", str(exc))
+            person.refresh_from_db()
+        else:
+            _show_warnings(request, warnings)
+            messages.success(request, _("Changes saved."))
+            return redirect(person)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+# --- the small forms on the profile -----------------------------------------
+
+
+def _person_for_change(request, pk):
+    person = selectors.person_get(user=request.user, pk=pk, action=access.Action.CHANGE)
+    return selectors.person_profile(user=request.user, pk=person.pk)
+
+
+def _save_subform(request, pk, name, save):
+    """Validate sub-form `name`, call `save(person, cleaned_data)`, back to the profile."""
+    person = _person_for_change(request, pk)
+    form = _subform(name, person, request.POST)
+    if form.is_valid():
+        try:
+            save(person, form.cleaned_data)
+        except ValidationError as exc:
+            forms.form_errors_from(form, exc)
+        else:
+            messages.success(request, SUBFORM_SAVED[name])
+            return redirect(f"{person.get_absolute_url()}#section-{name}")
+    return _render_profile(request, person, bound=form, status=422)
+
+
+@login_required
+@require_POST
+def enrollment_add(request, pk):
+    return _save_subform(
+        request,
+        pk,
+        "enrollment",
+        lambda person, data: services.enrollment_add(
+            user=request.user, person=person, request=request, **data
+        ),
+    )
+
+
+@login_required
+@require_POST
+def enrollment_end(request, pk, enrollment_pk):
+    person = _person_for_change(request, pk)
+    enrollment = get_object_or_404(
+        Enrollment, pk=enrollment_pk, person=person, end_date__isnull=True
+    )
+    form = forms.EnrollmentEndForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        services.enrollment_end(
+            user=request.user, enrollment=enrollment, request=request, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Enrollment ended."))
+    return redirect(f"{person.get_absolute_url()}#section-enrollment")
+
+
+@login_required
+@require_POST
+def contact_add(request, pk):
+    return _save_subform(
+        request,
+        pk,
+        "contact",
+        lambda person, data: services.contact_add(
+            user=request.user, person=person, request=request, **data
+        ),
+    )
+
+
+@login_required
+@require_POST
+def disability_set(request, pk):
+    return _save_subform(
+        request,
+        pk,
+        "disability",
+        lambda person, data: services.disability_set(
+            user=request.user, person=person, request=request, **data
+        ),
+    )
+
+
+@login_required
+@require_POST
+def consent_record(request, pk):
+    return _save_subform(
+        request,
+        pk,
+        "consent",
+        lambda person, data: services.consent_record(
+            user=request.user, person=person, request=request, **data
+        ),
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request, pk, consent_pk):
+    person = _person_for_change(request, pk)
+    consent = get_object_or_404(Consent, pk=consent_pk, person=person, withdrawn_on__isnull=True)
+    form = forms.ConsentWithdrawForm(request.POST)
+    if form.is_valid():
+        services.consent_withdraw(
+            user=request.user, consent=consent, request=request, **form.cleaned_data
+        )
+        messages.success(
+            request, _("Consent withdrawn. Devices that relied on it are marked for removal.")
+        )
+    else:
+        messages.error(request, _("Give the date the consent was withdrawn."))
+    return redirect(f"{person.get_absolute_url()}#section-consent")
+
+
+@login_required
+@require_POST
+def device_record(request, pk):
+    return _save_subform(
+        request,
+        pk,
+        "device",
+        lambda person, data: services.device_record(
+            user=request.user, person=person, request=request, **data
+        ),
+    )

@@ -1,0 +1,119 @@
+"""Template helpers every page uses: masking, tier and category badges, audit changes.
+
+Masking lives here as filters so that a template can only ever print an
+identifier through them (`{{ person.id_number|masked_id }}`); the clear value
+reaches a page solely through the audited reveal view.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from nuanxin.core.masking import mask_id_number, mask_phone
+from nuanxin.registry.models import Tier
+
+register = template.Library()
+
+
+@register.filter
+def masked_id(value: str | None) -> str:
+    return mask_id_number(value)
+
+
+@register.filter
+def masked_phone(value: str | None) -> str:
+    return mask_phone(value)
+
+
+@register.simple_tag
+def tier_badge(tier: str):
+    """A coloured badge, or a quiet dash while the tier rules have not run."""
+    if not tier:
+        return format_html(
+            '<span class="badge text-bg-light border" title="{}">–</span>',
+            _("No tier yet"),
+        )
+    label = Tier(tier).label if tier in Tier.values else tier
+    return format_html('<span class="badge tier-{}">{}</span>', tier, label)
+
+
+@register.filter
+def change_pairs(changes) -> list[tuple[str, str]]:
+    """An audit event's changes as (field, "old → new") pairs for display."""
+    if not isinstance(changes, dict):
+        return []
+    pairs = []
+    for key, value in changes.items():
+        if isinstance(value, list | tuple) and len(value) == 2:
+            old, new = value
+            text = f"{_display(old)} → {_display(new)}"
+        else:
+            text = _display(value)
+        pairs.append((key, text))
+    return pairs
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "∅"
+    return str(value)
+
+
+@register.inclusion_tag("includes/field.html")
+def bs_field(field, compact: bool = False):
+    """One form field the Bootstrap way: label, widget, help and its own errors.
+
+    The error text is tied to the input with aria-describedby so a screen
+    reader reads it with the field.
+    """
+    widget = field.field.widget
+    input_type = getattr(widget, "input_type", "")
+    is_check = input_type == "checkbox"
+    if is_check:
+        css = "form-check-input"
+    elif input_type == "select" or widget.__class__.__name__.endswith("Select"):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if compact and not is_check:
+        css += " form-control-sm" if css == "form-control" else " form-select-sm"
+    if field.errors:
+        css += " is-invalid"
+    described = []
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+    if field.help_text:
+        described.append(f"{field.auto_id}_help")
+    attrs = {"class": css}
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return {
+        "field": field,
+        "widget": field.as_widget(attrs=attrs),
+        "is_check": is_check,
+        "is_hidden": field.is_hidden,
+    }
+
+
+@register.filter
+def minutes(value) -> int:
+    """Whole minutes of a timedelta (the lockout's cool-off)."""
+    try:
+        return round(value.total_seconds() / 60)
+    except AttributeError:
+        return 0
+
+
+@register.simple_tag
+def lockout_policy() -> dict:
+    """django-axes' limits, for telling users before they hit them."""
+    from django.conf import settings
+
+    return {
+        "failures": getattr(settings, "AXES_FAILURE_LIMIT", 5),
+        "minutes": round(float(getattr(settings, "AXES_COOLOFF_TIME", 0.5)) * 60),
+    }
