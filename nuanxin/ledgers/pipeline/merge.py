@@ -1,0 +1,139 @@
+"""Stage 5 — merge: one person, one record, however many rows name them.
+
+A row is matched to a person by ID number: a person already in the database,
+or one an earlier row of this import created. What the row says is merged in:
+
+* enrollments, disabilities and contacts the person lacks are added (an import
+  never ends an enrollment: absence from one ledger is not proof of exit);
+* an empty cell never erases a recorded value;
+* a differing value follows FIELD_POLICY: NEWER fields (how to reach the person,
+  where and how they live) take the file's value over the database's; KEEP
+  fields (name, region) keep the recorded value and the row gets a `conflict`
+  warning;
+* within one import the first row naming a person wins every field, and later
+  rows that differ get `conflict` warnings — so importing the same files again
+  changes nothing.
+"""
+
+from __future__ import annotations
+
+KEEP, NEWER = "keep", "newer"
+FIELD_POLICY = {
+    "name": KEEP,
+    "region_id": KEEP,
+    "phone": NEWER,
+    "phone2": NEWER,
+    "address": NEWER,
+    "living": NEWER,
+    "status": NEWER,
+}
+MERGE_FIELDS = tuple(FIELD_POLICY)
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+class PersonState:
+    """What we know of one person while importing: their row and their children."""
+
+    __slots__ = ("categories", "contacts", "disabilities", "fields", "pk", "record")
+
+    def __init__(self, pk, fields, categories=(), disabilities=None, contacts=None, record=None):
+        self.pk = pk
+        self.fields = fields  # field -> value, for MERGE_FIELDS
+        self.categories = set(categories)
+        self.disabilities = disabilities or {}  # category -> [pk, grade, certificate]
+        self.contacts = contacts or {}  # (name, relation) -> [pk, phone]
+        self.record = record  # the Record that creates this person (None if stored)
+
+
+class Plan:
+    """The writes a batch needs, in the order they must happen."""
+
+    def __init__(self):
+        self.new_people: list[PersonState] = []
+        self.changed_people: dict[int, PersonState] = {}  # id(state) -> state
+        self.enrollments: list[tuple[PersonState, str, object]] = []
+        self.disabilities_new: list[tuple[PersonState, int, int, str]] = []
+        self.disabilities_changed: list[tuple[int, str, int]] = []  # (grade, cert, pk)
+        self.contacts_new: list[tuple[PersonState, tuple]] = []
+        self.contacts_changed: list[tuple[str, int]] = []  # (phone, pk)
+
+
+def new_person(rec, plan: Plan) -> PersonState:
+    fields = {
+        "name": rec.name,
+        "region_id": rec.region_id,
+        "phone": rec.phone,
+        "phone2": rec.phone2,
+        "address": rec.address,
+        "living": rec.living or "with_family",
+        "status": rec.status or "active",
+    }
+    state = PersonState(None, fields, record=rec)
+    plan.new_people.append(state)
+    _children(state, rec, plan, touched=True)
+    return state
+
+
+def merge(state: PersonState, rec, plan: Plan, *, touched: bool) -> str:
+    """Merge `rec` into `state`; return UPDATED or UNCHANGED. Adds warnings to `rec`."""
+    changed = False
+    for field in MERGE_FIELDS:
+        new = getattr(rec, field)
+        old = state.fields[field]
+        if not new or new == old:
+            continue
+        if not old:
+            state.fields[field] = new
+            changed = True
+        elif touched or FIELD_POLICY[field] == KEEP:
+            rec.warnings.append(("conflict", field, f"{old} ≠ {new}"))
+        else:
+            rec.warnings.append(("updated", field, f"{old} → {new}"))
+            state.fields[field] = new
+            changed = True
+    if changed and state.pk is not None:
+        plan.changed_people[id(state)] = state
+    changed |= _children(state, rec, plan, touched=touched)
+    return UPDATED if changed else UNCHANGED
+
+
+def _children(state: PersonState, rec, plan: Plan, *, touched: bool) -> bool:
+    changed = False
+    for category in rec.categories:
+        if category not in state.categories:
+            state.categories.add(category)
+            plan.enrollments.append((state, category, rec.start_date))
+            changed = True
+    if rec.disability:
+        category, grade, cert = rec.disability
+        known = state.disabilities.get(category)
+        if known is None:
+            state.disabilities[category] = [None, grade, cert]
+            plan.disabilities_new.append((state, category, grade, cert))
+            changed = True
+        elif (grade, cert or known[2]) != (known[1], known[2]):
+            if touched or known[0] is None:
+                rec.warnings.append(("conflict", "disability_grade", f"{known[1]} ≠ {grade}"))
+            else:
+                rec.warnings.append(("updated", "disability_grade", f"{known[1]} → {grade}"))
+                known[1], known[2] = grade, cert or known[2]
+                plan.disabilities_changed.append((known[1], known[2], known[0]))
+                changed = True
+    for contact in rec.contacts:
+        name, relation, phone = contact[0], contact[1], contact[2]
+        known = state.contacts.get((name, relation))
+        if known is None:
+            state.contacts[(name, relation)] = [None, phone]
+            plan.contacts_new.append((state, contact))
+            changed = True
+        elif phone and phone != known[1]:
+            if known[0] is None or (touched and known[1]):
+                rec.warnings.append(("conflict", "contact", f"{name}: {known[1]} ≠ {phone}"))
+                continue
+            if known[1]:
+                rec.warnings.append(("updated", "contact", f"{name}: {known[1]} → {phone}"))
+            known[1] = phone
+            plan.contacts_changed.append((phone, known[0]))
+            changed = True
+    return changed

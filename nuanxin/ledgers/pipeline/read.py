@@ -1,0 +1,122 @@
+"""Stage 1 — read: turn a file into sheets of rows, whatever its format.
+
+CSV is streamed (never held whole); its encoding (UTF-8 with or without BOM,
+else GB18030, a superset of GBK and GB2312) and delimiter are detected from the
+first bytes. Workbooks (.xlsx, .xls, .ods) are read with python-calamine, which
+loads one sheet at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
+SNIFF_BYTES = 64 * 1024
+
+
+class LedgerFormatError(ValueError):
+    """The file cannot be read as a ledger at all (the whole file is refused)."""
+
+
+@dataclass
+class Sheet:
+    file: str  # the name the user knows the file by
+    name: str  # sheet name ("" for CSV)
+    rows: Iterator[list]  # every row, 1-based numbering starts at the first
+    progress: Callable[[], float]  # fraction of this sheet read so far, 0..1
+    size: int = 0  # bytes of the file (for deciding whether to read it in parallel)
+
+
+def detect_encoding(head: bytes) -> str:
+    """utf-8-sig for a BOM, utf-8 if the sample decodes, else gb18030."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the end of the sample is still UTF-8.
+        if exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
+            return "utf-8"
+        return "gb18030"
+
+
+def detect_delimiter(head: str) -> str:
+    first = head.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def read_csv(path: Path, display_name: str) -> Iterator[Sheet]:
+    raw = open(path, "rb")  # noqa: SIM115 - closed when the rows are exhausted
+    head = raw.read(SNIFF_BYTES)
+    raw.seek(0)
+    encoding = detect_encoding(head)
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    size = max(path.stat().st_size, 1)
+
+    def rows() -> Iterator[list]:
+        with text:
+            yield from csv.reader(
+                text, delimiter=detect_delimiter(head.decode(encoding, "replace"))
+            )
+
+    yield Sheet(
+        display_name,
+        "",
+        rows(),
+        lambda: min(raw.tell() / size, 1.0) if not raw.closed else 1.0,
+        size,
+    )
+
+
+def read_workbook(path: Path, display_name: str) -> Iterator[Sheet]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types per format
+        raise LedgerFormatError(str(exc)) from None
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        height = max(sheet.height, 1)
+        counter = {"n": 0}
+
+        def rows(sheet=sheet, counter=counter) -> Iterator[list]:
+            for row in sheet.iter_rows():
+                counter["n"] += 1
+                yield row
+
+        yield Sheet(
+            display_name,
+            name,
+            rows(),
+            lambda c=counter, h=height: min(c["n"] / h, 1.0),
+            # calamine holds the sheet in memory: its size is about its cells.
+            sheet.height * sheet.width * 16,
+        )
+
+
+def open_ledger(path: str | Path, display_name: str | None = None) -> Iterator[Sheet]:
+    """The sheets of a ledger file, detected by its suffix (then by its first bytes)."""
+    path = Path(path)
+    display_name = display_name or path.name
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        with open(path, "rb") as fh:
+            magic = fh.read(8)
+        # A workbook saved without its suffix: zip (xlsx/ods) or OLE (xls).
+        if magic.startswith(b"PK\x03\x04") or magic.startswith(b"\xd0\xcf\x11\xe0"):
+            suffix = ".xlsx"
+        else:
+            suffix = ".csv"
+    if suffix in WORKBOOK_SUFFIXES:
+        return read_workbook(path, display_name)
+    return read_csv(path, display_name)

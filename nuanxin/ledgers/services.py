@@ -1,0 +1,330 @@
+"""Every write of the ledgers app: import runs, their rejected rows, exports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from nuanxin.audit.models import AuditAction
+from nuanxin.audit.services import audit_record
+from nuanxin.core import access
+from nuanxin.core.masking import mask_id_number, mask_phone
+from nuanxin.core.xlsx import LedgerSheet, write_ledger
+from nuanxin.regions.models import Region
+from nuanxin.regions.services import known_area_codes
+
+from .models import ImportRun, RejectedRow, RunStatus
+from .pipeline.headers import HEADERS
+from .pipeline.normalise import CATEGORY_EXPORT_NAMES, LIVING_EXPORT_NAMES, STATUS_EXPORT_NAMES
+from .pipeline.read import SUFFIXES
+from .pipeline.run import Importer, Rejection
+from .pipeline.validate import MESSAGES
+
+REJECTED_FLUSH = 1000
+
+
+def runs_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "ledgers" / "runs"
+
+
+def run_dir(run: ImportRun) -> Path:
+    return runs_dir() / str(run.pk)
+
+
+def _require_importer(user) -> None:
+    if user is not None and not access.can(user, access.Action.CHANGE):
+        raise PermissionDenied(_("You may not import ledgers."))
+
+
+# --- creating a run ------------------------------------------------------------
+@transaction.atomic
+def import_run_create(*, user, files: Iterable, language: str = "", copy: bool = True) -> ImportRun:
+    """A pending run holding the files: uploads (name + chunks) or paths.
+
+    Paths given with copy=False are read in place (the command line); uploads are
+    stored under MEDIA_ROOT/ledgers/runs/<id>/ until the run is deleted.
+    """
+    _require_importer(user)
+    run = ImportRun.objects.create(
+        user=user if user is not None else None,
+        username=user.get_username() if user is not None else "",
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    folder = run_dir(run)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = []
+    for index, item in enumerate(files):
+        if isinstance(item, str | Path):
+            name, source = Path(item).name, Path(item)
+            if not source.is_file():
+                raise ValidationError(_("%(name)s is not a file.") % {"name": str(item)})
+            path = source
+            if copy:
+                path = folder / f"{index:02d}-{name}"
+                shutil.copyfile(source, path)
+        else:
+            name = Path(item.name).name
+            path = folder / f"{index:02d}-{name}"
+            with open(path, "wb") as out:
+                for chunk in item.chunks():
+                    out.write(chunk)
+        if Path(name).suffix.lower() not in SUFFIXES:
+            raise ValidationError(
+                _("%(name)s: use .xlsx, .xls, .ods or .csv files.") % {"name": name}
+            )
+        stored.append({"name": name, "path": str(path.resolve())})
+    if not stored:
+        raise ValidationError(_("Choose at least one file."))
+    run.files = stored
+    run.save(update_fields=["files"])
+    return run
+
+
+# --- progress, outside the import's transaction --------------------------------
+def _progress_path(run: ImportRun) -> Path:
+    return run_dir(run) / "progress.json"
+
+
+def progress_write(run: ImportRun, rows: int, fraction: float) -> None:
+    """Progress goes to a small file: the import's own transaction holds SQLite's
+    write lock, and its row updates would not be visible until it commits."""
+    path = _progress_path(run)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"rows": rows, "fraction": round(fraction, 4)}))
+    os.replace(tmp, path)
+
+
+def progress_read(run: ImportRun) -> dict:
+    if run.status == RunStatus.DONE:
+        return {"rows": run.summary.get("rows", 0), "fraction": 1.0}
+    try:
+        return json.loads(_progress_path(run).read_text())
+    except (OSError, ValueError):
+        return {"rows": 0, "fraction": 0.0}
+
+
+# --- the import ----------------------------------------------------------------
+def ledger_import(*, run: ImportRun, batch_rows: int | None = None, on_progress=None) -> ImportRun:
+    """Run the pipeline for `run` in one transaction: all or nothing.
+
+    On failure the database is as it was, and the run records the error.
+    """
+    user = run.user
+    if run.status not in (RunStatus.PENDING, RunStatus.FAILED):
+        raise ValidationError(_("This import has already run."))
+    run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
+    run.save(update_fields=["status", "started_at", "error"])
+    progress_write(run, 0, 0.0)
+    try:
+        with transaction.atomic():
+            summary = _import(run, user, batch_rows, on_progress)
+            run.status, run.summary, run.finished_at = RunStatus.DONE, summary, timezone.now()
+            run.rows_total = run.rows_done = summary["rows"]
+            run.save()
+            audit_record(
+                user=user,
+                action=AuditAction.IMPORT,
+                obj=run,
+                object_repr=f"{_('ledger import')} #{run.pk}: "
+                + ", ".join(f["name"] for f in run.files),
+                changes={
+                    k: summary[k]
+                    for k in ("rows", "created", "updated", "unchanged", "rejected", "warnings")
+                },
+            )
+    except Exception as exc:
+        run.status, run.error, run.finished_at = RunStatus.FAILED, str(exc)[:2000], timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    if run.summary.get("rejected"):
+        run.error_report = str(error_report_write(run=run))
+        run.save(update_fields=["error_report"])
+    return run
+
+
+def _import(run: ImportRun, user, batch_rows: int | None, on_progress) -> dict:
+    prefixes = None if user is None else access.prefixes_for(user, access.Action.CHANGE)
+    pending: list[tuple] = []
+
+    def rejected(rows: list[Rejection]) -> None:
+        pending.extend(
+            (run.pk, r.file[:255], r.sheet[:100], r.row_number, json.dumps(r.headers,
+             ensure_ascii=False), json.dumps(r.values, ensure_ascii=False),
+             json.dumps([list(x) for x in r.reasons], ensure_ascii=False))
+            for r in rows
+        )  # fmt: skip
+        if len(pending) >= REJECTED_FLUSH:
+            _rejected_insert(pending)
+            pending.clear()
+
+    def progress(rows: int, fraction: float) -> None:
+        progress_write(run, rows, fraction)
+        if on_progress is not None:
+            on_progress(rows, fraction)
+
+    importer = Importer(
+        regions=Region.objects.values_list("code", "name", "level"),
+        prefixes=prefixes,
+        known_areas=known_area_codes(),
+        source=f"{_('import')} #{run.pk}",
+        on_rejected=rejected,
+        on_progress=progress,
+        **({"batch_rows": batch_rows} if batch_rows else {}),
+    )
+    outcome = importer.run([(f["path"], f["name"]) for f in run.files])
+    if pending:
+        _rejected_insert(pending)
+    return outcome.as_summary()
+
+
+def _rejected_insert(rows: list[tuple]) -> None:
+    """Rejected rows by the thousand, in SQL like the registry rows (see pipeline/write.py)."""
+    table = RejectedRow._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f'INSERT INTO {table} (run_id, file, sheet, row_number, headers, "values", reasons)'
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+
+
+# --- the error report ----------------------------------------------------------
+FIELD_LABELS = {name: names[0] for name, names in HEADERS.items()}
+FIELD_LABELS.update(region="所属区县/街道/社区", contact="联系人")
+
+
+def reason_text(reasons) -> str:
+    parts = []
+    for code, field, detail in reasons:
+        message = str(MESSAGES.get(code, code))
+        label = FIELD_LABELS.get(field, field)
+        parts.append(f"{label}: {message}" + (f" ({detail})" if detail else ""))
+    return "; ".join(parts)
+
+
+def error_report_write(*, run: ImportRun) -> Path:
+    """An xlsx per source sheet: the original columns, then the reason and source.
+
+    Correct the cells, delete nothing, and import the file again: the two extra
+    columns are recognised and ignored.
+    """
+    path = run_dir(run) / f"errors-{run.pk}.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with translation.override(run.language or settings.LANGUAGE_CODE):
+        reason_header, source_header = _("Reason"), _("Source")
+        groups: dict[tuple[str, str], list] = {}
+        for row in run.rejected_rows.order_by("id").iterator(chunk_size=2000):
+            groups.setdefault((row.file, row.sheet), []).append(row)
+
+        def sheets():
+            for (file, sheet), rows in groups.items():
+                headers = max((r.headers for r in rows), key=len)
+                width = len(headers)
+                yield LedgerSheet(
+                    title=sheet or Path(file).stem,
+                    headers=[*headers, reason_header, source_header],
+                    rows=(
+                        [
+                            *_cells(r.values, width),
+                            reason_text(r.reasons),
+                            f"{r.file} {r.sheet} #{r.row_number}".replace("  ", " "),
+                        ]
+                        for r in rows
+                    ),
+                )
+
+        write_ledger(path, sheets())
+    return path
+
+
+def _cells(values: list, width: int) -> list:
+    cells = ["" if v is None else v for v in values[:width]]
+    return cells + [""] * (width - len(cells))
+
+
+# --- export --------------------------------------------------------------------
+EXPORT_COLUMNS = [
+    "姓名", "性别", "身份证号", "出生日期", "联系电话", "其他电话", "居住地址", "区划代码",
+    "所属区县", "所属街道", "所属社区", "所属网格", "救助类别", "居住状况", "人员状态",
+    "残疾类别", "残疾等级", "监护人", "监护人电话",
+]  # fmt: skip
+_DISABILITY_NAMES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
+
+
+def people_export(
+    *, user, people, target, filters: dict, reveal: bool = False, reason: str = "", request=None
+) -> int:
+    """Write `people` (a queryset from registry.selectors.person_list) as a ledger.
+
+    Identifiers are masked unless `reveal`, which needs the reveal right and a
+    reason; either way the export is audited. Returns the number of rows.
+    """
+    if user is not None and not access.can(user, access.Action.EXPORT):
+        raise PermissionDenied(_("You may not export people."))
+    reason = (reason or "").strip()
+    if reveal:
+        if len(reason) < 2:
+            raise ValidationError({"reason": _("Say why you need the numbers in clear.")})
+        if user is not None and not access.can(user, access.Action.REVEAL):
+            raise PermissionDenied(_("You may not reveal identifiers."))
+    names = dict(Region.objects.values_list("code", "name"))
+    prefixes = access.prefixes_for(user, access.Action.REVEAL) if user is not None else None
+
+    def rows():
+        for person in people.prefetch_related("disabilities", "contacts").iterator(chunk_size=2000):
+            # Revealing is limited to where the user may reveal, row by row.
+            clear = reveal and (prefixes is None or any(person.region_id.startswith(p)
+                                                         for p in prefixes))  # fmt: skip
+            ids = (lambda v: v or "") if clear else mask_id_number
+            phones = (lambda v: v or "") if clear else mask_phone
+            code = person.region_id
+            disability = next(iter(person.disabilities.all()), None)
+            guardian = next((c for c in person.contacts.all() if c.is_guardian), None)
+            enrollments = getattr(person, "active_enrollments", None)
+            if enrollments is None:
+                enrollments = person.enrollments.active_on()
+            yield [
+                person.name,
+                {"M": "男", "F": "女"}.get(person.sex, ""),
+                ids(person.id_number),
+                person.birth_date.isoformat() if person.birth_date else "",
+                phones(person.phone),
+                phones(person.phone2),
+                person.address,
+                code,
+                names.get(code[:6] + "000000", ""),
+                names.get(code[:9] + "000", "") if code[6:9] != "000" else "",
+                names.get(code[:12], "") if code[9:12] != "000" else "",
+                names.get(code, "") if len(code) == 15 else "",
+                "、".join(CATEGORY_EXPORT_NAMES.get(e.category, e.category) for e in enrollments),
+                LIVING_EXPORT_NAMES.get(person.living, ""),
+                STATUS_EXPORT_NAMES.get(person.status, ""),
+                _DISABILITY_NAMES.get(disability.category, "") if disability else "",
+                f"{disability.grade}级" if disability else "",
+                guardian.name if guardian else "",
+                phones(guardian.phone) if guardian else "",
+            ]
+
+    count = write_ledger(
+        target, [LedgerSheet(title="人员台账", headers=EXPORT_COLUMNS, rows=rows())]
+    )
+    audit_record(
+        user=user,
+        action=AuditAction.EXPORT,
+        request=request,
+        object_type="registry.person",
+        object_repr=_("people ledger (%(count)d rows)") % {"count": count},
+        changes={"filters": filters, "rows": count, "revealed": bool(reveal)},
+        reason=reason,
+    )
+    return count

@@ -1,0 +1,145 @@
+"""Thin views: upload → preview → run in the background → progress → result."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from nuanxin.core import access
+from nuanxin.registry.selectors import person_list
+
+from . import selectors, services
+from .forms import RevealForm, UploadForm
+from .models import RunStatus
+from .pipeline.headers import HEADERS
+from .tasks import ledger_import_task
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_import(user) -> None:
+    if not access.can(user, access.Action.CHANGE):
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_start(request):
+    _require_import(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.import_run_create(
+                user=request.user, files=form.cleaned_data["files"], language=get_language()
+            )
+        except ValidationError as exc:
+            form.add_error("files", exc)
+        else:
+            return redirect("ledgers:run_preview", pk=run.pk)
+    runs = selectors.import_run_list(user=request.user)
+    return render(request, "ledgers/import_start.html", {"form": form, "runs": runs,
+                                                         "headers": HEADERS})  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run_preview(request, pk):
+    _require_import(request.user)
+    run = selectors.import_run_get(user=request.user, pk=pk)
+    if run.status != RunStatus.PENDING:
+        return redirect("ledgers:run_detail", pk=run.pk)
+    if request.method == "POST":
+        ledger_import_task.enqueue(run.pk)
+        return redirect("ledgers:run_detail", pk=run.pk)
+    sheets = selectors.import_preview(run=run, user=request.user)
+    return render(request, "ledgers/preview.html", {"run": run, "sheets": sheets})
+
+
+@login_required
+def run_detail(request, pk):
+    run = selectors.import_run_get(user=request.user, pk=pk)
+    return render(request, "ledgers/run_detail.html", _run_context(run))
+
+
+@login_required
+def run_progress(request, pk):
+    """The htmx-polled fragment: a progress bar until the run ends, then the result."""
+    run = selectors.import_run_get(user=request.user, pk=pk)
+    return render(request, "ledgers/_progress.html", _run_context(run))
+
+
+def _run_context(run) -> dict:
+    progress = services.progress_read(run)
+    return {
+        "run": run,
+        "percent": int(progress.get("fraction", 0) * 100),
+        "rows_done": progress.get("rows", 0),
+        "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
+        "summary": run.summary,
+    }
+
+
+@login_required
+def run_errors(request, pk):
+    run = selectors.import_run_get(user=request.user, pk=pk)
+    if not run.error_report or not Path(run.error_report).is_file():
+        raise Http404
+    return FileResponse(
+        open(run.error_report, "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=f"errors-{run.pk}.xlsx",
+        content_type=XLSX,
+    )
+
+
+FILTERS = ("region", "category", "tier", "status", "q")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_export(request):
+    """GET: the people list as a masked ledger, with the list's filters.
+
+    GET ?reveal=1 asks for a reason; POSTing it downloads the ledger in clear.
+    """
+    if not access.can(request.user, access.Action.EXPORT):
+        raise Http404
+    filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    reveal = request.method == "POST"
+    form = RevealForm(request.POST or None)
+    if request.GET.get("reveal") and not reveal:
+        return render(request, "ledgers/export_reveal.html", {"form": form, "filters": filters})
+    if reveal and not form.is_valid():
+        return render(request, "ledgers/export_reveal.html", {"form": form, "filters": filters})
+    people = person_list(user=request.user, **filters)
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    try:
+        services.people_export(
+            user=request.user,
+            people=people,
+            target=tmp,
+            filters=filters,
+            reveal=reveal,
+            reason=form.cleaned_data["reason"] if reveal else "",
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return render(request, "ledgers/export_reveal.html", {"form": form, "filters": filters})
+    tmp.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(tmp, as_attachment=True, filename=f"people-{stamp}.xlsx",
+                        content_type=XLSX)  # fmt: skip
+
+
+__all__ = ["_"]
