@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 
 SEED_STEPS: list[str] = [
     # The visits app will add its 12-month visit history here.
+    "nuanxin.visits.demo.visit_history_seed",
 ]
 
 

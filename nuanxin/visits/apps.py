@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class VisitsConfig(AppConfig):
     name = "nuanxin.visits"
     label = "visits"
+
+    def ready(self):
+        from nuanxin.core import duties
+
+        from . import signals
+        from .duties import VisitDuties
+
+        signals.connect()
+        duties.register(VisitDuties())

@@ -1,0 +1,73 @@
+"""What the home page shows, per role: scoped reads over the visits app's stored schedule."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.db.models import Count
+
+from nuanxin.core import access, duties
+from nuanxin.regions.models import Region, prefix_q
+from nuanxin.visits import selectors as visits
+from nuanxin.visits.models import VisitSchedule
+
+
+@dataclasses.dataclass
+class Home:
+    field: bool  # a field worker: the worklist comes first
+    region: Region | None
+    today: dt.date
+    worklist: list = dataclasses.field(default_factory=list)
+    coverage: visits.Coverage | None = None
+    trend: list = dataclasses.field(default_factory=list)
+    ranked: list = dataclasses.field(default_factory=list)
+    overdue_by_tier: dict = dataclasses.field(default_factory=dict)
+    follow_ups: int = 0
+    snaps: list = dataclasses.field(default_factory=list)
+
+
+def is_field_worker(user) -> bool:
+    """Field workers reach a community or a grid (or only linked people), not a wider area."""
+    prefixes = access.prefixes_for(user, access.Action.VIEW)
+    return not prefixes or min(len(p) for p in prefixes) >= 12
+
+
+def overdue_by_tier(*, user, region: Region, today: dt.date) -> dict[str, int]:
+    rows = (
+        VisitSchedule.objects.filter(
+            access.region_q(user, access.Action.VIEW, "region_id"),
+            prefix_q(region.prefix, "region_id"),
+            active=True,
+            due_on__lt=today,
+        )
+        .values("tier")
+        .annotate(n=Count("pk"))
+    )
+    counts = {"red": 0, "yellow": 0, "blue": 0}
+    counts.update({r["tier"]: r["n"] for r in rows if r["tier"]})
+    return counts
+
+
+def home_for(*, user, today: dt.date, months: int = 12) -> Home:
+    field = is_field_worker(user)
+    prefixes = access.prefixes_for(user, access.Action.VIEW)
+    region = visits.region_for(user=user) if prefixes else None
+    home = Home(field=field, region=region, today=today)
+    home.snaps = visits.cold_snaps_for(user=user, today=today)
+    if field:
+        home.worklist = duties.worklist(
+            user=user, today=today, until=today, region=region.prefix if region else ""
+        )
+    if region is None:
+        return home
+    home.coverage = visits.coverage_compute(region=region, month=today, today=today)
+    home.ranked = sorted(
+        (c for c in home.coverage.children if c.missed and c.code != region.code),
+        key=lambda c: (-c.missed, c.code),
+    )[:10]
+    home.overdue_by_tier = overdue_by_tier(user=user, region=region, today=today)
+    home.follow_ups = visits.follow_ups_open(user=user, region=region.prefix).count()
+    if not field:
+        home.trend = visits.coverage_trend(region=region, months=months, today=today)
+    return home

@@ -1,0 +1,138 @@
+"""Forms of the visits pages: thin shells over the services' arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nuanxin.regions.models import Level, Region
+from nuanxin.registry.models import Tier
+
+from .models import FindingKind, FollowUpKind, Method, Outcome, WithWhom
+
+ANSWERS = [("", _("not checked")), ("ok", _("OK")), ("fail", _("failed")), ("na", _("n/a"))]
+
+
+class VisitForm(forms.Form):
+    client_id = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    visited_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=Method.choices, initial=Method.HOME)
+    with_whom = forms.ChoiceField(label=_("Visited by"), choices=WithWhom.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, initial=Outcome.MET)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, checklist_items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checklist_items = list(checklist_items)
+        for item in self.checklist_items:
+            self.fields[f"check_{item['code']}"] = forms.ChoiceField(
+                label=_(item["label"]),
+                choices=ANSWERS,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    def clean_visited_on(self):
+        day = self.cleaned_data["visited_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("A visit cannot be in the future."))
+        return day
+
+    def checklist(self) -> dict:
+        return {
+            item["code"]: self.cleaned_data.get(f"check_{item['code']}")
+            for item in self.checklist_items
+            if self.cleaned_data.get(f"check_{item['code']}")
+        }
+
+    def checklist_sections(self):
+        """[(section, [bound fields])] for the template, in checklist order."""
+        sections: dict[str, list] = {}
+        for item in self.checklist_items:
+            sections.setdefault(item["section"], []).append(self[f"check_{item['code']}"])
+        return list(sections.items())
+
+
+class FindingForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Finding"), choices=[("", "—"), *FindingKind.choices], required=False
+    )
+    text = forms.CharField(label=_("What was found"), max_length=300, required=False)
+    tier = forms.ChoiceField(
+        label=_("Raise to"), choices=[("", "—"), *Tier.choices], required=False
+    )
+    ends_on = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    follow_up_kind = forms.ChoiceField(
+        label=_("Follow-up"), choices=[("", "—"), *FollowUpKind.choices], required=False
+    )
+    repeat_days = forms.IntegerField(
+        label=_("Daily for (days)"), min_value=0, max_value=366, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if not kind:
+            return data
+        if not data.get("text"):
+            self.add_error("text", _("Say what was found."))
+        if kind == FindingKind.RAISE_TIER:
+            if not data.get("tier"):
+                self.add_error("tier", _("Choose the tier."))
+            if not data.get("ends_on"):
+                self.add_error("ends_on", _("Give an end date."))
+        return data
+
+
+FindingFormSet = forms.formset_factory(FindingForm, extra=2, max_num=10)
+
+
+class TierRaiseForm(forms.Form):
+    tier = forms.ChoiceField(label=_("Raise to"), choices=Tier.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_ends_on(self):
+        day = self.cleaned_data["ends_on"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("The end date is in the past."))
+        return day
+
+
+class ColdSnapForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    districts = forms.ModelMultipleChoiceField(
+        label=_("Districts"),
+        queryset=Region.objects.filter(level=Level.DISTRICT),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    red_gap_days = forms.IntegerField(label=_("Red: contact every (days)"), min_value=1, initial=1)
+    yellow_gap_days = forms.IntegerField(
+        label=_("Yellow: contact every (days)"), min_value=1, initial=3
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", _("The end date is before the start date."))
+        return data
+
+
+def parse_month(text: str | None) -> dt.date:
+    """'YYYY-MM' → the first of that month; this month when missing or malformed."""
+    try:
+        return dt.date.fromisoformat(f"{text}-01") if text else timezone.localdate().replace(day=1)
+    except ValueError:
+        return timezone.localdate().replace(day=1)

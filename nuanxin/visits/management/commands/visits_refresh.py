@@ -1,0 +1,41 @@
+"""Recompute tiers and visit duties in batches (after a bulk load), or run the daily tick.
+
+nuanxin visits_refresh                  # everyone
+nuanxin visits_refresh --region 510108  # one area (a code prefix)
+nuanxin visits_refresh --daily          # the daily tick: ended cold snaps, expired raises
+"""
+
+import datetime as dt
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from nuanxin.registry.models import Person
+from nuanxin.visits import services
+from nuanxin.visits.models import TierRaise
+
+
+class Command(BaseCommand):
+    help = "Recompute tiers and visit duties (all, one region, or the daily tick)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", default="", help="a region code or code prefix")
+        parser.add_argument("--daily", action="store_true", help="run the daily tick only")
+
+    def handle(self, *args, region, daily, **options):
+        started = time.perf_counter()
+        if daily:
+            today = timezone.localdate()
+            written = services.cold_snaps_tick(today=today)
+            # Raises that ended yesterday: the rules take over again.
+            ended = TierRaise.objects.filter(ends_on=today - dt.timedelta(days=1))
+            written += services.schedules_refresh(
+                person_ids=ended.values_list("person_id", flat=True).distinct(), today=today
+            )
+        elif region:
+            written = services.schedules_refresh_prefix(prefix=region.rstrip("0") or region)
+        else:
+            ids = Person.objects.values_list("pk", flat=True).iterator(10000)
+            written = services.schedules_refresh(person_ids=ids)
+        self.stdout.write(f"{written:,} schedules written in {time.perf_counter() - started:.1f} s")

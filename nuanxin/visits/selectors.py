@@ -1,0 +1,491 @@
+"""Reads of the visits app, always scoped through the access rule.
+
+Worklists and blind spots are range scans on the stored schedule
+(region_id, due_on); a month's coverage is one GROUP BY over the people in scope
+joined to that month's visits, grouped by the child region's code prefix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from nuanxin.accounts.models import Membership
+from nuanxin.core import access
+from nuanxin.regions.models import PREFIX_LENGTH, Level, Region, code_range, prefix_q
+from nuanxin.registry.models import Person
+
+from . import rules
+from .models import (
+    EXPLAINING_OUTCOMES,
+    ColdSnap,
+    CoverageSignoff,
+    FollowUp,
+    Method,
+    Outcome,
+    Visit,
+    VisitSchedule,
+)
+from .services import policy_versions
+
+CHILD_LEVEL = {
+    Level.CITY: Level.DISTRICT,
+    Level.DISTRICT: Level.STREET,
+    Level.STREET: Level.COMMUNITY,
+    Level.COMMUNITY: Level.GRID,
+}
+
+
+# --- worklist ------------------------------------------------------------------
+
+
+def schedule_due(*, user, until: dt.date, region: str = "") -> QuerySet[VisitSchedule]:
+    """Visit duties the user may see, due on or before `until` (overdue included)."""
+    qs = VisitSchedule.objects.filter(
+        access.region_q(user, access.Action.VIEW, "region_id"), active=True, due_on__lte=until
+    )
+    if region:
+        qs = qs.filter(prefix_q(region, "region_id"))
+    return qs.select_related("person").order_by("tier_rank", "due_on", "person_id")
+
+
+@dataclasses.dataclass
+class RegionCounts:
+    code: str
+    name: str
+    overdue: int = 0
+    today: int = 0
+    week: int = 0
+
+
+def schedule_due_by_region(*, user, region: Region, today: dt.date) -> list[RegionCounts]:
+    """For officers: overdue / due today / due this week per child region (one GROUP BY)."""
+    child_len = PREFIX_LENGTH[CHILD_LEVEL.get(region.level, Level.GRID)]
+    until = today + dt.timedelta(days=6)
+    low, high = code_range(region.prefix)
+    scope_sql, scope_params = _scope_sql(user, "s.region_id")
+    sql = f"""
+        SELECT substr(s.region_id, 1, %s) AS child,
+               SUM(CASE WHEN s.due_on < %s THEN 1 ELSE 0 END),
+               SUM(CASE WHEN s.due_on = %s THEN 1 ELSE 0 END),
+               SUM(CASE WHEN s.due_on > %s THEN 1 ELSE 0 END)
+        FROM {VisitSchedule._meta.db_table} s
+        WHERE s.region_id >= %s AND s.region_id < %s AND s.active AND s.due_on <= %s
+          AND ({scope_sql})
+        GROUP BY child ORDER BY child
+    """
+    params = [child_len, today, today, today, low, high or "~", until, *scope_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names = _region_names([_pad(r[0]) for r in rows])
+    return [
+        RegionCounts(_pad(c), names.get(_pad(c), _pad(c)), int(o or 0), int(t or 0), int(w or 0))
+        for c, o, t, w in rows
+    ]
+
+
+def _scope_sql(user, column: str) -> tuple[str, list]:
+    """The access rule as SQL for raw queries: OR of the user's code ranges."""
+    parts, params = [], []
+    for prefix in access._collapse(access.prefixes_for(user, access.Action.VIEW)):  # noqa: SLF001
+        low, high = code_range(prefix)
+        parts.append(f"({column} >= %s AND {column} < %s)")
+        params += [low, high or "~"]
+    return (" OR ".join(parts) or "1 = 0"), params
+
+
+def _pad(code: str) -> str:
+    return code if len(code) >= 12 else code.ljust(12, "0")
+
+
+def _region_names(codes) -> dict[str, str]:
+    return dict(Region.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
+def region_for(*, user, code: str = "") -> Region:
+    """The region a page is about: the one asked for if the user reaches it, else their own."""
+    if not code:
+        prefixes = access._collapse(access.prefixes_for(user, access.Action.VIEW))  # noqa: SLF001
+        if not prefixes:
+            raise Http404
+        code = prefixes[0] if len(prefixes[0]) >= 12 else prefixes[0].ljust(12, "0")
+    if not access.can(user, access.Action.VIEW, code):
+        raise Http404
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+def cold_snaps_for(*, user, today: dt.date) -> list[ColdSnap]:
+    """Current or coming alerts over any district the user reaches."""
+    districts = {p[:6] for p in access.prefixes_for(user, access.Action.VIEW)}
+    if not districts:
+        return []
+    snaps = ColdSnap.objects.filter(cancelled_at__isnull=True, ends_on__gte=today).prefetch_related(
+        "districts"
+    )
+    city = any(len(p) <= 4 for p in access.prefixes_for(user, access.Action.VIEW))
+    return [s for s in snaps if city or any(d.code[:6] in districts for d in s.districts.all())]
+
+
+# --- visits --------------------------------------------------------------------
+
+
+def person_for_visit(*, user, pk: int, action: str = access.Action.VIEW) -> Person:
+    person = Person.objects.visible_to(user, action).select_related("region").filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def person_visits(*, user, pk: int) -> tuple[Person, QuerySet[Visit]]:
+    person = person_for_visit(user=user, pk=pk)
+    visits = (
+        Visit.objects.filter(person_id=person.pk)
+        .select_related("recorded_by")
+        .prefetch_related("findings")
+    )
+    return person, visits
+
+
+def visit_list(*, user, region: str = "") -> QuerySet[Visit]:
+    qs = Visit.objects.filter(access.region_q(user, access.Action.VIEW, "region_id"))
+    if region:
+        qs = qs.filter(prefix_q(region, "region_id"))
+    return qs.select_related("person", "recorded_by")
+
+
+def visit_get(*, user, pk: int) -> Visit:
+    visit = (
+        Visit.objects.filter(access.region_q(user, access.Action.VIEW, "region_id"), pk=pk)
+        .select_related("person", "recorded_by", "checklist_version")
+        .prefetch_related("findings", "follow_ups")
+        .first()
+    )
+    if visit is None:
+        raise Http404
+    return visit
+
+
+def follow_ups_open(*, user, region: str = "") -> QuerySet[FollowUp]:
+    qs = FollowUp.objects.filter(
+        access.region_q(user, access.Action.VIEW, "region_id"), picked_up_at__isnull=True
+    )
+    if region:
+        qs = qs.filter(prefix_q(region, "region_id"))
+    return qs.select_related("person", "visit")
+
+
+# --- coverage ------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Figures:
+    code: str
+    name: str
+    in_scope: int = 0
+    visited: int = 0
+    explained: int = 0
+
+    @property
+    def missed(self) -> int:
+        return self.in_scope - self.visited - self.explained
+
+    @property
+    def rate(self) -> float:
+        """Visited or explained, over in scope (1.0 when nobody is in scope)."""
+        if not self.in_scope:
+            return 1.0
+        return (self.visited + self.explained) / self.in_scope
+
+    def as_dict(self) -> dict:
+        return {
+            "in_scope": self.in_scope,
+            "visited": self.visited,
+            "explained": self.explained,
+            "missed": self.missed,
+            "rate": round(self.rate, 4),
+        }
+
+
+@dataclasses.dataclass
+class Coverage:
+    region: Region
+    month: dt.date
+    total: Figures
+    children: list[Figures]
+    requirements: dict[str, tuple[int, tuple[str, ...]]]
+    signoff: CoverageSignoff | None = None
+    late_visits: int = 0
+
+
+def requirements_for(month: dt.date, today: dt.date) -> tuple[dt.date, dt.date, dict]:
+    """The month's span so far and, per tier, (visits required, methods that count).
+
+    The policy in force on the span's last day applies; a running month asks for
+    what its elapsed days require.
+    """
+    first, last = rules.month_bounds(month)
+    end = min(last, today)
+    days = (end - first).days + 1
+    needs = {}
+    for tier, versions in policy_versions().items():
+        current = [v for v in versions if v.valid_from <= end] or versions[:1]
+        v = current[-1]
+        needs[tier] = (rules.required_visits(gap_days=v.max_gap_days, days=days), v.methods)
+    return first, end, needs
+
+
+def _visits_cte(prefix: str, month: dt.date, today: dt.date):
+    """The month's visits per person (qualifying counts by method, explained or not)."""
+    first, end, needs = requirements_for(month, today)
+    low, high = code_range(prefix)
+    counts = ",\n".join(
+        f"SUM(CASE WHEN outcome = '{Outcome.MET}' AND method = '{m}' THEN 1 ELSE 0 END) AS n_{m}"
+        for m in Method.values
+    )
+    explaining = ", ".join(f"'{o}'" for o in EXPLAINING_OUTCOMES)
+    # The city: read the whole month in person order (no sort for the GROUP BY);
+    # a district or smaller: only that code range of the month.
+    hint = ""
+    if connection.vendor == "sqlite":  # its planner guesses wrong between the two
+        hint = f"INDEXED BY {'visit_month_person_idx' if len(prefix) <= 4 else 'visit_month_idx'}"
+    sql = f"""
+        WITH v AS (
+            SELECT person_id, {counts},
+                   MAX(CASE WHEN outcome IN ({explaining}) THEN 1 ELSE 0 END) AS expl
+            FROM {Visit._meta.db_table} {hint}
+            WHERE month = %s AND region_id >= %s AND region_id < %s
+            GROUP BY person_id
+        )
+    """
+    return sql, [first, low, high or "~"], (first, end, low, high or "~"), needs
+
+
+def _ok_sql(needs) -> str:
+    """1 when the visits in `v` meet the tier's requirement for the month."""
+    cases = " ".join(
+        f"WHEN s.tier = '{tier}' AND ({' + '.join(f'COALESCE(v.n_{m}, 0)' for m in ms)}) >= {n} "
+        f"THEN 1"
+        for tier, (n, ms) in needs.items()
+    )
+    return f"CASE {cases} ELSE 0 END"
+
+
+SCOPE_SQL = """s.region_id >= %s AND s.region_id < %s AND s.tier <> ''
+    AND s.in_scope_since <= %s AND (s.out_on IS NULL OR s.out_on >= %s)"""
+
+
+def _coverage_cte(prefix: str, month: dt.date, today: dt.date, child_len: int):
+    """Everyone in scope with ok / expl flags (for the person-level blind-spot list)."""
+    cte, params, (first, end, low, high), needs = _visits_cte(prefix, month, today)
+    sql = (
+        cte
+        + f""", c AS (
+            SELECT substr(s.region_id, 1, {int(child_len)}) AS child, s.person_id AS person_id,
+                   {_ok_sql(needs)} AS ok, COALESCE(v.expl, 0) AS expl
+            FROM {VisitSchedule._meta.db_table} s LEFT JOIN v ON v.person_id = s.person_id
+            WHERE {SCOPE_SQL}
+        )
+    """
+    )
+    return sql, [*params, low, high, end, first], needs
+
+
+def coverage_compute(*, region: Region, month: dt.date, today: dt.date | None = None) -> Coverage:
+    """A month's figures for a region and each child region (unscoped: callers check access).
+
+    Two GROUP BYs and no outer join: the people in scope per child region (from the
+    schedule's index), and, driven from the month's visits, those visited or explained.
+    """
+    today = today or timezone.localdate()
+    month = month.replace(day=1)
+    child_len = int(PREFIX_LENGTH[CHILD_LEVEL.get(region.level, Level.GRID)])
+    cte, params, (first, end, low, high), needs = _visits_cte(region.prefix, month, today)
+    table = VisitSchedule._meta.db_table
+    scope_sql = f"""
+        SELECT substr(s.region_id, 1, {child_len}) AS child, COUNT(*)
+        FROM {table} s WHERE {SCOPE_SQL} GROUP BY child
+    """
+    seen_sql = (
+        cte
+        + f"""
+        SELECT child, SUM(ok), SUM(CASE WHEN ok = 0 AND expl = 1 THEN 1 ELSE 0 END) FROM (
+            SELECT substr(s.region_id, 1, {child_len}) AS child, {_ok_sql(needs)} AS ok, v.expl
+            FROM v JOIN {table} s ON s.person_id = v.person_id
+            WHERE {SCOPE_SQL}
+        ) x GROUP BY child
+    """
+    )
+    scope = [low, high, end, first]
+    with connection.cursor() as cursor:
+        cursor.execute(scope_sql, scope)
+        in_scope = dict(cursor.fetchall())
+        cursor.execute(seen_sql, [*params, *scope])
+        seen = {c: (v, e) for c, v, e in cursor.fetchall()}
+    codes = sorted(in_scope)
+    names = _region_names(_pad(c) for c in codes)
+    children = [
+        Figures(
+            _pad(c),
+            names.get(_pad(c)) or str(_pad(c)),
+            int(in_scope[c]),
+            int(seen.get(c, (0, 0))[0] or 0),
+            int(seen.get(c, (0, 0))[1] or 0),
+        )
+        for c in codes
+    ]
+    total = Figures(
+        region.code,
+        region.name,
+        sum(f.in_scope for f in children),
+        sum(f.visited for f in children),
+        sum(f.explained for f in children),
+    )
+    return Coverage(region, month, total, children, needs)
+
+
+def coverage_for(*, user, region_code: str = "", month: dt.date, today=None) -> Coverage:
+    """Coverage for a region the user reaches (404 otherwise), with its sign-off, if any."""
+    region = region_for(user=user, code=region_code)
+    result = coverage_compute(region=region, month=month, today=today)
+    if region.level == Level.COMMUNITY:
+        result.signoff = (
+            CoverageSignoff.objects.filter(region=region, month=result.month)
+            .select_related("signed_by", "countersigned_by")
+            .first()
+        )
+        if result.signoff:
+            first, last = rules.month_bounds(result.month)
+            result.late_visits = Visit.objects.filter(
+                prefix_q(region.prefix, "region_id"),
+                visited_on__gte=first,
+                visited_on__lte=last,
+                late=True,
+            ).count()
+    return result
+
+
+def signoffs_in(*, user, region: Region, month: dt.date) -> list[CoverageSignoff]:
+    return list(
+        CoverageSignoff.objects.filter(
+            prefix_q(region.prefix, "region_id"),
+            access.region_q(user, access.Action.VIEW, "region_id"),
+            month=month.replace(day=1),
+        ).select_related("region", "signed_by", "countersigned_by")
+    )
+
+
+# --- blind spots -----------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class BlindSpot:
+    person_id: int
+    name: str
+    region_id: str
+    address: str
+    tier: str
+    last_contact_on: dt.date | None
+    due_on: dt.date | None
+    worker: str
+
+
+def blind_spots(
+    *, user, region_code: str = "", month: dt.date, today=None
+) -> tuple[Region, list[BlindSpot]]:
+    """Every person in scope that month with no qualifying visit and no recorded reason."""
+    today = today or timezone.localdate()
+    region = region_for(user=user, code=region_code)
+    cte, params, _needs = _coverage_cte(region.prefix, month.replace(day=1), today, 15)
+    # The people, in the same statement: no second round trip, no model instances.
+    sql = (
+        cte
+        + f"""
+        SELECT c.person_id, p.name, s.region_id, p.address, s.tier, s.last_contact_on, s.due_on
+        FROM c JOIN {VisitSchedule._meta.db_table} s ON s.person_id = c.person_id
+               JOIN {Person._meta.db_table} p ON p.id = c.person_id
+        WHERE c.ok = 0 AND c.expl = 0
+        ORDER BY s.tier_rank, CASE WHEN s.last_contact_on IS NULL THEN 0 ELSE 1 END,
+                 s.last_contact_on, c.person_id
+    """
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    workers = responsible_workers({r[2] for r in rows})
+    return region, [
+        BlindSpot(pid, name, code, address, tier, _date(last), _date(due), workers(code))
+        for pid, name, code, address, tier, last, due in rows
+    ]
+
+
+def _date(value) -> dt.date | None:
+    """Raw SQLite rows carry dates as text."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def responsible_workers(region_ids: set[str]):
+    """region code -> the responsible worker's name: the grid's worker, else the community's."""
+    codes = set(region_ids) | {c[:12] for c in region_ids}
+    by_region: dict[tuple[str, str], str] = {}
+    memberships = (
+        Membership.objects.filter(
+            active=True,
+            region_id__in=codes,
+            role__in=[access.Role.GRID_WORKER, access.Role.COMMUNITY_WORKER],
+        )
+        .select_related("user")
+        .order_by("id")
+    )
+    for m in memberships:
+        by_region.setdefault((m.role, m.region_id), str(m.user))
+
+    def worker(region_id: str) -> str:
+        return by_region.get((access.Role.GRID_WORKER, region_id)) or by_region.get(
+            (access.Role.COMMUNITY_WORKER, region_id[:12]), ""
+        )
+
+    return worker
+
+
+def coverage_trend(*, region: Region, months: int, today: dt.date) -> list[Figures]:
+    """The last `months` months' totals, oldest first.
+
+    Finished months come from stored figures (one query), computed once when
+    missing; only the running month is counted live.
+    """
+    from .models import CoverageMonth
+
+    first = today.replace(day=1)
+    wanted = [first]
+    while len(wanted) < months:
+        wanted.insert(0, (wanted[0] - dt.timedelta(days=1)).replace(day=1))
+    stored = {
+        c.month: Figures(region.code, region.name, c.in_scope, c.visited, c.explained)
+        for c in CoverageMonth.objects.filter(region_code=region.code, month__in=wanted[:-1])
+    }
+    out = []
+    for m in wanted:
+        figures = stored.get(m)
+        if figures is None:
+            figures = coverage_compute(region=region, month=m, today=today).total
+            if m < first:
+                CoverageMonth.objects.update_or_create(
+                    region_code=region.code,
+                    month=m,
+                    defaults={
+                        "in_scope": figures.in_scope,
+                        "visited": figures.visited,
+                        "explained": figures.explained,
+                    },
+                )
+        out.append(figures)
+    return out
