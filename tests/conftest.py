@@ -6,6 +6,7 @@ access test can ask: does the owner see it, does a colleague, does an outsider?
 
 import pytest
 from django.conf import settings
+from django.db.models.signals import post_migrate
 
 from tests.factories import make_person, make_user
 
@@ -15,6 +16,34 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.AXES_ENABLED = True
+
+
+def _reload_reference_data(sender, **kwargs):
+    """Re-run an app's data migrations after a transactional test's flush.
+
+    The city, its districts, the tier rules and visit policies come from data
+    migrations, and pytest-django empties every table after a `live_server`
+    test: without this, the next test on that database (or the next run with
+    --reuse-db on PostgreSQL) finds no districts and no tier rules. The loaders
+    are idempotent (get_or_create), and the global app registry serves their
+    apps.get_model. `migrate` sends a `plan`; `flush` does not.
+    """
+    if "plan" in kwargs or not sender.name.startswith("nuanxin."):
+        return  # a migrate run, or Django's own apps (their data needs no reload)
+    from django.apps import apps as django_apps
+    from django.db.migrations import RunPython
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for key in sorted(loader.disk_migrations):
+        if key[0] != sender.label:
+            continue
+        for operation in loader.disk_migrations[key].operations:
+            if isinstance(operation, RunPython):
+                operation.code(django_apps, None)
+
+
+post_migrate.connect(_reload_reference_data, dispatch_uid="tests.reload_reference_data")
 
 
 CITY = "510100000000"

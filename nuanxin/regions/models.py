@@ -35,6 +35,11 @@ def code_range(prefix: str) -> tuple[str, str | None]:
     """
     if not prefix:
         return "", None
+    if len(prefix) >= PREFIX_LENGTH[Level.GRID]:
+        # A grid's code is the longest there is: it stands for itself alone. Its
+        # "+1" bound would let in a shorter code: grid 510108010001999's would
+        # be 510108010002000, and the community 510108010002 sorts below it.
+        return prefix, prefix + "0"
     if set(prefix) == {"9"}:
         return prefix, None
     high = str(int(prefix) + 1).zfill(len(prefix))

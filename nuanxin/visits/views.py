@@ -72,7 +72,10 @@ def worklist(request):
 
 @login_required
 def visit_new(request, person_id: int):
-    person = selectors.person_for_visit(user=request.user, pk=person_id)
+    # Recording a visit is a change: inspectors and link-only users get 404 here.
+    person = selectors.person_for_visit(
+        user=request.user, pk=person_id, action=access.Action.CHANGE
+    )
     version = services.checklist_current()
     items = version.items if version else []
     if request.method == "POST":
