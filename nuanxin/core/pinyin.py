@@ -47,6 +47,12 @@ def _convert(name: str) -> tuple[str, str]:
     if _per_character(name):
         chars = [_char(ch) for ch in name]
         return "".join(c[0] for c in chars), "".join(c[1] for c in chars)
+    if _HAN.fullmatch(name):
+        # All Han: pypinyin gives one item per character in every style (phrases
+        # only choose the readings), and FIRST_LETTER is the first letter of the
+        # NORMAL item, so one call gives both (half of this path's cost).
+        items = lazy_pinyin(name, errors="default")
+        return "".join(items).lower(), "".join(item[:1] for item in items).lower()
     return (
         "".join(lazy_pinyin(name, errors="default")).lower(),
         "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower(),
