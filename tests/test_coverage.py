@@ -1,10 +1,12 @@
 """The monthly visit rate, roll-ups, the blind-spot report and sign-off (S2)."""
 
 import datetime as dt
+import io
 import itertools
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -12,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nuanxin.accounts.services import api_token_create
+from nuanxin.registry.models import Person
 from nuanxin.registry.services import enrollment_add
 from nuanxin.visits import rules, selectors, services
 from nuanxin.visits.models import EXPLAINING_OUTCOMES, Visit, VisitSchedule
@@ -22,6 +25,7 @@ from tests.conftest import (
     HEMEI,
     HEMEI_GRID1,
     HEMEI_GRID2,
+    JINJIANG,
     JINJIANG_COMMUNITY,
 )
 from tests.factories import make_person
@@ -130,6 +134,77 @@ def test_it_does_not_count_a_phone_call_for_a_red_person(community_worker, place
     visit(client, blue, FIRST, method="phone")
     c = selectors.coverage_compute(region=_region(HEMEI), month=LAST_MONTH)
     assert (c.total.in_scope, c.total.visited, c.total.missed) == (2, 1, 1)
+
+
+def test_it_counts_each_tier_only_the_methods_its_policy_names(
+    city_admin, community_worker, places
+):
+    """Only methods some policy counts are tallied; a video call counts for blue, not red."""
+    services.policy_set(
+        user=city_admin,
+        tier="blue",
+        valid_from=FIRST - dt.timedelta(days=60),
+        max_gap_days=30,
+        methods=["video"],
+    )
+    before = selectors.coverage_compute(region=_region(CITY), month=LAST_MONTH).total
+    by_video = enrolled(region=HEMEI_GRID1, tier="blue")
+    by_phone = enrolled(region=HEMEI_GRID2, tier="blue")
+    red = enrolled(region=HEMEI_GRID1, tier="red")
+    client = api(community_worker)
+    visit(client, by_video, FIRST, method="video")
+    visit(client, by_phone, FIRST, method="phone")
+    for i in range(5):
+        visit(client, red, FIRST + dt.timedelta(days=i * 6), method="video")
+    hemei = selectors.coverage_compute(region=_region(HEMEI), month=LAST_MONTH).total
+    assert (hemei.in_scope, hemei.visited, hemei.missed) == (3, 1, 2)
+    city = selectors.coverage_compute(region=_region(CITY), month=LAST_MONTH).total
+    assert (city.in_scope - before.in_scope, city.visited - before.visited) == (3, 1)
+
+
+def test_it_counts_a_person_who_moved_in_the_month_where_each_visit_was(city_admin, places):
+    """Visits in two districts in one month: the city counts both, a district its own."""
+    from nuanxin.registry.services import person_update
+    from nuanxin.visits.models import VisitTally
+
+    person = enrolled(region=HEMEI_GRID1, tier="blue")
+    before = selectors.coverage_compute(region=_region(CITY), month=LAST_MONTH)
+    client = api(city_admin)
+    visit(client, person, FIRST)  # at home in 成华
+    person_update(user=city_admin, person=person, region=_region(JINJIANG_COMMUNITY))
+    visit(client, person, FIRST + dt.timedelta(days=3), outcome="refused")  # in 锦江
+    assert VisitTally.objects.get(person_id=person.pk, month=LAST_MONTH).split
+    city = selectors.coverage_compute(region=_region(CITY), month=LAST_MONTH)
+    raw = list(Visit.objects.filter(visited_on__gte=FIRST, visited_on__lte=LAST))
+    assert (city.total.in_scope, city.total.visited, city.total.explained) == _reference(
+        [p.pk for p in Person.objects.all()], raw
+    )
+    assert city.total.visited - before.total.visited == 1
+    jinjiang = selectors.coverage_compute(region=_region(JINJIANG), month=LAST_MONTH)
+    assert (
+        jinjiang.total.explained - sum(c.explained for c in before.children if c.code == JINJIANG)
+        == 1
+    )
+
+
+def test_it_keeps_the_monthly_tallies_as_visits_are_recorded(community_worker, places):
+    """The tally a person's month is counted from is the sum of their visits, late ones too."""
+    from nuanxin.visits.models import VisitTally
+
+    person = enrolled(region=HEMEI_GRID1, tier="red")
+    client = api(community_worker)
+    visit(client, person, FIRST)
+    visit(client, person, FIRST + dt.timedelta(days=1), method="phone")
+    visit(client, person, FIRST + dt.timedelta(days=2), outcome="in_hospital")
+    visit(client, person, TODAY)
+    last = VisitTally.objects.get(person_id=person.pk, month=LAST_MONTH)
+    assert (last.n_home, last.n_phone, last.explained, last.split) == (1, 1, True, False)
+    assert last.region_id == HEMEI_GRID1
+    assert VisitTally.objects.get(person_id=person.pk, month=TODAY.replace(day=1)).n_home == 1
+    VisitTally.objects.filter(person_id=person.pk).delete()  # as after a bulk load
+    call_command("visits_refresh", "--tallies", stdout=io.StringIO())
+    again = VisitTally.objects.get(person_id=person.pk, month=LAST_MONTH)
+    assert (again.n_home, again.n_phone, again.explained) == (1, 1, True)
 
 
 def test_it_counts_not_at_home_as_neither_visited_nor_explained(community_worker, places):

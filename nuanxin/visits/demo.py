@@ -3,7 +3,8 @@
 Most people are visited about as often as their tier asks, some a little late,
 a few drop out for weeks (so the blind-spot report has something to say); some
 visits find nobody at home, a refusal or a hospital stay. Written with
-executemany (hundreds of thousands of rows), then every schedule is refreshed.
+executemany (hundreds of thousands of rows), then their monthly tallies are counted
+and every schedule is refreshed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import random
 from django.db import connection
 
 from .models import Visit, VisitSchedule
-from .services import schedules_due_refresh, schedules_refresh
+from .services import schedules_due_refresh, schedules_refresh, visit_tallies_rebuild
 
 GAP = {"red": 7, "yellow": 14, "blue": 30}
 WHO = ["grid_worker", "grid_worker", "community_worker", "social_worker", "volunteer"]
@@ -35,6 +36,7 @@ def visit_history_seed(*, rng: random.Random, today: dt.date, stdout=None) -> No
     for person_id, region_id, tier, since in rows:
         visits.extend(_history(rng, person_id, region_id, tier, max(since, start), today))
     _insert(visits)
+    visit_tallies_rebuild()  # the visits were written around visit_record
     # Tiers are known now; only the last contacts and due dates move.
     done = [r[0] for r in rows]
     for i in range(0, len(done), 2000):

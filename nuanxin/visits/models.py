@@ -235,6 +235,12 @@ class VisitSchedule(models.Model):
                 fields=["region_id", "tier", "in_scope_since", "out_on"],
                 name="schedule_scope_idx",
             ),
+            # …and the month's visited people joined to their scope by person, from the
+            # index alone (one seek per visited person instead of index + row).
+            models.Index(
+                fields=["person", "region_id", "tier", "in_scope_since", "out_on"],
+                name="schedule_person_scope_idx",
+            ),
         ]
         verbose_name = _("visit schedule")
         verbose_name_plural = _("visit schedules")
@@ -423,3 +429,53 @@ class CoverageMonth(models.Model):
 
     def __str__(self):
         return f"{self.region_code} {self.month:%Y-%m}"
+
+
+class VisitTally(models.Model):
+    """A person's visits in one month, counted: the city's coverage reads these, not visits.
+
+    Recounted from the visits whenever one is recorded (under the person's row lock),
+    and rebuilt after bulk loads (`visits_refresh --tallies`). `region_id` is where the
+    month's visits happened; when they happened in more than one region (`split`),
+    coverage goes back to those visits to count each region's share.
+    """
+
+    person = models.ForeignKey(
+        "registry.Person", models.CASCADE, related_name="+", db_index=False
+    )  # the covering index below leads with the month; person deletes are rare
+    month = models.DateField()
+    region_id = models.CharField(max_length=15)
+    split = models.BooleanField(default=False)
+    # "met" visits by method, and whether any visit explains a miss (EXPLAINING_OUTCOMES).
+    n_home = models.PositiveIntegerField(default=0)
+    n_phone = models.PositiveIntegerField(default=0)
+    n_video = models.PositiveIntegerField(default=0)
+    n_property = models.PositiveIntegerField(default=0)
+    n_partner = models.PositiveIntegerField(default=0)
+    explained = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            # The city's month in person order, read from the index alone; the few
+            # people visited in several regions (split) apart, to be recounted.
+            models.Index(
+                fields=[
+                    "month",
+                    "split",
+                    "person",
+                    "region_id",
+                    "n_home",
+                    "n_phone",
+                    "n_video",
+                    "n_property",
+                    "n_partner",
+                    "explained",
+                ],
+                name="visittally_month_idx",
+            ),
+        ]
+        verbose_name = _("monthly visit tally")
+        verbose_name_plural = _("monthly visit tallies")
+
+    def __str__(self):
+        return f"{self.person_id} {self.month:%Y-%m}"

@@ -30,6 +30,7 @@ from .models import (
     Outcome,
     Visit,
     VisitSchedule,
+    VisitTally,
 )
 from .services import policy_versions
 
@@ -247,10 +248,12 @@ def _visits_cte(prefix: str, month: dt.date, today: dt.date):
     """The month's visits per person (qualifying counts by method, explained or not)."""
     first, end, needs = requirements_for(month, today)
     low, high = code_range(prefix)
+    # Only the methods some tier counts: each CASE costs per visit of the month.
     counts = ",\n".join(
         f"SUM(CASE WHEN outcome = '{Outcome.MET}' AND method = '{m}' THEN 1 ELSE 0 END) AS n_{m}"
-        for m in Method.values
+        for m in _counted_methods(needs)
     )
+    counts = counts + "," if counts else ""
     explaining = ", ".join(f"'{o}'" for o in EXPLAINING_OUTCOMES)
     # The city: read the whole month in person order (no sort for the GROUP BY);
     # a district or smaller: only that code range of the month.
@@ -259,7 +262,7 @@ def _visits_cte(prefix: str, month: dt.date, today: dt.date):
         hint = f"INDEXED BY {'visit_month_person_idx' if len(prefix) <= 4 else 'visit_month_idx'}"
     sql = f"""
         WITH v AS (
-            SELECT person_id, {counts},
+            SELECT person_id, {counts}
                    MAX(CASE WHEN outcome IN ({explaining}) THEN 1 ELSE 0 END) AS expl
             FROM {Visit._meta.db_table} {hint}
             WHERE month = %s AND region_id >= %s AND region_id < %s
@@ -269,12 +272,19 @@ def _visits_cte(prefix: str, month: dt.date, today: dt.date):
     return sql, [first, low, high or "~"], (first, end, low, high or "~"), needs
 
 
+def _counted_methods(needs) -> list[str]:
+    """The known methods any tier's requirement counts, in a fixed order."""
+    return [m for m in Method.values if any(m in ms for _n, ms in needs.values())]
+
+
 def _ok_sql(needs) -> str:
     """1 when the visits in `v` meet the tier's requirement for the month."""
+
+    def met(ms) -> str:
+        return " + ".join(f"COALESCE(v.n_{m}, 0)" for m in Method.values if m in ms) or "0"
+
     cases = " ".join(
-        f"WHEN s.tier = '{tier}' AND ({' + '.join(f'COALESCE(v.n_{m}, 0)' for m in ms)}) >= {n} "
-        f"THEN 1"
-        for tier, (n, ms) in needs.items()
+        f"WHEN s.tier = '{tier}' AND ({met(ms)}) >= {n} THEN 1" for tier, (n, ms) in needs.items()
     )
     return f"CASE {cases} ELSE 0 END"
 
@@ -299,36 +309,91 @@ def _coverage_cte(prefix: str, month: dt.date, today: dt.date, child_len: int):
     return sql, [*params, low, high, end, first], needs
 
 
+def _seen_from_tallies(needs, child_len: int, first, low, high) -> tuple[str, list]:
+    """Visited / explained per child region from the month's tallies (the city's month).
+
+    One tally row per visited person: no GROUP BY over the month's million visits.
+    People whose visits that month were in several regions (`split`, a handful) are
+    recounted from their visits within the range, exactly as `_visits_cte` does.
+    """
+    tally, visit = VisitTally._meta.db_table, Visit._meta.db_table
+    schedule = VisitSchedule._meta.db_table
+    hint = "INDEXED BY schedule_person_scope_idx" if connection.vendor == "sqlite" else ""
+    counts = ", ".join(
+        f"SUM(CASE WHEN vi.outcome = '{Outcome.MET}' AND vi.method = '{m}' THEN 1 ELSE 0 END)"
+        f" AS n_{m}"
+        for m in _counted_methods(needs)
+    )
+    explaining = ", ".join(f"'{o}'" for o in EXPLAINING_OUTCOMES)
+    figures = f"substr(s.region_id, 1, {int(child_len)}) AS child, {_ok_sql(needs)} AS ok"
+    # CROSS JOIN: from the few split tallies to their visits, never the other way round.
+    sql = f"""
+        WITH w AS (
+            SELECT vi.person_id AS person_id, {counts + "," if counts else ""}
+                   MAX(CASE WHEN vi.outcome IN ({explaining}) THEN 1 ELSE 0 END) AS expl
+            FROM {tally} t CROSS JOIN {visit} vi
+            WHERE vi.month = t.month AND vi.person_id = t.person_id
+              AND t.month = %s AND t.split = %s AND vi.region_id >= %s AND vi.region_id < %s
+            GROUP BY vi.person_id
+        )
+        SELECT child, SUM(ok), SUM(CASE WHEN ok = 0 AND expl = 1 THEN 1 ELSE 0 END) FROM (
+            SELECT {figures}, CASE WHEN v.explained THEN 1 ELSE 0 END AS expl
+            FROM {tally} v JOIN {schedule} s {hint} ON s.person_id = v.person_id
+            WHERE v.month = %s AND v.split = %s AND v.region_id >= %s AND v.region_id < %s
+              AND {SCOPE_SQL}
+            UNION ALL
+            SELECT {figures}, v.expl
+            FROM w v JOIN {schedule} s {hint} ON s.person_id = v.person_id
+            WHERE {SCOPE_SQL}
+        ) x GROUP BY child
+    """
+    return sql, [first, True, low, high, first, False, low, high]
+
+
 def coverage_compute(*, region: Region, month: dt.date, today: dt.date | None = None) -> Coverage:
     """A month's figures for a region and each child region (unscoped: callers check access).
 
     Two GROUP BYs and no outer join: the people in scope per child region (from the
-    schedule's index), and, driven from the month's visits, those visited or explained.
+    schedule's index), and, driven from the month's visits in person order, those
+    visited or explained (each joined to its scope through a covering index). The
+    city reads the per-person monthly tallies instead of grouping a million visits.
     """
     today = today or timezone.localdate()
     month = month.replace(day=1)
     child_len = int(PREFIX_LENGTH[CHILD_LEVEL.get(region.level, Level.GRID)])
     cte, params, (first, end, low, high), needs = _visits_cte(region.prefix, month, today)
     table = VisitSchedule._meta.db_table
+    # The visited people's scope, tier and region from one covering index (no row reads).
+    by_person = "INDEXED BY schedule_person_scope_idx" if connection.vendor == "sqlite" else ""
+    # Counted per region code first, in the index's order (no sort of a million rows),
+    # then the few thousand codes summed per child region.
     scope_sql = f"""
-        SELECT substr(s.region_id, 1, {child_len}) AS child, COUNT(*)
-        FROM {table} s WHERE {SCOPE_SQL} GROUP BY child
-    """
-    seen_sql = (
-        cte
-        + f"""
-        SELECT child, SUM(ok), SUM(CASE WHEN ok = 0 AND expl = 1 THEN 1 ELSE 0 END) FROM (
-            SELECT substr(s.region_id, 1, {child_len}) AS child, {_ok_sql(needs)} AS ok, v.expl
-            FROM v JOIN {table} s ON s.person_id = v.person_id
-            WHERE {SCOPE_SQL}
+        SELECT substr(r, 1, {child_len}) AS child, SUM(n) FROM (
+            SELECT s.region_id AS r, COUNT(*) AS n
+            FROM {table} s WHERE {SCOPE_SQL} GROUP BY s.region_id
         ) x GROUP BY child
     """
-    )
     scope = [low, high, end, first]
+    if len(region.prefix) <= 4:
+        seen_sql, seen_params = _seen_from_tallies(needs, child_len, first, low, high)
+        seen_params += scope + scope
+    else:
+        seen_sql = (
+            cte
+            + f"""
+            SELECT child, SUM(ok), SUM(CASE WHEN ok = 0 AND expl = 1 THEN 1 ELSE 0 END) FROM (
+                SELECT substr(s.region_id, 1, {child_len}) AS child, {_ok_sql(needs)} AS ok,
+                       v.expl
+                FROM v JOIN {table} s {by_person} ON s.person_id = v.person_id
+                WHERE {SCOPE_SQL}
+            ) x GROUP BY child
+        """
+        )
+        seen_params = [*params, *scope]
     with connection.cursor() as cursor:
         cursor.execute(scope_sql, scope)
         in_scope = dict(cursor.fetchall())
-        cursor.execute(seen_sql, [*params, *scope])
+        cursor.execute(seen_sql, seen_params)
         seen = {c: (v, e) for c, v, e in cursor.fetchall()}
     codes = sorted(in_scope)
     names = _region_names(_pad(c) for c in codes)

@@ -91,6 +91,9 @@ class Command(BaseCommand):
 
         if Person.objects.exists():
             self.stdout.write(f"The city has {Person.objects.count():,} people already.")
+            # A demo restarted on a later day catches up on what cron does in
+            # production: expired tier raises and cold snaps, due dates.
+            call_command("visits_refresh", daily=True, verbosity=0)
         else:
             self.stdout.write(f"Building the synthetic city: {persons:,} people (seed {seed}) …")
             result = city_seed(persons=persons, seed=seed, stdout=self.stdout)

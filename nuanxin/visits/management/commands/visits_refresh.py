@@ -3,6 +3,7 @@
 nuanxin visits_refresh                  # everyone
 nuanxin visits_refresh --region 510108  # one area (a code prefix)
 nuanxin visits_refresh --daily          # the daily tick: ended cold snaps, expired raises
+nuanxin visits_refresh --tallies        # recount the monthly visit tallies (after a bulk load)
 """
 
 import datetime as dt
@@ -22,9 +23,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--region", default="", help="a region code or code prefix")
         parser.add_argument("--daily", action="store_true", help="run the daily tick only")
+        parser.add_argument(
+            "--tallies", action="store_true", help="recount the monthly visit tallies only"
+        )
 
-    def handle(self, *args, region, daily, **options):
+    def handle(self, *args, region, daily, tallies=False, **options):
         started = time.perf_counter()
+        if tallies:
+            count = services.visit_tallies_rebuild()
+            self.stdout.write(f"{count:,} tallies in {time.perf_counter() - started:.1f} s")
+            return
         if daily:
             today = timezone.localdate()
             written = services.cold_snaps_tick(today=today)
