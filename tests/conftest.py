@@ -35,12 +35,23 @@ def _reload_reference_data(sender, **kwargs):
     from django.db.migrations.loader import MigrationLoader
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
+    editor = _FlushEditor()
     for key in sorted(loader.disk_migrations):
         if key[0] != sender.label:
             continue
         for operation in loader.disk_migrations[key].operations:
             if isinstance(operation, RunPython):
-                operation.code(django_apps, None)
+                operation.code(django_apps, editor)
+
+
+class _FlushEditor:
+    """Just enough of a schema editor for RunPython code that asks for one."""
+
+    from django.db import connection
+
+    def execute(self, sql, params=()):
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 post_migrate.connect(_reload_reference_data, dispatch_uid="tests.reload_reference_data")

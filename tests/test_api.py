@@ -65,10 +65,12 @@ def errors(response) -> dict[str, str]:
 
 
 def test_it_refuses_a_request_without_a_token(client, people):
-    response = client.get(PERSONS)
+    response = client.get(PERSONS, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert response.json() == {"detail": "A valid API token is required."}
+    # Chinese first: without Accept-Language the same answer is in Chinese.
+    assert client.get(PERSONS).json() == {"detail": "需要有效的 API 令牌。"}
 
 
 def test_it_refuses_an_unknown_token(people):

@@ -375,7 +375,9 @@ def test_it_signs_off_a_month_and_shows_late_changes(
     late_id = visit(api(community_worker), mixed_people[0], FIRST + dt.timedelta(days=1))
     assert Visit.objects.get(pk=late_id).late
     client.force_login(community_worker)
-    page = client.get(f"/coverage/?region={HEMEI}&month={LAST_MONTH:%Y-%m}")
+    page = client.get(
+        f"/coverage/?region={HEMEI}&month={LAST_MONTH:%Y-%m}", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert page.context["c"].late_visits == 1
     assert "after sign-off" in page.content.decode()
     # The signed figures stay as signed; the live ones moved.

@@ -22,7 +22,7 @@ def overdue_person(name, region=HEMEI_GRID1, **fields):
 def test_it_shows_a_grid_worker_todays_worklist_first(client, grid_worker, places):
     overdue_person("赵一", living="alone", birth=dt.date(1935, 1, 1))
     client.force_login(grid_worker)
-    response = client.get("/")
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     home = response.context["home"]
     assert home.field and [d.person_name for d in home.worklist] == ["赵一"]

@@ -19,7 +19,9 @@ TODAY = timezone.localdate()
 
 
 def api(user) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user)}")
+    return Client(
+        HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user)}", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def person(region, *, red: bool, name: str):

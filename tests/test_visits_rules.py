@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from nuanxin.registry.services import contact_add, disability_set, enrollment_end, person_update
 from nuanxin.visits import rules, services
@@ -13,6 +13,14 @@ from tests.factories import make_person
 
 TODAY = dt.date(2026, 1, 15)
 V = rules.PolicyVersion
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The "why" of a tier is stored in the language active when it is computed;
+    # these tests read it in English.
+    with translation.override("en"):
+        yield
 
 
 def tier_of(person) -> str:
