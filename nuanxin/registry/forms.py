@@ -15,6 +15,7 @@ from nuanxin.regions.selectors import regions_within
 
 from .models import (
     ADL_FIELDS,
+    DISABILITY_GRADES,
     Category,
     ConsentPurpose,
     DeviceKind,
@@ -252,7 +253,7 @@ class DisabilityForm(forms.Form):
     )
     grade = forms.TypedChoiceField(
         label=_("Grade"),
-        choices=[(g, _("grade %(g)d") % {"g": g}) for g in range(1, 5)],
+        choices=DISABILITY_GRADES,
         coerce=int,
         help_text=_("Grade 1 is the most severe."),
     )

@@ -82,6 +82,10 @@ CHILD_CATEGORIES = ORPHAN_CATEGORIES | {
 }
 
 
+# One lazy string a grade, so the label follows the reader's language.
+DISABILITY_GRADES = [(1, _("grade 1")), (2, _("grade 2")), (3, _("grade 3")), (4, _("grade 4"))]
+
+
 class DisabilityCategory(models.IntegerChoices):
     VISUAL = 1, _("visual")
     HEARING = 2, _("hearing")
@@ -247,9 +251,7 @@ class Disability(models.Model):
     category = models.PositiveSmallIntegerField(
         _("disability category"), choices=DisabilityCategory.choices
     )
-    grade = models.PositiveSmallIntegerField(
-        _("grade"), choices=[(g, _("grade %(g)d") % {"g": g}) for g in range(1, 5)]
-    )
+    grade = models.PositiveSmallIntegerField(_("grade"), choices=DISABILITY_GRADES)
     certificate_number = models.CharField(_("certificate number"), max_length=30, blank=True)
 
     class Meta:
