@@ -14,6 +14,14 @@ from nuanxin.registry.models import Tier
 from .models import FindingKind, FollowUpKind, Method, Outcome, WithWhom
 
 ANSWERS = [("", _("not checked")), ("ok", _("OK")), ("fail", _("failed")), ("na", _("n/a"))]
+# Checklist versions are data; their section codes get a readable heading here.
+SECTION_LABELS = {
+    "gas": _("Gas safety"),
+    "heating": _("Heating and carbon monoxide"),
+    "living": _("Food, water and living conditions"),
+    "health": _("Health and mood"),
+    "family": _("Family and emergency contact"),
+}
 
 
 class VisitForm(forms.Form):
@@ -57,7 +65,7 @@ class VisitForm(forms.Form):
         sections: dict[str, list] = {}
         for item in self.checklist_items:
             sections.setdefault(item["section"], []).append(self[f"check_{item['code']}"])
-        return list(sections.items())
+        return [(SECTION_LABELS.get(code, code), fields) for code, fields in sections.items()]
 
 
 class FindingForm(forms.Form):
