@@ -14,7 +14,7 @@ from ninja import Status as Answer
 
 from nuanxin.core import access
 from nuanxin.core.masking import mask_id_number, mask_phone
-from nuanxin.regions.models import PREFIX_LENGTH, level_of
+from nuanxin.regions.models import code_prefix
 from nuanxin.registry import selectors, services
 from nuanxin.registry.models import (
     ADL_FIELDS,
@@ -319,7 +319,7 @@ def person_reveal(request, person_id: int, payload: RevealIn):
 def _region_prefix(code: str) -> str:
     """The significant digits of a region code: 510108000000 → 510108 (all of 成华区)."""
     try:
-        return code[: PREFIX_LENGTH[level_of(code)]]
+        return code_prefix(code)
     except ValueError:
         raise ValidationError({"region": _("Enter a 12- or 15-digit region code.")}) from None
 

@@ -79,10 +79,15 @@ class IDNumber:
     warnings: tuple[str, ...] = field(default=())
 
     def age_on(self, day: dt.date) -> int:
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return age_on(self.birth_date, day)
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years from `birth` to `day` (a birthday counts on the day itself)."""
+    years = day.year - birth.year
+    if (day.month, day.day) < (birth.month, birth.day):
+        years -= 1
+    return years
 
 
 def normalize(raw: str) -> str:

@@ -69,6 +69,14 @@ def level_of(code: str) -> Level:
     return Level.COMMUNITY
 
 
+def code_prefix(code: str) -> str:
+    """The significant digits of a padded code: 510108000000 → 510108 (all of 成华区).
+
+    Raises ValueError for anything that is not a 12- or 15-digit region code.
+    """
+    return code[: PREFIX_LENGTH[level_of(code)]]
+
+
 class Region(models.Model):
     code = models.CharField(_("code"), max_length=15, primary_key=True)
     name = models.CharField(_("name"), max_length=60)

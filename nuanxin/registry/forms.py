@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access
 from nuanxin.core.validators import clean_id_number, clean_phone
-from nuanxin.regions.models import PREFIX_LENGTH, Level, level_of
+from nuanxin.regions.models import Level, code_prefix
 from nuanxin.regions.selectors import regions_within
 
 from .models import (
@@ -94,7 +94,7 @@ class PersonFilterForm(forms.Form):
         kwargs = {key: data.get(key) or "" for key in ("q", "category", "tier", "status")}
         code = data.get("region") or ""
         # The selector takes a code prefix: 510108010000 (a street) → 510108010.
-        kwargs["region"] = code[: PREFIX_LENGTH[level_of(code)]] if code else ""
+        kwargs["region"] = code_prefix(code) if code else ""
         return kwargs
 
     @property

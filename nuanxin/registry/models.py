@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.core import access
+from nuanxin.core import access, idnumber
 
 
 class Sex(models.TextChoices):
@@ -200,11 +200,7 @@ class Person(models.Model):
     def age_on(self, day: dt.date | None = None) -> int | None:
         if self.birth_date is None:
             return None
-        day = day or dt.date.today()
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return idnumber.age_on(self.birth_date, day or dt.date.today())
 
     @property
     def age(self) -> int | None:

@@ -54,11 +54,11 @@ class Command(BaseCommand):
 
 def _prefix(code: str) -> str:
     """510108000000 -> 510108: a padded code stands for everything under it."""
-    from nuanxin.regions.models import PREFIX_LENGTH, level_of
+    from nuanxin.regions.models import code_prefix
 
     if not code:
         return ""
     try:
-        return code[: PREFIX_LENGTH[level_of(code)]]
+        return code_prefix(code)
     except ValueError:
         return code
