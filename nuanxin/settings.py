@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "nuanxin.registry",
     "nuanxin.ledgers",
     "nuanxin.visits",
+    "nuanxin.directory",
+    "nuanxin.casework",
     "nuanxin.dashboard",
     "nuanxin.api",
     "nuanxin.demo",

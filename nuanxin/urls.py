@@ -12,6 +12,8 @@ urlpatterns = [
     path("people/", include("nuanxin.registry.urls")),
     path("ledgers/", include("nuanxin.ledgers.urls")),
     path("", include("nuanxin.visits.urls")),
+    path("", include("nuanxin.casework.urls")),
+    path("directory/", include("nuanxin.directory.urls")),
     path("audit/", include("nuanxin.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -9,7 +9,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
-from . import persons, visits
+from . import casework_referrals, casework_requests, casework_tasks, persons, visits
 from .auth import BearerToken
 
 DESCRIPTION = """\
@@ -49,6 +49,9 @@ api = NinjaAPI(
 )
 api.add_router("/persons", persons.router)
 api.add_router("/", visits.router)
+api.add_router("/", casework_requests.router)
+api.add_router("/", casework_referrals.router)
+api.add_router("/", casework_tasks.router)
 
 
 def field_errors(exc: DjangoValidationError) -> list[dict]:

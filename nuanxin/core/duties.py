@@ -46,6 +46,7 @@ class Duty:
     link: str = ""  # where to do it
     owner_id: int | None = None  # the user expected to do it, when one is named
     address: str = ""
+    phone: str = ""  # for link-only users (volunteers) who must call ahead
 
     def late_days(self, today: dt.date) -> int:
         return max((today - self.due_on).days, 0)

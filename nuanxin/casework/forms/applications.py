@@ -1,0 +1,3 @@
+"""Forms for casework: applications."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Forms for casework: assessments."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Forms for casework: care_plans."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Forms for casework: referrals."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Forms for casework: requests."""
+
+from __future__ import annotations

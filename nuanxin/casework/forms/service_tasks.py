@@ -1,0 +1,3 @@
+"""Forms for casework: service_tasks."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Reads of casework, always scoped, one module per area (see apps.AREAS)."""

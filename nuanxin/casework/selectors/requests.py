@@ -1,0 +1,7 @@
+"""Reads for casework: requests."""
+
+from __future__ import annotations
+
+
+def ready() -> None:
+    """Called from AppConfig.ready: register duty sources, access links, receivers."""

@@ -1,0 +1,1 @@
+"""Writes of casework, one module per area (see apps.AREAS)."""

@@ -1,0 +1,3 @@
+"""Writes for casework: applications."""
+
+from __future__ import annotations

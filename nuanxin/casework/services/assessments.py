@@ -1,0 +1,3 @@
+"""Writes for casework: assessments."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Writes for casework: care_plans."""
+
+from __future__ import annotations

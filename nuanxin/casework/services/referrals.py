@@ -1,0 +1,3 @@
+"""Writes for casework: referrals."""
+
+from __future__ import annotations

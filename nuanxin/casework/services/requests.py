@@ -1,0 +1,3 @@
+"""Writes for casework: requests."""
+
+from __future__ import annotations

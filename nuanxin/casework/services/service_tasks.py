@@ -1,0 +1,3 @@
+"""Writes for casework: service_tasks."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Casework pages, one module per area; each module declares its own `urlpatterns`."""

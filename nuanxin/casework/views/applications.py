@@ -1,0 +1,5 @@
+"""Pages for casework: applications."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages for casework: referrals."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

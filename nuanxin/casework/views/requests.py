@@ -1,0 +1,5 @@
+"""Pages for casework: requests."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

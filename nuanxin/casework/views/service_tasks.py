@@ -1,0 +1,5 @@
+"""Pages for casework: service_tasks."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,79 @@
+"""The directory (DESIGN §1): service providers that casework refers people to.
+
+A provider (gas company, repair service, hospital, counselling team, home-service
+organisation …) serves an area — one or more regions, each covering everything
+under it. Its staff may have their own accounts (`ProviderAccount`); such a user
+sees only the referrals made to their provider, and of each person only what
+the job needs.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProviderKind(models.TextChoices):
+    GAS = "gas", _("gas company")
+    REPAIR = "repair", _("repair service")
+    HOSPITAL = "hospital", _("hospital or clinic")
+    COUNSELLING = "counselling", _("counselling team")
+    HOME_SERVICE = "home_service", _("home-service organisation")
+    SOCIAL_WORK = "social_work", _("social-work station")
+    OTHER = "other", _("other")
+
+
+class ServiceProvider(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ProviderKind.choices)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    services = models.CharField(_("services offered"), max_length=300, blank=True)
+    service_area = models.ManyToManyField(
+        "regions.Region",
+        verbose_name=_("service area"),
+        blank=True,
+        help_text=_("Each region covers everything under it. Empty: the whole city."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service provider")
+        verbose_name_plural = _("service providers")
+
+    def __str__(self):
+        return self.name
+
+
+class ProviderContact(models.Model):
+    provider = models.ForeignKey(ServiceProvider, models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=60)
+    role = models.CharField(_("role"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=40)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("provider contact")
+        verbose_name_plural = _("provider contacts")
+
+    def __str__(self):
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+
+class ProviderAccount(models.Model):
+    """A user who answers for a provider: sees and updates that provider's referrals only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="provider_account"
+    )
+    provider = models.ForeignKey(ServiceProvider, models.CASCADE, related_name="accounts")
+
+    class Meta:
+        verbose_name = _("provider account")
+        verbose_name_plural = _("provider accounts")
+
+    def __str__(self):
+        return f"{self.user} → {self.provider}"

@@ -1,0 +1,3 @@
+"""Writes to the directory: providers, their contacts and accounts."""
+
+from __future__ import annotations
