@@ -11,4 +11,5 @@ def memberships(request):
         "can_audit": access.can(user, access.Action.AUDIT),
         "can_export": access.can(user, access.Action.EXPORT),
         "can_change": access.can(user, access.Action.CHANGE),
+        "can_view": access.can(user, access.Action.VIEW),
     }
