@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db.models import Count
 
+from nuanxin.casework.selectors import requests as help_requests
 from nuanxin.core import access, duties
 from nuanxin.regions.models import Region, prefix_q
 from nuanxin.visits import selectors as visits
@@ -25,6 +26,7 @@ class Home:
     overdue_by_tier: dict = dataclasses.field(default_factory=dict)
     follow_ups: int = 0
     snaps: list = dataclasses.field(default_factory=list)
+    requests: object = None  # casework's SlaCounts for officers: open help requests, breaches
 
 
 def is_field_worker(user) -> bool:
@@ -70,4 +72,5 @@ def home_for(*, user, today: dt.date, months: int = 12) -> Home:
     home.follow_ups = visits.follow_ups_open(user=user, region=region.prefix).count()
     if not field:
         home.trend = visits.coverage_trend(region=region, months=months, today=today)
+        home.requests = help_requests.sla_counts(user=user, region=region.prefix)
     return home

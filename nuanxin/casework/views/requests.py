@@ -1,5 +1,211 @@
-"""Pages for casework: requests."""
+"""Pages for help requests: the list, the hotline intake, the record and its actions."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from nuanxin.core import access
+from nuanxin.regions.models import Level, Region
+from nuanxin.registry.models import Person
+from nuanxin.registry.selectors import person_search_q
+
+from ..forms import requests as forms
+from ..selectors import requests as selectors
+from ..services import requests as services
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    for field, msgs in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, msgs)
+
+
+@login_required
+def request_list(request):
+    form = forms.RequestFilterForm(request.GET or None)
+    now = timezone.now()
+    rows = selectors.request_list(user=request.user, now=now, **form.filters())
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "casework/requests/request_list.html",
+        {
+            "form": form,
+            "page": page,
+            "now": now,
+            "filtered": any(request.GET.get(k) for k in form.fields if k != "q"),
+            "can_create": access.can(request.user, access.Action.CHANGE),
+        },
+    )
+
+
+def _intake_regions(user) -> list[tuple[str, str]]:
+    """Streets, communities and grids the user may open requests in (for unregistered callers)."""
+    regions = Region.objects.filter(
+        access.region_q(user, access.Action.CHANGE, "code"), level__gte=Level.STREET
+    ).order_by("code")[:1000]
+    return [(r.code, f"{r.name} · {r.code}") for r in regions]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request):
+    """The hotline intake: find the caller in the registry, or take their name, phone and region."""
+    if not access.can(request.user, access.Action.CHANGE):
+        raise Http404
+    person = None
+    person_id = request.POST.get("person_id") or request.GET.get("person")
+    if person_id:
+        person = (
+            Person.objects.visible_to(request.user, access.Action.CHANGE)
+            .select_related("region")
+            .filter(pk=person_id if str(person_id).isdigit() else 0)
+            .first()
+        )
+        if person is None:
+            raise Http404
+    form = forms.RequestIntakeForm(
+        request.POST or None,
+        regions=[] if person else _intake_regions(request.user),
+        initial={"person_id": person.pk if person else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["person_id"] = person.pk if person else None
+        try:
+            hr = services.request_create(user=request.user, request=request, **data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, _("Help request #%(n)s received.") % {"n": hr.pk})
+            return redirect("casework:request_detail", hr.pk)
+    q = request.GET.get("q", "").strip()
+    found = []
+    if q and person is None:
+        found = list(
+            Person.objects.visible_to(request.user, access.Action.CHANGE)
+            .filter(person_search_q(q))
+            .select_related("region")
+            .order_by("name", "pk")[:20]
+        )
+    return render(
+        request,
+        "casework/requests/request_new.html",
+        {"form": form, "person": person, "q": q, "found": found},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request, pk: int):
+    """The record, its SLA, its history, and a form for each action its status allows."""
+    now = timezone.now()
+    hr = selectors.request_get(user=request.user, pk=pk, now=now)
+    may_change = selectors.can_change(request.user, hr)
+    failed = None
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        action = request.POST.get("action", "")
+        form = _action_form(action, hr, request.user, data=request.POST)
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+            if action == "assign":
+                fields["assignee_ids"] = [int(i) for i in fields.get("assignee_ids", [])]
+            try:
+                services.request_transition(
+                    user=request.user, help_request=hr, action=action, request=request, **fields
+                )
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("casework:request_detail", hr.pk)
+        failed = (action, form)
+    actions = []
+    if may_change:
+        allowed = services.allowed_actions(hr.status)
+        if hr.person_id is None and hr.status in (
+            "new",
+            "triaged",
+            "assigned",
+            "in_progress",
+            "resolved",
+        ):
+            allowed.append("link")
+        if hr.first_contact_at is not None and "contact" in allowed:
+            allowed.remove("contact")
+        for action in allowed:
+            if failed and failed[0] == action:
+                form = failed[1]
+            else:
+                form = _action_form(action, hr, request.user)
+            _cls, label, style = forms.ACTION_FORMS[action]
+            actions.append({"name": action, "form": form, "label": label, "style": style})
+    if failed and failed[0] not in {a["name"] for a in actions}:
+        # The status moved on meanwhile (another tab, a colleague): say why nothing happened.
+        for error in failed[1].non_field_errors() or [_("That step is no longer possible.")]:
+            messages.error(request, error)
+    return render(
+        request,
+        "casework/requests/request_detail.html",
+        {
+            "hr": hr,
+            "now": now,
+            "may_change": may_change,
+            "actions": actions,
+            "events": list(hr.events.all()),
+            "assignees": list(hr.assignees.all()),
+        },
+    )
+
+
+def _action_form(action: str, hr, user, data=None):
+    if action not in forms.ACTION_FORMS:
+        return None
+    cls = forms.ACTION_FORMS[action][0]
+    prefix = action
+    if cls is forms.AssignForm:
+        workers = list(services.eligible_assignees(hr.region_id)[:200])
+        initial = {"assignee_ids": [u.pk for u in hr.assignees.all()]}
+        return cls(data, workers=workers, prefix=prefix, initial=initial)
+    if cls is forms.LinkPersonForm:
+        return cls(data, people=_link_candidates(hr, user), prefix=prefix)
+    if cls is forms.TriageForm:
+        return cls(data, prefix=prefix, initial={"urgency": hr.urgency, "need_type": hr.need_type})
+    return cls(data, prefix=prefix)
+
+
+def _link_candidates(hr, user) -> list[Person]:
+    """Registry people who may be this caller: the same phone or name, in the user's area."""
+    q = Q(pk__in=[])
+    if hr.caller_phone:
+        q |= Q(phone=hr.caller_phone) | Q(phone2=hr.caller_phone)
+    if hr.caller_name:
+        q |= Q(name=hr.caller_name)
+    return list(
+        Person.objects.visible_to(user, access.Action.CHANGE)
+        .filter(q)
+        .select_related("region")
+        .order_by("name", "pk")[:20]
+    )
+
+
+urlpatterns = [
+    path("requests/", request_list, name="request_list"),
+    path("requests/new/", request_new, name="request_new"),
+    path("requests/<int:pk>/", request_detail, name="request_detail"),
+]
