@@ -24,6 +24,29 @@ class ProviderKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+def ancestor_codes(code: str) -> list[str]:
+    """The padded codes of a region and every region above it: 510104010001 →
+    510100000000, 510104000000, 510104010000, 510104010001."""
+    codes = [code[:4].ljust(12, "0"), code[:6].ljust(12, "0"), code[:9].ljust(12, "0")]
+    codes.append(code[:12])
+    if len(code) == 15:
+        codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
+class ServiceProviderQuerySet(models.QuerySet):
+    def serving(self, region_code: str) -> ServiceProviderQuerySet:
+        """Providers whose service area covers this region: one of its regions is the
+        region or lies above it, or the area is empty (the whole city)."""
+        area = ServiceProvider.service_area.through.objects.filter(
+            serviceprovider_id=models.OuterRef("pk")
+        )
+        return self.filter(
+            models.Exists(area.filter(region_id__in=ancestor_codes(region_code)))
+            | ~models.Exists(area)
+        )
+
+
 class ServiceProvider(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=ProviderKind.choices)
@@ -38,6 +61,8 @@ class ServiceProvider(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ServiceProviderQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

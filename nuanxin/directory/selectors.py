@@ -1,6 +1,97 @@
-"""Reads of the directory: providers, scoped to who may see them."""
+"""Reads of the directory: providers, scoped to who may see them.
+
+Providers are not personal data: every signed-in user reads the directory.
+Writing it is for users who may change a district or more (district officers,
+the city admin), and only for providers whose whole service area they hold.
+"""
 
 from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from nuanxin.core import access
+from nuanxin.regions.models import Level, Region
+
+from .models import ProviderAccount, ServiceProvider
+
+DISTRICT_PREFIX = 6  # digits of a district's code prefix; shorter is the city
+
+
+def _wide_prefixes(user) -> list[str]:
+    """The user's CHANGE prefixes at district level or above."""
+    return [p for p in access.prefixes_for(user, access.Action.CHANGE) if len(p) <= DISTRICT_PREFIX]
+
+
+def can_edit(user, area_codes=None) -> bool:
+    """May the user write the directory (no codes), or a provider serving these codes?
+
+    An empty area is the whole city: only a city-level user may write it.
+    """
+    prefixes = _wide_prefixes(user)
+    if not prefixes:
+        return False
+    if area_codes is None:
+        return True
+    codes = list(area_codes)
+    if not codes:
+        return any(len(p) < DISTRICT_PREFIX for p in prefixes)
+    return all(any(code.startswith(p) for p in prefixes) for code in codes)
+
+
+def can_edit_provider(user, provider: ServiceProvider) -> bool:
+    return can_edit(user, [r.code for r in provider.service_area.all()])
+
+
+def provider_list(*, user, q: str = "", kind: str = "", serves: str = "") -> QuerySet:
+    """Providers matching a text (name or services), a kind and a region they serve."""
+    if not getattr(user, "is_authenticated", False):
+        return ServiceProvider.objects.none()
+    qs = ServiceProvider.objects.all()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(services__icontains=q))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if serves:
+        qs = qs.serving(serves)
+    return qs.prefetch_related("service_area")
+
+
+def provider_get(*, user, pk: int) -> ServiceProvider:
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    provider = (
+        ServiceProvider.objects.prefetch_related("contacts", "service_area").filter(pk=pk).first()
+    )
+    if provider is None:
+        raise Http404
+    return provider
+
+
+def providers_for_person(*, region_code: str, kind: str = "") -> QuerySet:
+    """Active providers serving a person's region (to choose one for a referral)."""
+    qs = ServiceProvider.objects.filter(active=True).serving(region_code)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def area_choices() -> QuerySet:
+    """Regions a service area is made of: districts and streets (each covers all below)."""
+    return Region.objects.filter(level__in=[Level.CITY, Level.DISTRICT, Level.STREET])
+
+
+def account_provider(user) -> ServiceProvider | None:
+    """The provider this user answers for, if any (cached on the user for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    # Only partner contacts answer for a provider: staff pages skip the query.
+    if access.Role.PARTNER_CONTACT not in access.roles_of(user):
+        return None
+    if not hasattr(user, "_nuanxin_provider"):
+        account = ProviderAccount.objects.select_related("provider").filter(user_id=user.pk).first()
+        user._nuanxin_provider = account.provider if account else None
+    return user._nuanxin_provider
 
 
 def ready() -> None:

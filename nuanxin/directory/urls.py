@@ -1,6 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "directory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.provider_list, name="provider_list"),
+    path("new/", views.provider_new, name="provider_new"),
+    path("<int:pk>/", views.provider_detail, name="provider_detail"),
+    path("<int:pk>/edit/", views.provider_edit, name="provider_edit"),
+]

@@ -1,3 +1,155 @@
-"""Directory pages: the providers list and each provider's page."""
+"""Directory pages: the providers list and each provider's page.
+
+Every signed-in user reads the directory; district officers and the city admin
+add and edit the providers of their area.
+"""
 
 from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from nuanxin.registry.forms import form_errors_from
+
+from . import selectors, services
+from .forms import ContactFormSet, FilterForm, ProviderForm
+
+
+@login_required
+def provider_list(request):
+    filters = FilterForm(request.GET)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    serves = data.get("serves")
+    qs = selectors.provider_list(
+        user=request.user,
+        q=(data.get("q") or "").strip(),
+        kind=data.get("kind") or "",
+        serves=serves.code if serves else "",
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = urlencode(
+        {
+            k: v
+            for k, v in {
+                "q": data.get("q") or "",
+                "kind": data.get("kind") or "",
+                "serves": serves.code if serves else "",
+            }.items()
+            if v
+        }
+    )
+    return render(
+        request,
+        "directory/provider_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query,
+            "areas": selectors.area_choices(),
+            "serves": serves,
+            "can_edit": selectors.can_edit(request.user),
+        },
+    )
+
+
+@login_required
+def provider_detail(request, pk: int):
+    provider = selectors.provider_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "directory/provider_detail.html",
+        {"p": provider, "can_edit": selectors.can_edit_provider(request.user, provider)},
+    )
+
+
+def _contacts(formset) -> list[dict]:
+    return [f.cleaned_data for f in formset if f.cleaned_data.get("name")]
+
+
+@login_required
+def provider_new(request):
+    if not selectors.can_edit(request.user):
+        raise Http404  # the page does not exist for readers
+    form = ProviderForm(request.POST or None)
+    contacts = ContactFormSet(request.POST or None, prefix="c")
+    if request.method == "POST" and form.is_valid() and contacts.is_valid():
+        data = form.cleaned_data
+        try:
+            provider = services.provider_create(
+                user=request.user,
+                name=data["name"],
+                kind=data["kind"],
+                services=data["services"],
+                phone=data["phone"],
+                address=data["address"],
+                active=data["active"],
+                service_area=[r.code for r in data["service_area"]],
+                contacts=_contacts(contacts),
+                request=request,
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Provider added."))
+            return redirect("directory:provider_detail", provider.pk)
+    return render(
+        request,
+        "directory/provider_form.html",
+        {"form": form, "contacts": contacts, "provider": None},
+    )
+
+
+@login_required
+def provider_edit(request, pk: int):
+    provider = selectors.provider_get(user=request.user, pk=pk)
+    if not selectors.can_edit_provider(request.user, provider):
+        raise PermissionDenied(_("Only district officers and the city admin edit providers."))
+    initial = {
+        "name": provider.name,
+        "kind": provider.kind,
+        "services": provider.services,
+        "phone": provider.phone,
+        "address": provider.address,
+        "active": provider.active,
+        "service_area": list(provider.service_area.all()),
+    }
+    form = ProviderForm(request.POST or None, initial=initial)
+    contacts = ContactFormSet(
+        request.POST or None,
+        prefix="c",
+        initial=[
+            {"name": c.name, "role": c.role, "phone": c.phone} for c in provider.contacts.all()
+        ],
+    )
+    if request.method == "POST" and form.is_valid() and contacts.is_valid():
+        data = form.cleaned_data
+        try:
+            services.provider_update(
+                user=request.user,
+                provider=provider,
+                name=data["name"],
+                kind=data["kind"],
+                services=data["services"],
+                phone=data["phone"],
+                address=data["address"],
+                active=data["active"],
+                service_area=[r.code for r in data["service_area"]],
+                contacts=_contacts(contacts),
+                request=request,
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Provider saved."))
+            return redirect("directory:provider_detail", provider.pk)
+    return render(
+        request,
+        "directory/provider_form.html",
+        {"form": form, "contacts": contacts, "provider": provider},
+    )

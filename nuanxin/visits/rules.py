@@ -27,18 +27,28 @@ class Facts:
     severe_disability: bool
     has_guardian: bool
     has_carer: bool
+    # From the latest needs assessment (casework); None / "" when never assessed.
+    adl_dependent: int | None = None
+    loneliness: str = ""
 
 
-def facts_of(person, today: dt.date, *, enrollments=None, grades=None, contacts=None) -> Facts:
+def facts_of(
+    person, today: dt.date, *, enrollments=None, grades=None, contacts=None, assessment=None
+) -> Facts:
     """Facts from a person and their rows: enrollments as (category, start, end),
-    disability grades, contacts as (is_guardian, is_emergency). Rows not given are
-    read from the person's (prefetched) relations."""
+    disability grades, contacts as (is_guardian, is_emergency), the latest
+    assessment as (adl_dependent, loneliness) — () when there is none. Rows not
+    given are read from the person's (prefetched) relations."""
     if enrollments is None:
         enrollments = [(e.category, e.start_date, e.end_date) for e in person.enrollments.all()]
     if grades is None:
         grades = [d.grade for d in person.disabilities.all()]
     if contacts is None:
         contacts = [(c.is_guardian, c.is_emergency) for c in person.contacts.all()]
+    if assessment is None:
+        latest = max(person.assessments.all(), key=lambda a: a.version, default=None)
+        assessment = (latest.adl_dependent, latest.loneliness) if latest else ()
+    adl_dependent, loneliness = assessment or (None, "")
     categories = {
         category
         for category, start, end in enrollments
@@ -52,6 +62,8 @@ def facts_of(person, today: dt.date, *, enrollments=None, grades=None, contacts=
         severe_disability=any(g <= 2 for g in grades),
         has_guardian=any(guardian for guardian, _e in contacts),
         has_carer=any(guardian or emergency for guardian, emergency in contacts),
+        adl_dependent=adl_dependent,
+        loneliness=loneliness or "",
     )
 
 
@@ -75,6 +87,13 @@ def rule_matches(conditions: dict, facts: Facts) -> bool:
         if key == "has_guardian" and facts.has_guardian != bool(want):
             return False
         if key == "has_carer" and facts.has_carer != bool(want):
+            return False
+        # A person never assessed matches no assessment condition.
+        if key == "min_adl_dependent" and (
+            facts.adl_dependent is None or facts.adl_dependent < want
+        ):
+            return False
+        if key == "loneliness" and facts.loneliness not in want:
             return False
     return True
 
