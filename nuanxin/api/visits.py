@@ -96,6 +96,10 @@ class FindingIn(Schema):
     ends_on: dt.date | None = None
     follow_up_kind: FollowUpKind | None = None
     repeat_days: int = 0
+    # For a service-task follow-up: the task (water, rubbish, medicine …) and
+    # the user id of who does it (staff or a volunteer of the person's area).
+    task_kind: str = ""
+    assignee: int | None = None
 
 
 class VisitIn(Schema):

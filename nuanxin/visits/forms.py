@@ -85,6 +85,28 @@ class FindingForm(forms.Form):
     repeat_days = forms.IntegerField(
         label=_("Daily for (days)"), min_value=0, max_value=366, required=False
     )
+    # A service-task follow-up: which job, and who does it (staff or a volunteer
+    # of the person's area). Casework turns it into a task when the visit is saved.
+    task_kind = forms.ChoiceField(label=_("Task"), required=False)
+    assignee = forms.ChoiceField(label=_("Assign to"), required=False)
+
+    def __init__(self, *args, person=None, **kwargs):
+        from nuanxin.casework.forms.service_tasks import assignee_choices
+        from nuanxin.casework.models import TaskKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["task_kind"].choices = [("", "—"), *TaskKind.choices]
+        choices = [("", "—")]
+        if person is not None:
+            # Once per page, not once per finding row.
+            if not hasattr(person, "_assignee_choices"):
+                person._assignee_choices = assignee_choices(person.region_id)
+            choices = person._assignee_choices
+        self.fields["assignee"].choices = choices
+
+    def clean_assignee(self):
+        value = self.cleaned_data.get("assignee")
+        return int(value) if value else None
 
     def clean(self):
         data = super().clean()

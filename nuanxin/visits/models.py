@@ -52,7 +52,9 @@ class TierRule(models.Model):
     categories (any of these active enrollments), min_age, max_age, living (any of),
     self_care (any of "self", "partly", "fully"), severe_disability (true/false),
     has_guardian (true/false: a contact marked guardian), has_carer (true/false: a
-    contact marked guardian or emergency contact), any_enrollment (true).
+    contact marked guardian or emergency contact), any_enrollment (true);
+    from the latest needs assessment: min_adl_dependent (at least N of the six
+    daily activities need help), loneliness (any of "none", "some", "severe").
     """
 
     name = models.CharField(_("name"), max_length=120)
@@ -71,6 +73,8 @@ class TierRule(models.Model):
         "has_guardian",
         "has_carer",
         "any_enrollment",
+        "min_adl_dependent",
+        "loneliness",
     }
 
     class Meta:
@@ -360,6 +364,18 @@ class FollowUp(models.Model):
     checklist_item = models.CharField(max_length=40, blank=True)
     # A recurring task: daily for `repeat_days` days (0 = once).
     repeat_days = models.PositiveSmallIntegerField(_("daily for (days)"), default=0)
+    # For a service task: which job (a casework TaskKind value) and, when the
+    # visitor named one, who does it. Plain text, not choices: visits must not
+    # depend on casework's migrations; casework validates the value.
+    task_kind = models.CharField(_("task"), max_length=20, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assign to"),
+    )
     due_on = models.DateField(_("due"))
     # Set by the casework app when it turns this into a help request / task.
     picked_up_at = models.DateTimeField(null=True, blank=True)

@@ -110,6 +110,19 @@ def schedules_refresh(*, person_ids, today: dt.date | None = None) -> int:
     return written
 
 
+def _latest_assessments(ids) -> dict[int, tuple[int, str]]:
+    """(adl_dependent, loneliness) of each person's latest needs assessment, one query."""
+    from nuanxin.casework.models import Assessment  # casework builds on visits
+
+    latest: dict[int, tuple[int, str]] = {}
+    rows = Assessment.objects.filter(person_id__in=ids).order_by("person_id", "-version")
+    for person_id, adl_dependent, loneliness in rows.values_list(
+        "person_id", "adl_dependent", "loneliness"
+    ):
+        latest.setdefault(person_id, (adl_dependent, loneliness))
+    return latest
+
+
 def _grouped(rows) -> dict[int, list]:
     out: dict[int, list] = defaultdict(list)
     for person_id, *rest in rows:
@@ -133,6 +146,7 @@ def _refresh_batch(ids, today, tier_rules, versions, snaps) -> int:
             "person_id", "is_guardian", "is_emergency"
         )
     )
+    assessed = _latest_assessments(ids)
     raises = defaultdict(list)
     for raised in TierRaise.objects.filter(person_id__in=ids, ends_on__gte=today).select_related(
         "created_by"
@@ -147,6 +161,7 @@ def _refresh_batch(ids, today, tier_rules, versions, snaps) -> int:
             enrollments=enrollments.get(person.pk, ()),
             grades=[g for (g,) in grades.get(person.pk, ())],
             contacts=contacts.get(person.pk, ()),
+            assessment=assessed.get(person.pk, ()),
             today=today,
         )
         decision = rules.tier_decide(
@@ -691,6 +706,8 @@ def _finding_apply(user, visit, person, data: dict, request) -> str | None:
             text=finding.text,
             repeat_days=int(data.get("repeat_days") or 0),
             due_on=data.get("due_on") or visit.visited_on,
+            task_kind=data.get("task_kind") or "",
+            assignee_id=data.get("assignee") or None,
         )
     return STATUS_OF_FINDING.get(kind)
 
@@ -700,19 +717,18 @@ def _rectifications_create(visit: Visit, person: Person) -> None:
     if not visit.checklist or visit.checklist_version is None:
         return
     items = {i["code"]: i for i in visit.checklist_version.items}
-    FollowUp.objects.bulk_create(
-        FollowUp(
-            person=person,
-            region_id=person.region_id,
-            visit=visit,
-            kind=FollowUpKind.RECTIFICATION,
-            text=items[code]["label"][:300],
-            checklist_item=code,
-            due_on=visit.visited_on + dt.timedelta(days=3),
-        )
-        for code, answer in visit.checklist.items()
-        if answer == "fail" and items[code].get("rectify")
-    )
+    # One save each, not bulk_create: casework picks follow-ups up on post_save.
+    for code, answer in visit.checklist.items():
+        if answer == "fail" and items[code].get("rectify"):
+            FollowUp.objects.create(
+                person=person,
+                region_id=person.region_id,
+                visit=visit,
+                kind=FollowUpKind.RECTIFICATION,
+                text=items[code]["label"][:300],
+                checklist_item=code,
+                due_on=visit.visited_on + dt.timedelta(days=3),
+            )
 
 
 def _status_set(user, person: Person, status: str, request) -> None:

@@ -80,7 +80,7 @@ def visit_new(request, person_id: int):
     items = version.items if version else []
     if request.method == "POST":
         form = VisitForm(request.POST, checklist_items=items)
-        findings = FindingFormSet(request.POST, prefix="f")
+        findings = FindingFormSet(request.POST, prefix="f", form_kwargs={"person": person})
         if form.is_valid() and findings.is_valid():
             try:
                 visit, created = services.visit_record(
@@ -108,7 +108,7 @@ def visit_new(request, person_id: int):
                 return redirect("visits:visit_detail", visit.pk)
     else:
         form = VisitForm(initial={"client_id": uuid.uuid4().hex}, checklist_items=items)
-        findings = FindingFormSet(prefix="f")
+        findings = FindingFormSet(prefix="f", form_kwargs={"person": person})
     return render(
         request,
         "visits/visit_form.html",
