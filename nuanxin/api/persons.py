@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
-from nuanxin.core import access
+from nuanxin.core import access, timeline
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.regions.models import code_prefix
 from nuanxin.registry import selectors, services
@@ -311,6 +312,77 @@ def person_reveal(request, person_id: int, payload: RevealIn):
         request=request,
     )
     return {"field": payload.field, "value": value}
+
+
+class TimelineEntryOut(Schema):
+    kind: str
+    at: dt.datetime
+    all_day: bool
+    title: str
+    detail: str
+    status: str
+    link: str
+    icon: str
+    actor: str
+    record_id: int
+
+
+class TimelinePageOut(PageOut):
+    items: list[TimelineEntryOut]
+
+
+KIND_HELP = (
+    "Only these kinds (repeat the parameter): visit, help_request, assessment, referral, "
+    "service_task, care_plan, care_session, application, consent, device, enrollment."
+)
+
+
+@router.get(
+    "/{int:person_id}/timeline",
+    response={200: TimelinePageOut, **ERRORS, 422: ValidationErrorOut},
+    url_name="person_timeline",
+)
+def person_timeline(
+    request,
+    person_id: int,
+    kind: Annotated[list[str] | None, Query(description=KIND_HELP)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+):
+    """The person's history, newest first: visits, casework, consents, devices, enrollments.
+
+    Date-only records sit at local midnight with `all_day` true. 404 for a person
+    out of scope, and for volunteers and provider accounts, who never read a history.
+    A fixed number of queries whatever the page.
+    """
+    person = selectors.person_for_timeline(user=request.user, pk=person_id)
+    known = timeline.kinds()
+    unknown = [k for k in kind or [] if k not in known]
+    if unknown:
+        raise ValidationError({"kind": _("Unknown kind: %(kind)s") % {"kind": unknown[0]}})
+    rows = _TimelineRows(user=request.user, person=person, kinds=kind or None)
+    info, items = paginate(request, rows, page=page, page_size=page_size)
+    services.person_viewed(user=request.user, person=person, request=request)
+    return {**info, "items": [dataclasses.asdict(e) for e in items]}
+
+
+class _TimelineRows:
+    """The merged timeline as `paginate` wants it: a count, and a slice per page."""
+
+    def __init__(self, *, user, person, kinds):
+        self.user, self.person, self.kinds = user, person, kinds
+
+    def count(self) -> int:
+        return timeline.count(user=self.user, person=self.person, kinds=self.kinds)
+
+    def __getitem__(self, window: slice) -> list[timeline.Entry]:
+        return timeline.timeline(
+            user=self.user,
+            person=self.person,
+            kinds=self.kinds,
+            limit=window.stop - window.start,
+            offset=window.start,
+        )
 
 
 # ---- helpers ------------------------------------------------------------------------------

@@ -6,3 +6,12 @@ class RegistryConfig(AppConfig):
     name = "nuanxin.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self):
+        from nuanxin.core import duties
+
+        from . import timeline
+        from .duties import DeviceRemovalDuties
+
+        duties.register(DeviceRemovalDuties())
+        timeline.ready()

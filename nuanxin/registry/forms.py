@@ -275,6 +275,14 @@ class ConsentForm(forms.Form):
         empty_label=_("The person themselves"),
     )
     document = forms.CharField(label=_("Document reference"), max_length=200, required=False)
+    document_file = forms.FileField(
+        label=_("Signed document"),
+        required=False,
+        help_text=_(
+            "PDF, JPG or PNG, at most 10 MB. Only people who may see this record can open it."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
 
     def __init__(self, *args, person: Person, **kwargs):
         super().__init__(*args, **kwargs)
@@ -283,6 +291,10 @@ class ConsentForm(forms.Form):
 
 class ConsentWithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label=_("Withdrawn on"), initial=dt.date.today, widget=DateInput)
+
+
+class DeviceRemoveForm(forms.Form):
+    removed_on = forms.DateField(label=_("Removed on"), initial=dt.date.today, widget=DateInput)
 
 
 class DeviceForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -293,6 +294,13 @@ class ConsentPurpose(models.TextChoices):
     HEALTH_DATA = "health_data", _("health information")
 
 
+def consent_document_path(consent: Consent, filename: str) -> str:
+    """consents/YYYY/MM/<random>.<ext>: the uploaded name (often the person's) is not kept."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    today = dt.date.today()
+    return f"consents/{today:%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+
 class Consent(models.Model):
     person = models.ForeignKey(Person, models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
@@ -311,6 +319,11 @@ class Consent(models.Model):
     )
     given_on = models.DateField(_("given on"))
     document = models.CharField(_("document reference"), max_length=200, blank=True)
+    # The signed form or a photo of it. Stored under MEDIA_ROOT but never served
+    # from a media URL: only the scoped, audited registry:consent_document view reads it.
+    document_file = models.FileField(
+        _("document"), upload_to=consent_document_path, max_length=200, blank=True
+    )
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True

@@ -90,3 +90,15 @@ def person_profile(*, user, pk: int) -> Person:
         .select_related("region", "household")
         .get(pk=person.pk)
     )
+
+
+def person_for_timeline(*, user, pk: int) -> Person:
+    """A person whose whole history `user` may read: VIEW by region, never by a link.
+
+    Volunteers and provider accounts reach someone only for a task; the history
+    of visits, consents and casework is not theirs to read (404, as if missing).
+    """
+    person = person_get(user=user, pk=pk)
+    if access.is_link_only(user, person.region_id):
+        raise Http404
+    return person

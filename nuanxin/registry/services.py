@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.models import AuditAction
@@ -312,9 +313,17 @@ def consent_record(
     given_on: dt.date,
     given_by_guardian: Contact | None = None,
     document: str = "",
+    document_file=None,
     request=None,
 ) -> Consent:
-    """Record consent. For a child under 14 it must come from a guardian."""
+    """Record consent. For a child under 14 it must come from a guardian.
+
+    `document_file` is an uploaded file (the signed form, a photo of it): PDF,
+    JPEG or PNG, at most 10 MB, checked by its first bytes as well as its name.
+    """
+    _require_scope(user, access.Action.CHANGE, person.region_id)
+    if document_file:
+        consent_document_check(document_file)
     age = person.age_on(given_on)
     if (
         age is not None
@@ -335,15 +344,90 @@ def consent_record(
         document=document,
         recorded_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    if document_file:
+        consent.document_file = document_file
     consent.full_clean()
     consent.save()
-    _child_saved(user, consent, AuditAction.CREATE, request, person, {"purpose": purpose})
+    changes = {"purpose": purpose}
+    if consent.document_file:
+        changes["document_file"] = consent.document_file.name
+    _child_saved(user, consent, AuditAction.CREATE, request, person, changes)
     return consent
+
+
+# What an attached consent document may be: its extension and its first bytes.
+DOCUMENT_TYPES = {
+    "pdf": (b"%PDF-", "application/pdf"),
+    "jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    "jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+}
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def consent_document_check(upload) -> None:
+    """Refuse anything but a real PDF, JPEG or PNG of at most 10 MB, with a clear message."""
+    name = getattr(upload, "name", "") or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in DOCUMENT_TYPES:
+        raise ValidationError(
+            {
+                "document_file": _("Attach a PDF, JPG or PNG file (this one is “%(name)s”).")
+                % {"name": name}
+            }
+        )
+    if upload.size > DOCUMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "document_file": _("The file is %(size)s MB; at most 10 MB is accepted.")
+                % {"size": f"{upload.size / 1024 / 1024:.1f}"}
+            }
+        )
+    magic, _mime = DOCUMENT_TYPES[ext]
+    upload.seek(0)
+    head = upload.read(len(magic))
+    upload.seek(0)
+    if head != magic:
+        raise ValidationError(
+            {
+                "document_file": _("The file's content is not a %(type)s, whatever its name says.")
+                % {"type": ext.upper()}
+            }
+        )
+
+
+def consent_document_open(*, user, consent: Consent, request=None):
+    """The attached document, opened for reading, with its content type; the read is audited.
+
+    The caller has checked that `user` may view the person (404 otherwise).
+    """
+    if not consent.document_file:
+        raise Http404
+    ext = consent.document_file.name.rsplit(".", 1)[-1].lower()
+    _magic, mime = DOCUMENT_TYPES.get(ext, (b"", "application/octet-stream"))
+    handle = consent.document_file.open("rb")
+    audit_record(
+        user=user,
+        action=AuditAction.VIEW,
+        request=request,
+        object_type=consent._meta.label_lower,
+        object_id=str(consent.pk),
+        object_repr=f"{consent.person} · {consent}"[:200],
+        changes={"document_file": consent.document_file.name},
+    )
+    return handle, mime
 
 
 @transaction.atomic
 def consent_withdraw(*, user, consent: Consent, withdrawn_on: dt.date, request=None) -> Consent:
     """Withdraw consent; devices that depended on it are flagged for removal."""
+    _require_scope(user, access.Action.CHANGE, consent.person.region_id)
+    if consent.withdrawn_on is not None:
+        raise ValidationError({"withdrawn_on": _("This consent was already withdrawn.")})
+    if withdrawn_on < consent.given_on:
+        raise ValidationError(
+            {"withdrawn_on": _("The consent cannot be withdrawn before it was given.")}
+        )
     consent.withdrawn_on = withdrawn_on
     consent.save(update_fields=["withdrawn_on"])
     Device.objects.filter(consent=consent, removed_on__isnull=True).update(needs_removal=True)
@@ -395,6 +479,31 @@ def device_record(
     device.full_clean()
     device.save()
     _child_saved(user, device, AuditAction.CREATE, request, person, {"kind": kind})
+    return device
+
+
+@transaction.atomic
+def device_remove(*, user, device: Device, removed_on: dt.date, request=None) -> Device:
+    """Record that a device was taken out of the home; clears the removal flag (and its duty)."""
+    _require_scope(user, access.Action.CHANGE, device.person.region_id)
+    if device.removed_on is not None:
+        raise ValidationError({"removed_on": _("This device was already removed.")})
+    if removed_on < device.installed_on:
+        raise ValidationError(
+            {"removed_on": _("A device cannot be removed before it was installed.")}
+        )
+    device.removed_on = removed_on
+    device.needs_removal = False
+    device.full_clean()
+    device.save(update_fields=["removed_on", "needs_removal"])
+    _child_saved(
+        user,
+        device,
+        AuditAction.UPDATE,
+        request,
+        device.person,
+        {"removed_on": removed_on.isoformat()},
+    )
     return device
 
 

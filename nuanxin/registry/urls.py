@@ -24,4 +24,11 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("<int:pk>/devices/", views.device_record, name="device_record"),
+    path(
+        "<int:pk>/consents/<int:consent_pk>/document/",
+        views.consent_document,
+        name="consent_document",
+    ),
+    path("<int:pk>/devices/<int:device_pk>/remove/", views.device_remove, name="device_remove"),
+    path("<int:pk>/timeline/", views.person_timeline, name="person_timeline"),
 ]

@@ -6,21 +6,23 @@ action a page needs (change, reveal) gets the same 404.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from nuanxin.core import access
+from nuanxin.core import access, timeline
 
 from . import forms, selectors, services
-from .models import Consent, Enrollment
+from .models import Consent, Device, Enrollment
 
 PAGE_SIZE = 50
 
@@ -67,10 +69,33 @@ SUBFORM_SAVED = {
 }
 
 
-def _subform(name, person, data=None):
+def _subform(name, person, data=None, files=None):
     cls = SUBFORMS[name]
     kwargs = {"person": person} if cls is forms.ConsentForm else {}
-    return cls(data, prefix=name, **kwargs)
+    return cls(data, files, prefix=name, **kwargs)
+
+
+# "New …" buttons on the profile: (URL name, takes the person id as an argument, label, icon).
+CASEWORK_NEW = [
+    ("casework:request_new", False, gettext_lazy("New help request"), "telephone-inbound"),
+    ("casework:assessment_new", True, gettext_lazy("New assessment"), "clipboard2-pulse"),
+    ("casework:referral_new", True, gettext_lazy("New referral"), "box-arrow-up-right"),
+    ("casework:task_new", True, gettext_lazy("New service task"), "basket"),
+    ("casework:plan_new", True, gettext_lazy("New care plan"), "heart-pulse"),
+    ("casework:application_new", True, gettext_lazy("New application"), "file-earmark-text"),
+]
+
+
+def _casework_buttons(person) -> list[dict]:
+    """The casework pages that exist (yet), each opened for this person."""
+    buttons = []
+    for name, with_arg, label, icon in CASEWORK_NEW:
+        url = timeline.link(name, person.pk) if with_arg else timeline.link(name)
+        if url:
+            if not with_arg:
+                url = f"{url}?person={person.pk}"
+            buttons.append({"url": url, "label": label, "icon": icon})
+    return buttons
 
 
 def _render_profile(request, person, *, bound=None, status=200):
@@ -105,6 +130,8 @@ def _render_profile(request, person, *, bound=None, status=200):
         "subforms": subforms,
         "withdraw_form": forms.ConsentWithdrawForm(),
         "end_form": forms.EnrollmentEndForm(),
+        "casework_buttons": _casework_buttons(person) if can_change else [],
+        "timeline_url": reverse("registry:person_timeline", args=[person.pk]),
     }
     return render(request, "registry/person_detail.html", context, status=status)
 
@@ -207,7 +234,7 @@ def _person_for_change(request, pk):
 def _save_subform(request, pk, name, save):
     """Validate sub-form `name`, call `save(person, cleaned_data)`, back to the profile."""
     person = _person_for_change(request, pk)
-    form = _subform(name, person, request.POST)
+    form = _subform(name, person, request.POST, request.FILES)
     if form.is_valid():
         try:
             save(person, form.cleaned_data)
@@ -300,15 +327,109 @@ def consent_withdraw(request, pk, consent_pk):
     consent = get_object_or_404(Consent, pk=consent_pk, person=person, withdrawn_on__isnull=True)
     form = forms.ConsentWithdrawForm(request.POST)
     if form.is_valid():
-        services.consent_withdraw(
-            user=request.user, consent=consent, request=request, **form.cleaned_data
-        )
-        messages.success(
-            request, _("Consent withdrawn. Devices that relied on it are marked for removal.")
-        )
+        try:
+            services.consent_withdraw(
+                user=request.user, consent=consent, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("Consent withdrawn. Devices that relied on it are marked for removal.")
+            )
     else:
         messages.error(request, _("Give the date the consent was withdrawn."))
     return redirect(f"{person.get_absolute_url()}#section-consent")
+
+
+@login_required
+def consent_document(request, pk, consent_pk):
+    """The attached consent document, to whoever may view the person; each read is audited.
+
+    Never a public media URL: the file lives under MEDIA_ROOT, which no URL serves.
+    """
+    person = selectors.person_for_timeline(user=request.user, pk=pk)
+    consent = get_object_or_404(Consent, pk=consent_pk, person=person)
+    handle, mime = services.consent_document_open(
+        user=request.user, consent=consent, request=request
+    )
+    ext = consent.document_file.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        handle,
+        content_type=mime,
+        as_attachment=request.GET.get("inline") != "1",
+        filename=f"consent-{consent.pk}.{ext}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def device_remove(request, pk, device_pk):
+    person = _person_for_change(request, pk)
+    device = get_object_or_404(Device, pk=device_pk, person=person, removed_on__isnull=True)
+    form = forms.DeviceRemoveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        services.device_remove(
+            user=request.user, device=device, request=request, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Device removal recorded."))
+    return redirect(f"{person.get_absolute_url()}#section-device")
+
+
+# --- the timeline -----------------------------------------------------------
+
+TIMELINE_PAGE = 20
+
+
+@login_required
+def person_timeline(request, pk):
+    """The person's history, newest first, filtered by kind, a page at a time.
+
+    htmx asks for the section (from the profile) or the next page (the "more"
+    button); a plain request gets the same as a whole page.
+    """
+    person = selectors.person_for_timeline(user=request.user, pk=pk)
+    all_kinds = timeline.kinds()
+    chosen = [k for k in request.GET.getlist("kind") if k in all_kinds]
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    found = timeline.timeline(
+        user=request.user,
+        person=person,
+        kinds=chosen or None,
+        limit=TIMELINE_PAGE + 1,
+        offset=(page - 1) * TIMELINE_PAGE,
+    )
+    more = len(found) > TIMELINE_PAGE
+    query = [("kind", k) for k in chosen]
+    context = {
+        "person": person,
+        "entries": found[:TIMELINE_PAGE],
+        "kinds": [(code, label, code in chosen) for code, label in all_kinds.items()],
+        "chosen": chosen,
+        "page": page,
+        "more_query": urlencode([*query, ("page", page + 1)]) if more else "",
+        "filter_query": urlencode(query),
+        "timeline_url": reverse("registry:person_timeline", args=[person.pk]),
+    }
+    if request.htmx:
+        if page > 1:
+            return render(request, "registry/_timeline_entries.html", context)
+        return render(request, "registry/_timeline.html", context)
+    services.person_viewed(user=request.user, person=person, request=request)
+    return render(request, "registry/_timeline_page.html", context)
 
 
 @login_required

@@ -8,8 +8,9 @@ class VisitsConfig(AppConfig):
     def ready(self):
         from nuanxin.core import duties
 
-        from . import signals
+        from . import signals, timeline
         from .duties import VisitDuties
 
         signals.connect()
         duties.register(VisitDuties())
+        timeline.ready()
