@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # --- help requests ------------------------------------------------------------
 
@@ -247,7 +248,7 @@ class Assessment(models.Model):
     )
     social_support = models.TextField(_("social and family support"), blank=True)
     finances = models.TextField(_("finances"), blank=True)
-    summary = models.TextField(_("summary"))
+    summary = models.TextField(pgettext_lazy("assessment", "summary"))
     recommendations = models.TextField(_("recommended measures"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
@@ -306,7 +307,7 @@ class Referral(models.Model):
     )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)  # completion note or reason declined
+    outcome = models.TextField(pgettext_lazy("referral", "outcome"), blank=True)  # completion note or reason declined
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -497,7 +498,7 @@ class CarePlan(models.Model):
         _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(pgettext_lazy("care plan", "outcome"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -569,7 +570,7 @@ class ApplicationStatus(models.TextChoices):
     PREPARING = "preparing", _("gathering documents")
     SUBMITTED = "submitted", _("submitted")
     APPROVED = "approved", _("approved")
-    REFUSED = "refused", _("refused")
+    REFUSED = "refused", pgettext_lazy("application", "refused")
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
