@@ -11,6 +11,15 @@ Finally it times django-import-export on 20,000 rows against our importer.
     python -m bench ledgers            # everything
     BENCH_ROWS=200000 python -m bench ledgers   # smaller, for a quick look
     BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/h_ledgers  (default; dropped and recreated)
+    BENCH_CASES=sqlite:csv-utf8,sqlite:xlsx python -m bench ledgers   # some cases only
+    BENCH_DUTIES=xlsx   (default) files whose import is followed by a timed visit-duty refresh
+
+Columns: import s is the whole `ledger_import` (all or nothing, then the error
+report); report s is the error report's part of it; cpu s is the importing
+process's CPU time and reader cpu s its reader process's; x read is import s
+over the time to merely read the file; duties s is the visit-duty refresh the
+import queues (not part of import s); load is the machine's 1-minute load
+average at the end, as the machine is shared.
 """
 
 from __future__ import annotations
@@ -32,6 +41,10 @@ ROWS = int(os.getenv("BENCH_ROWS", "1000000"))
 XLSX_ROWS = int(os.getenv("BENCH_XLSX_ROWS", "100000"))
 IEX_ROWS = int(os.getenv("BENCH_IEX_ROWS", "20000"))
 PG_URL = os.getenv("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/h_ledgers")
+# Cases ("db:file", comma-separated) to run; all by default.
+CASES = os.getenv("BENCH_CASES", "")
+# Files whose import is followed by a timed refresh of the visit duties.
+DUTIES_FOR = set(os.getenv("BENCH_DUTIES", "xlsx").split(",")) - {""}
 HEADERS = ["姓名", "性别", "身份证号", "出生日期", "联系电话", "居住地址", "所属区县", "所属街道",
            "所属社区", "救助类别", "是否独居"]  # fmt: skip
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -223,6 +236,19 @@ def worker(db: str, kind: str, path: Path) -> dict:
     from nuanxin.ledgers import services
 
     run = services.import_run_create(user=None, files=[path], copy=False)
+    # The error report (an xlsx of the rejected rows) is written after the import
+    # has committed; its time is part of the import's but shown on its own too.
+    report = {"s": 0.0}
+    write_report = services.error_report_write
+
+    def timed_report(**kwargs):
+        started = time.perf_counter()
+        try:
+            return write_report(**kwargs)
+        finally:
+            report["s"] += time.perf_counter() - started
+
+    services.error_report_write = timed_report
     # CPU time as well as wall time: on a shared machine the wall time says as
     # much about the neighbours' load as about the importer. The reader process
     # of a parallel import is a child, counted once it has been joined.
@@ -233,6 +259,16 @@ def worker(db: str, kind: str, path: Path) -> dict:
     cpu_s = time.process_time() - cpu_started
     reader_cpu_s = _children_cpu() - children_before
     s = run.summary
+    duties_s = None
+    if kind in DUTIES_FOR:
+        # What the import leaves to a task per district after a big load: every
+        # imported person's tier and visit duty (nuanxin.visits), timed on its own.
+        from nuanxin.registry.models import Person
+        from nuanxin.visits.services import schedules_refresh
+
+        started = time.perf_counter()
+        schedules_refresh(person_ids=Person.objects.values_list("pk", flat=True).iterator(10000))
+        duties_s = round(time.perf_counter() - started, 2)
     from django.db import connection
 
     connection.close()
@@ -242,7 +278,9 @@ def worker(db: str, kind: str, path: Path) -> dict:
         "updated": s["updated"], "unchanged": s["unchanged"], "rejected": s["rejected"],
         "warnings": s["warnings"], "import_s": round(import_s, 2), "read_s": round(read_s, 2),
         "cpu_s": round(cpu_s, 2), "reader_cpu_s": round(reader_cpu_s, 2),
+        "report_s": round(report["s"], 2), "duties_s": duties_s,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "load": round(os.getloadavg()[0], 1),
     }  # fmt: skip
 
 
@@ -337,17 +375,23 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanxin.settings")
     files = ensure_files()
     print(f"{'db':<11}{'file':<13}{'rows':>9}{'created':>9}{'rejected':>9}{'import s':>10}"
-          f"{'rows/s':>9}{'read s':>8}{'x read':>8}{'peak MB':>9}{'cpu s':>8}{'reader cpu s':>14}",
-          flush=True)  # fmt: skip
+          f"{'rows/s':>9}{'read s':>8}{'x read':>8}{'peak MB':>9}{'cpu s':>8}{'reader cpu s':>14}"
+          f"{'report s':>10}{'duties s':>10}{'load':>6}", flush=True)  # fmt: skip
     cases = [("sqlite", "csv-utf8"), ("sqlite", "csv-gb18030"), ("sqlite", "xlsx"),
              ("postgresql", "csv-utf8"), ("postgresql", "xlsx")]  # fmt: skip
+    if CASES:
+        cases = [tuple(c.split(":")) for c in CASES.split(",")]
     for db, kind in cases:
         r = _spawn("worker", db, kind, str(files[kind]))
         if r:
+            duties = f"{r['duties_s']:>10.1f}" if r["duties_s"] is not None else f"{'-':>10}"
             print(f"{r['db']:<11}{r['file']:<13}{r['rows']:>9}{r['created']:>9}{r['rejected']:>9}"
                   f"{r['import_s']:>10.1f}{r['rows'] / r['import_s']:>9.0f}{r['read_s']:>8.2f}"
                   f"{r['import_s'] / r['read_s']:>8.1f}{r['peak_mb']:>9}{r['cpu_s']:>8.1f}"
-                  f"{r['reader_cpu_s']:>14.1f}", flush=True)  # fmt: skip
+                  f"{r['reader_cpu_s']:>14.1f}{r['report_s']:>10.1f}{duties}{r['load']:>6.1f}",
+                  flush=True)  # fmt: skip
+    if CASES:
+        return
     r = _spawn("iex", str(files["csv-utf8"]))
     if r:
         print(f"django-import-export (use_bulk, SQLite) {r['rows']} rows: {r['iex_s']:.1f} s; "

@@ -484,3 +484,46 @@ def test_it_rolls_back_and_stops_the_reader_when_a_parallel_import_fails(
 
     assert not multiprocessing.active_children()
     assert not Person.objects.exists()
+
+
+# --- the visits app after a bulk load ------------------------------------------------
+def test_it_gives_imported_people_their_visit_duty(community_worker):
+    from nuanxin.visits.models import VisitSchedule
+
+    run = run_import(community_worker, write_csv([HEAD, row(category="特困"),
+                                                  row(id_number=ident(seq=4), category="低保")]))  # fmt: skip
+    assert run.summary["created"] == 2
+    sched = VisitSchedule.objects.get(person__id_number=ident())
+    assert sched.tier and sched.active and sched.due_on is not None
+    assert Person.objects.get(id_number=ident()).tier == sched.tier
+
+
+def test_it_queues_the_visit_duties_of_a_big_import_by_district(
+    community_worker, monkeypatch, django_capture_on_commit_callbacks
+):
+    from nuanxin.visits.models import VisitSchedule
+
+    monkeypatch.setattr(services, "INLINE_REFRESH", 1)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run_import(community_worker, write_csv([HEAD, row(category="特困"),
+                                                row(id_number=ident(seq=4), category="特困")]))  # fmt: skip
+    assert not VisitSchedule.objects.exists()  # not until the import has committed
+    for callback in callbacks:
+        callback()  # the immediate task backend runs the refresh at once
+    assert VisitSchedule.objects.filter(tier__gt="").count() == 2
+
+
+def test_it_keeps_the_cells_of_rows_rejected_in_a_parallel_import(
+    grid_worker, grid2_person, monkeypatch
+):
+    from nuanxin.ledgers.pipeline import run as pipeline_run
+
+    monkeypatch.setattr(pipeline_run, "PARALLEL_MIN_BYTES", 0)
+    head = ["姓名", "身份证号", "区划代码", "救助类别"]
+    rows = [head, ["王大爷", grid2_person.id_number, HEMEI_GRID1, "独居老人"],
+            ["李四", ident(seq=6), HEMEI_GRID1, "低保"], ["赵五", "123", HEMEI_GRID1, "低保"]]  # fmt: skip
+    run = run_import(grid_worker, write_csv(rows))
+    assert run.summary["rejection_codes"] == {"region_out_of_scope": 1, "id_length": 1}
+    kept = {r.values[0]: r.values for r in RejectedRow.objects.filter(run=run)}
+    assert kept["王大爷"] == rows[1] and kept["赵五"] == rows[3]
+    assert run.summary["created"] == 1

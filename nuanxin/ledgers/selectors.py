@@ -13,7 +13,7 @@ from nuanxin.regions.services import known_area_codes
 from .models import ImportRun
 from .pipeline.headers import find_header
 from .pipeline.read import LedgerFormatError, open_ledger
-from .pipeline.validate import MESSAGES, RegionResolver, Validator
+from .pipeline.validate import MESSAGES, R_WARNINGS, RegionResolver, Validator
 
 
 def import_run_list(*, user, limit: int = 20):
@@ -48,7 +48,7 @@ def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:
                 validate = Validator(header.columns, resolver=resolver, known_areas=areas)
                 for number, cells in islice(enumerate(sheet.rows, header.row_number + 1), rows):
                     record, reasons = validate(cells)
-                    notes = reasons or (record.warnings if record else [])
+                    notes = reasons or (record[R_WARNINGS] if record else [])
                     entry["rows"].append(
                         {
                             "number": number,

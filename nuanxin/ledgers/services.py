@@ -30,6 +30,7 @@ from .pipeline.run import Importer, Rejection
 from .pipeline.validate import MESSAGES
 
 REJECTED_FLUSH = 1000
+INLINE_REFRESH = 2000  # people; more are refreshed by a task after the import
 
 
 def runs_dir() -> Path:
@@ -127,7 +128,8 @@ def ledger_import(*, run: ImportRun, batch_rows: int | None = None, on_progress=
     progress_write(run, 0, 0.0)
     try:
         with transaction.atomic():
-            summary = _import(run, user, batch_rows, on_progress)
+            summary, touched, districts = _import(run, user, batch_rows, on_progress)
+            _duties_refresh(touched, districts)
             run.status, run.summary, run.finished_at = RunStatus.DONE, summary, timezone.now()
             run.rows_total = run.rows_done = summary["rows"]
             run.save()
@@ -184,7 +186,32 @@ def _import(run: ImportRun, user, batch_rows: int | None, on_progress) -> dict:
     outcome = importer.run([(f["path"], f["name"]) for f in run.files])
     if pending:
         _rejected_insert(pending)
-    return outcome.as_summary()
+    return outcome.as_summary(), importer.touched, importer.districts
+
+
+def _duties_refresh(person_ids, districts: set[str]) -> None:
+    """Recompute the tier and visit duty of everyone the import created or changed.
+
+    The importer writes past the ORM, so the registry's signals that keep the
+    visits app current do not fire. A small import refreshes its people inside
+    its own transaction; a big one queues a refresh per district once it has
+    committed (a million people take longer than the import itself, and the
+    worklists can wait for the task worker).
+    """
+    from nuanxin.visits.services import schedules_refresh
+    from nuanxin.visits.tasks import schedules_refresh_task
+
+    if not person_ids:
+        return
+    if len(person_ids) <= INLINE_REFRESH:
+        schedules_refresh(person_ids=sorted(set(person_ids)))
+        return
+
+    def enqueue():
+        for prefix in sorted(districts):
+            schedules_refresh_task.enqueue(prefix=prefix)
+
+    transaction.on_commit(enqueue)
 
 
 def _rejected_insert(rows: list[tuple]) -> None:

@@ -17,6 +17,21 @@ or one an earlier row of this import created. What the row says is merged in:
 
 from __future__ import annotations
 
+from .validate import (
+    R_ADDRESS,
+    R_CATEGORIES,
+    R_CONTACTS,
+    R_DISABILITY,
+    R_LIVING,
+    R_NAME,
+    R_PHONE,
+    R_PHONE2,
+    R_REGION,
+    R_START,
+    R_STATUS,
+    R_WARNINGS,
+)
+
 KEEP, NEWER = "keep", "newer"
 FIELD_POLICY = {
     "name": KEEP,
@@ -28,6 +43,9 @@ FIELD_POLICY = {
     "status": NEWER,
 }
 MERGE_FIELDS = tuple(FIELD_POLICY)
+# Where each merged field sits in a record (see validate.RECORD_FIELDS).
+_AT = {"name": R_NAME, "region_id": R_REGION, "phone": R_PHONE, "phone2": R_PHONE2,
+       "address": R_ADDRESS, "living": R_LIVING, "status": R_STATUS}  # fmt: skip
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -37,13 +55,20 @@ class PersonState:
 
     __slots__ = ("categories", "contacts", "disabilities", "fields", "pk", "record")
 
-    def __init__(self, pk, fields, categories=(), disabilities=None, contacts=None, record=None):
+    def __init__(self, pk, fields, record=None):
         self.pk = pk
-        self.fields = fields  # field -> value, for MERGE_FIELDS
-        self.categories = set(categories)
-        self.disabilities = disabilities or {}  # category -> [pk, grade, certificate]
-        self.contacts = contacts or {}  # (name, relation) -> [pk, phone]
-        self.record = record  # the Record that creates this person (None if stored)
+        # field -> value, for MERGE_FIELDS; None for a person this import creates
+        # until a second row names them (until then their record says it all).
+        self.fields = fields
+        self.categories = set()
+        self.disabilities = {}  # category -> [pk, grade, certificate]
+        self.contacts = {}  # (name, relation) -> [pk, phone]
+        self.record = record  # the record that creates this person (None if stored)
+
+    def merged_fields(self) -> dict:
+        if self.fields is None:
+            self.fields = record_fields(self.record)
+        return self.fields
 
 
 class Plan:
@@ -59,38 +84,47 @@ class Plan:
         self.contacts_changed: list[tuple[str, int]] = []  # (phone, pk)
 
 
+def record_fields(rec) -> dict:
+    """The person's fields as a new person's record gives them."""
+    fields = {f: rec[i] for f, i in _AT.items()}
+    fields["living"] = fields["living"] or "with_family"
+    fields["status"] = fields["status"] or "active"
+    return fields
+
+
 def new_person(rec, plan: Plan) -> PersonState:
-    fields = {
-        "name": rec.name,
-        "region_id": rec.region_id,
-        "phone": rec.phone,
-        "phone2": rec.phone2,
-        "address": rec.address,
-        "living": rec.living or "with_family",
-        "status": rec.status or "active",
-    }
-    state = PersonState(None, fields, record=rec)
+    # The common case of a big first import, so kept lean: no field dict, and
+    # the enrollments straight from the record.
+    state = PersonState(None, None, record=rec)
     plan.new_people.append(state)
-    _children(state, rec, plan, touched=True)
+    categories = rec[R_CATEGORIES]
+    if categories:
+        state.categories.update(categories)
+        start = rec[R_START]
+        plan.enrollments.extend([(state, category, start) for category in categories])
+    if rec[R_DISABILITY] or rec[R_CONTACTS]:
+        _children(state, rec, plan, touched=True)
     return state
 
 
 def merge(state: PersonState, rec, plan: Plan, *, touched: bool) -> str:
     """Merge `rec` into `state`; return UPDATED or UNCHANGED. Adds warnings to `rec`."""
     changed = False
+    fields = state.merged_fields()
+    warnings = rec[R_WARNINGS]
     for field in MERGE_FIELDS:
-        new = getattr(rec, field)
-        old = state.fields[field]
+        new = rec[_AT[field]]
+        old = fields[field]
         if not new or new == old:
             continue
         if not old:
-            state.fields[field] = new
+            fields[field] = new
             changed = True
         elif touched or FIELD_POLICY[field] == KEEP:
-            rec.warnings.append(("conflict", field, f"{old} ≠ {new}"))
+            warnings.append(("conflict", field, f"{old} ≠ {new}"))
         else:
-            rec.warnings.append(("updated", field, f"{old} → {new}"))
-            state.fields[field] = new
+            warnings.append(("updated", field, f"{old} → {new}"))
+            fields[field] = new
             changed = True
     if changed and state.pk is not None:
         plan.changed_people[id(state)] = state
@@ -100,13 +134,14 @@ def merge(state: PersonState, rec, plan: Plan, *, touched: bool) -> str:
 
 def _children(state: PersonState, rec, plan: Plan, *, touched: bool) -> bool:
     changed = False
-    for category in rec.categories:
+    warnings = rec[R_WARNINGS]
+    for category in rec[R_CATEGORIES]:
         if category not in state.categories:
             state.categories.add(category)
-            plan.enrollments.append((state, category, rec.start_date))
+            plan.enrollments.append((state, category, rec[R_START]))
             changed = True
-    if rec.disability:
-        category, grade, cert = rec.disability
+    if rec[R_DISABILITY]:
+        category, grade, cert = rec[R_DISABILITY]
         known = state.disabilities.get(category)
         if known is None:
             state.disabilities[category] = [None, grade, cert]
@@ -114,13 +149,13 @@ def _children(state: PersonState, rec, plan: Plan, *, touched: bool) -> bool:
             changed = True
         elif (grade, cert or known[2]) != (known[1], known[2]):
             if touched or known[0] is None:
-                rec.warnings.append(("conflict", "disability_grade", f"{known[1]} ≠ {grade}"))
+                warnings.append(("conflict", "disability_grade", f"{known[1]} ≠ {grade}"))
             else:
-                rec.warnings.append(("updated", "disability_grade", f"{known[1]} → {grade}"))
+                warnings.append(("updated", "disability_grade", f"{known[1]} → {grade}"))
                 known[1], known[2] = grade, cert or known[2]
                 plan.disabilities_changed.append((known[1], known[2], known[0]))
                 changed = True
-    for contact in rec.contacts:
+    for contact in rec[R_CONTACTS]:
         name, relation, phone = contact[0], contact[1], contact[2]
         known = state.contacts.get((name, relation))
         if known is None:
@@ -129,10 +164,10 @@ def _children(state: PersonState, rec, plan: Plan, *, touched: bool) -> bool:
             changed = True
         elif phone and phone != known[1]:
             if known[0] is None or (touched and known[1]):
-                rec.warnings.append(("conflict", "contact", f"{name}: {known[1]} ≠ {phone}"))
+                warnings.append(("conflict", "contact", f"{name}: {known[1]} ≠ {phone}"))
                 continue
             if known[1]:
-                rec.warnings.append(("updated", "contact", f"{name}: {known[1]} → {phone}"))
+                warnings.append(("updated", "contact", f"{name}: {known[1]} → {phone}"))
             known[1] = phone
             plan.contacts_changed.append((phone, known[0]))
             changed = True

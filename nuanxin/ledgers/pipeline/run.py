@@ -13,14 +13,15 @@ import gc
 import multiprocessing
 import os
 import queue as queue_module
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .headers import find_header
-from .merge import CREATED, Plan, merge, new_person
+from .merge import CREATED, UNCHANGED, UPDATED, Plan, merge, new_person
 from .read import open_ledger
-from .validate import RegionResolver, Validator
+from .validate import R_ID, R_REGION, R_WARNINGS, RegionResolver, Validator
 from .write import Writer
 
 BATCH_ROWS = 5000
@@ -96,6 +97,10 @@ class Importer:
         self.writer = Writer(source=source)
         self.seen: set[str] = set()
         self.outcome = Outcome()
+        # Who was created or changed, and in which districts: their visit duties
+        # need recomputing once the import is in (services.ledger_import).
+        self.touched = array("q")
+        self.districts: set[str] = set()
 
     def run(self, files: list[tuple[str, str]]) -> Outcome:
         """`files`: (path, display name) pairs, oldest source first."""
@@ -140,7 +145,10 @@ class Importer:
         parallel = self.parallel if self.parallel is not None else self._worth_a_process(sheet)
         if parallel:
             read_so_far = {"fraction": 0.0}
-            stream = _in_a_process(stream, sheet.progress, read_so_far)
+            # A valid row's cells are needed only to reject it for a stored person
+            # outside the scope; otherwise they are not worth the trip.
+            keep_cells = bool(self.writer.people_before) and self.resolver.prefixes is not None
+            stream = _in_a_process(stream, sheet.progress, read_so_far, keep_cells)
             sheet.progress = lambda: read_so_far["fraction"]
         try:
             self._rows(sheet, header, stream, report, fraction)
@@ -173,31 +181,45 @@ class Importer:
 
     def _batch(self, sheet, header, batch, report) -> None:
         writer, seen, outcome = self.writer, self.seen, self.outcome
-        ids = {rec.id_number for _n, _c, rec in batch}
+        ids = {rec[R_ID] for _n, _c, rec in batch}
         wanted = [i for i in ids if i in seen] if not writer.people_before else list(ids)
         stored = writer.load(wanted) if wanted else {}
         states: dict = {}
         plan = Plan()
+        counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
+        districts = set()
+        changed = []
         for number, cells, rec in batch:
-            key = rec.id_number
+            key = rec[R_ID]
             state = states.get(key) or stored.get(key)
             if state is None:
                 states[key] = new_person(rec, plan)
-                result = CREATED
-            elif not self.resolver.in_scope(state.fields["region_id"]):
-                # The person is recorded outside the importer's region: not theirs to change.
+                counts[CREATED] += 1
+                districts.add(rec[R_REGION])
+            elif state.pk is not None and not self.resolver.in_scope(state.fields["region_id"]):
+                # The person is recorded outside the importer's region: not theirs to
+                # change. (Someone this batch creates is inside it: their row said so.)
                 self._reject(sheet, header, number, cells,
                              [("region_out_of_scope", "region", "")], report)  # fmt: skip
                 continue
             else:
                 states[key] = state
                 result = merge(state, rec, plan, touched=key in seen)
+                counts[result] += 1
+                if result == UPDATED and state.pk is not None:
+                    changed.append(state)
+                    districts.add(state.fields["region_id"])
             seen.add(key)
-            outcome.rows += 1
-            setattr(outcome, result, getattr(outcome, result) + 1)
-            for code, fld, detail in rec.warnings:
+            for code, fld, detail in rec[R_WARNINGS]:
                 self._warn(sheet.file, sheet.name, number, code, fld, detail)
+        outcome.rows += sum(counts.values())
+        outcome.created += counts[CREATED]
+        outcome.updated += counts[UPDATED]
+        outcome.unchanged += counts[UNCHANGED]
         writer.flush(plan)
+        self.touched.extend([state.pk for state in plan.new_people])
+        self.touched.extend([state.pk for state in changed])
+        self.districts.update(code[:6] for code in districts)
 
     # --- bookkeeping -----------------------------------------------------------
     def _reject(self, sheet, header, number, cells, reasons, report) -> None:
@@ -243,12 +265,16 @@ def _jsonable(cells) -> list:
 def _validated(sheet, header, validate):
     """(row number, cells, record or None, reasons) for every non-blank data row."""
     for number, cells in enumerate(sheet.rows, start=header.row_number + 1):
-        if _filled(cells):
+        try:
+            filled = bool("".join(cells).strip())  # a CSV row: text only
+        except TypeError:
+            filled = _filled(cells)
+        if filled:
             record, reasons = validate(cells)
             yield number, cells, record, reasons
 
 
-def _in_a_process(stream, progress, read_so_far: dict):
+def _in_a_process(stream, progress, read_so_far: dict, keep_cells: bool = True):
     """The same stream, produced by a forked child; chunks come back over a pipe.
 
     The child inherits the open file (or the loaded sheet) and never touches
@@ -257,7 +283,9 @@ def _in_a_process(stream, progress, read_so_far: dict):
     """
     context = multiprocessing.get_context("fork")
     chunks = context.Queue(maxsize=16)
-    child = context.Process(target=_produce, args=(stream, progress, chunks), daemon=True)
+    child = context.Process(
+        target=_produce, args=(stream, progress, chunks, keep_cells), daemon=True
+    )
     child.start()
     try:
         while True:
@@ -297,11 +325,12 @@ def _pack(cells: list) -> list | str:
     return packed if packed.count(_PACK_SEP) == len(cells) - 1 and cells else cells
 
 
-def _produce(stream, progress, chunks) -> None:
+def _produce(stream, progress, chunks, keep_cells: bool) -> None:
     try:
         chunk = []
         for number, cells, record, reasons in stream:
-            chunk.append((number, _pack(cells), record, reasons))
+            packed = _pack(cells) if keep_cells or record is None else None
+            chunk.append((number, packed, record, reasons))
             if len(chunk) >= CHUNK_ROWS:
                 chunks.put((chunk, progress()))
                 chunk = []

@@ -18,8 +18,10 @@ from nuanxin.core.phones import PhoneError, normalize_phone
 from nuanxin.core.pinyin import name_initials, name_pinyin
 from nuanxin.regions.models import Level
 
+from .headers import HEADERS
 from .normalise import (
     _HALF,
+    _SEX,
     NormaliseError,
     cell_text,
     clean_name,
@@ -85,32 +87,21 @@ def clean_phone_fast(text: str) -> str:
     return normalize_phone(text)
 
 
-class Record:
-    """One valid row, normalised, ready to merge."""
-
-    __slots__ = (
-        "address",
-        "birth_date",
-        "categories",
-        "contacts",
-        "disability",
-        "id_number",
-        "initials",
-        "living",
-        "name",
-        "note",
-        "phone",
-        "phone2",
-        "pinyin",
-        "region_id",
-        "sex",
-        "start_date",
-        "status",
-        "warnings",
-    )
-
-    def __init__(self):
-        self.warnings: list[tuple[str, str, str]] = []
+# A valid row goes on to the merge stage as a plain tuple, indexed by these
+# constants: a million of them cross from the reader process to the writer, and
+# tuples of strings pickle at a fraction of the cost of objects. Its first
+# PERSON_WIDTH items are a new person's row as pipeline/write.py inserts it
+# (status and living defaulted; the raw values, which merging needs, follow).
+# Dates are ISO strings, as both databases take them.
+RECORD_FIELDS = (
+    "name", "pinyin", "initials", "id_number", "sex", "birth_date", "phone", "phone2",
+    "address", "status_or_default", "living_or_default", "note", "region_id",
+    "living", "status", "categories", "start_date", "disability", "contacts", "warnings",
+)  # fmt: skip
+(R_NAME, R_PINYIN, R_INITIALS, R_ID, R_SEX, R_BIRTH, R_PHONE, R_PHONE2, R_ADDRESS,
+ R_STATUS_OR_DEFAULT, R_LIVING_OR_DEFAULT, R_NOTE, R_REGION, R_LIVING, R_STATUS,
+ R_CATEGORIES, R_START, R_DISABILITY, R_CONTACTS, R_WARNINGS) = range(len(RECORD_FIELDS))  # fmt: skip
+PERSON_WIDTH = R_REGION + 1
 
 
 class RegionResolver:
@@ -205,23 +196,31 @@ class RegionResolver:
 _SEP = "\x1f"  # joins a row's cells so one translate folds them all
 # str.translate with a dict table is slow on non-ASCII text: only when needed.
 _WIDE = re.compile("[\uff01-\uff5e\u3000\u00a0]")
+# Whitespace other than the separator (which Python counts as whitespace): most
+# rows have none, and then no cell needs stripping.
+_SPACE = re.compile(r"[^\S\x1f]")
+_ODD = frozenset("13579")
+HEADERS_FIELDS = tuple(HEADERS)
+MEMO_SIZE = 50_000  # per column: ledgers repeat the same few thousand values
 
 
 class Validator:
     """Validates rows of one sheet, given its header map.
 
-    Built for a million rows: each present column is normalised once per row,
-    and checks for columns the sheet does not have are skipped altogether.
+    Built for a million rows: each row is folded to half-width text in one
+    pass, each present column is read by its index, the values a ledger
+    repeats (categories, dates, names' pinyin, ID birth dates) are parsed once
+    and remembered, and checks for columns the sheet does not have are skipped.
     """
 
     LIMITS = {"name": 60, "address": 200, "note": 2000, "contact": 60, "certificate": 30}
     CONTACT_FIELDS = {"guardian", "guardian_phone", "caregiver", "caregiver_phone",
                       "emergency_contact", "emergency_phone"}  # fmt: skip
     CHOICES = (
-        ("category", parse_categories, "categories"),
-        ("living", parse_living, "living"),
-        ("status", parse_status, "status"),
-        ("start_date", parse_date, "start_date"),
+        ("category", parse_categories),
+        ("living", parse_living),
+        ("status", parse_status),
+        ("start_date", lambda text: parse_date(text).isoformat()),
     )
 
     def __init__(self, columns: dict[str, int], *, resolver: RegionResolver, known_areas,
@@ -230,109 +229,178 @@ class Validator:
         self.resolver = resolver
         self.known_areas = known_areas
         self.today = today or dt.date.today()
-        self._items = tuple(columns.items())
-        self._phones = tuple(f for f in ("phone", "phone2") if f in columns)
-        self._choices = tuple(c for c in self.CHOICES if c[0] in columns)
+        self._width = max(columns.values(), default=-1) + 1
+        # Field -> its column, or -1: the blank cell every row gets at its end.
+        self._at = {f: columns.get(f, -1) for f in HEADERS_FIELDS}
+        self._phones = tuple((f, self._at[f]) for f in ("phone", "phone2"))
+        self._choices = tuple((f, self._at[f], parse, {}) for f, parse in self.CHOICES)
         self._has_contacts = bool(self.CONTACT_FIELDS & set(columns))
         self._has_disability = bool({"disability_category", "disability_grade"} & set(columns))
+        self._births: dict[str, tuple | None] = {}  # YYYYMMDD -> (date, iso) or None
+        self._dates: dict[str, object] = {}  # birth cell text -> date or None
+        self._pinyin: dict[str, tuple[str, str]] = {}
 
-    def texts(self, cells: list) -> dict[str, str]:
-        """field -> the cell as trimmed half-width text, for the columns present."""
+    def texts(self, cells: list) -> list[str]:
+        """Every cell as trimmed half-width text, then a blank for absent fields."""
         n = len(cells)
         try:
             joined = _SEP.join(cells)  # a CSV row: all text
         except TypeError:  # a workbook row: numbers, dates, None
-            return {f: cell_text(cells[i]) for f, i in self._items if i < n}
-        if not joined.isascii() and _WIDE.search(joined):
-            joined = joined.translate(_HALF)
-        parts = joined.split(_SEP)
-        if len(parts) != n:  # a cell held the separator itself
-            return {f: cell_text(cells[i]) for f, i in self._items if i < n}
-        return {f: parts[i].strip() for f, i in self._items if i < n}
+            parts = [cell_text(c) for c in cells]
+        else:
+            if not joined.isascii() and _WIDE.search(joined):
+                joined = joined.translate(_HALF)
+            parts = joined.split(_SEP)
+            if len(parts) != n:  # a cell held the separator itself
+                parts = [cell_text(c) for c in cells]
+            elif _SPACE.search(joined):
+                parts = [p.strip() for p in parts]
+        if len(parts) < self._width:
+            parts.extend([""] * (self._width - len(parts)))
+        parts.append("")
+        return parts
 
-    def __call__(self, cells: list) -> tuple[Record | None, list[tuple[str, str, str]]]:
-        """(record, []) when valid (the record carries its warnings), else (None, reasons)."""
+    def __call__(self, cells: list) -> tuple[tuple | None, list[tuple[str, str, str]]]:
+        """(record, []) when valid (the record carries its warnings), else (None, reasons).
+
+        The record is a tuple indexed by the R_* constants above.
+        """
         reasons: list[tuple[str, str, str]] = []
-        rec = Record()
-        t = self.texts(cells)
-        get = t.get
+        warnings: list[tuple[str, str, str]] = []
+        p = self.texts(cells)
+        at = self._at
 
-        name = rec.name = clean_name(get("name", ""))
+        name = p[at["name"]]
+        if " " in name:
+            name = clean_name(name)
         if not name:
             reasons.append(("name_missing", "name", ""))
         elif len(name) > 60:
             reasons.append(("too_long", "name", name[:20]))
-        self._identity(t, cells, rec, reasons)
-        self._region(t, rec, reasons)
-        rec.phone = rec.phone2 = ""
-        for field in self._phones:
-            setattr(rec, field, self._phone(get(field, ""), field, reasons))
-        address = rec.address = get("address") or get("registered_address", "")
+        identity = self._identity(p, cells, reasons, warnings)
+        region = self._region(p, reasons, warnings)
+        phones = [self._phone(p[i], f, reasons) if i >= 0 else "" for f, i in self._phones]
+        address = p[at["address"]] or p[at["registered_address"]]
         if len(address) > 200:
             reasons.append(("too_long", "address", address[:20]))
-        note = rec.note = get("note", "")
+        note = p[at["note"]]
         if len(note) > 2000:
             reasons.append(("too_long", "note", note[:20]))
-        rec.categories, rec.start_date, rec.living, rec.status = (), None, None, None
-        if self._choices:
-            self._choose(t, rec, reasons)
-        rec.disability = None
-        if self._has_disability:
-            self._disability(t, rec, reasons)
-        rec.contacts = ()
-        if self._has_contacts:
-            self._contacts(t, rec, reasons)
+        categories, living, status, start = self._choose(p, reasons)
+        disability = self._disability(p, reasons) if self._has_disability else None
+        contacts = self._contacts(p, reasons) if self._has_contacts else ()
         if reasons:
             return None, reasons
         # Derived here so that a parallel reader (pipeline/run.py) does this work too.
-        rec.pinyin, rec.initials = name_pinyin(name), name_initials(name)
-        return rec, []
+        pinyin = self._pinyin.get(name)
+        if pinyin is None:
+            if len(self._pinyin) >= MEMO_SIZE:
+                self._pinyin.clear()
+            pinyin = self._pinyin[name] = (name_pinyin(name), name_initials(name))
+        number, sex, birth = identity
+        return (name, pinyin[0], pinyin[1], number, sex, birth, phones[0], phones[1], address,
+                status or "active", living or "with_family", note, region, living, status,
+                categories, start, disability, contacts, warnings), []  # fmt: skip
 
-    def _identity(self, t, cells, rec, reasons):
-        raw = t.get("id_number", "")
-        rec.id_number, rec.sex, rec.birth_date = "", "", None
+    def _identity(self, p, cells, reasons, warnings):
+        """(number, sex, ISO birth date) from the ID number, checked against the row."""
+        raw = p[self._at["id_number"]]
         if not raw:
             reasons.append(("id_missing", "id_number", ""))
-            return
+            return None
         if "*" in raw:
             reasons.append(("id_masked", "id_number", raw))
-            return
-        try:
-            parsed = idnumber.parse(raw, today=self.today, known_areas=self.known_areas)
-        except idnumber.IDNumberError as exc:
-            reasons.append((f"id_{exc.code}", "id_number", raw))
-            return
-        rec.id_number, rec.sex, rec.birth_date = parsed.number, parsed.sex, parsed.birth_date
-        if parsed.warnings:
-            rec.warnings.append(("area_code", "id_number", parsed.area_code))
-        sex = t.get("sex")
-        if sex:
+            return None
+        number = raw.upper() if raw.isascii() and raw.isalnum() else ""
+        birth = None
+        # The usual case, decided without building an IDNumber: 18 ASCII
+        # characters, a known province, a possible birth date, the right check
+        # digit. Anything else goes through idnumber.parse for its reason.
+        if (
+            len(number) == 18
+            and number[:17].isdigit()
+            and (number[17].isdigit() or number[17] == "X")
+            and number[:2] in idnumber.PROVINCES
+        ):
+            key = number[6:14]
+            birth = self._births.get(key, False)
+            if birth is False:
+                birth = self._births[key] = self._birth(key)
+            if birth is not None and idnumber.check_char(number[:17]) != number[17]:
+                birth = None
+        if birth is not None:
+            sex = "M" if number[16] in _ODD else "F"
+            if self.known_areas is not None and number[:6] not in self.known_areas:
+                warnings.append(("area_code", "id_number", number[:6]))
+        else:
             try:
-                if parse_sex(sex) != parsed.sex:
-                    reasons.append(("sex_mismatch", "sex", sex))
-            except NormaliseError:
-                rec.warnings.append(("sex_invalid", "sex", sex))
-        birth_text = t.get("birth_date")
-        if birth_text and birth_text != parsed.birth_date.isoformat():
+                parsed = idnumber.parse(raw, today=self.today, known_areas=self.known_areas)
+            except idnumber.IDNumberError as exc:
+                reasons.append((f"id_{exc.code}", "id_number", raw))
+                return None
+            number, sex = parsed.number, parsed.sex
+            birth = (parsed.birth_date, parsed.birth_date.isoformat())
+            if parsed.warnings:
+                warnings.append(("area_code", "id_number", parsed.area_code))
+        at = self._at
+        sex_text = p[at["sex"]]
+        if sex_text:
+            given = _SEX.get(sex_text)
+            if given is None:
+                try:
+                    given = parse_sex(sex_text)
+                except NormaliseError:
+                    warnings.append(("sex_invalid", "sex", sex_text))
+            if given is not None and given != sex:
+                reasons.append(("sex_mismatch", "sex", sex_text))
+        birth_text = p[at["birth_date"]]
+        if birth_text and birth_text != birth[1]:
             # Parse the raw cell: a workbook may hold a date or a serial number.
-            raw_birth = cells[self.columns["birth_date"]]
-            try:
-                if parse_date(raw_birth) != parsed.birth_date:
-                    reasons.append(("birth_mismatch", "birth_date", birth_text))
-            except NormaliseError:
+            given = self._date(cells[self.columns["birth_date"]])
+            if given is None:
                 # 1950年3月 (no day) is a partial date: only check what is there.
-                rec.warnings.append(("birth_invalid", "birth_date", birth_text))
+                warnings.append(("birth_invalid", "birth_date", birth_text))
+            elif given != birth[0]:
+                reasons.append(("birth_mismatch", "birth_date", birth_text))
+        return number, sex, birth[1]
 
-    def _region(self, t, rec, reasons):
-        get = t.get
-        names = (get("district", ""), get("street", ""), get("community", ""), get("grid", ""))
-        code, reason = self.resolver.resolve(get("region_code", ""), names)
-        rec.region_id = code
+    def _birth(self, digits: str) -> tuple | None:
+        """(date, ISO text) for an ID number's YYYYMMDD, None if not a possible birth date."""
+        try:
+            birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            return None
+        if birth > self.today or birth.year < 1890:
+            return None
+        return birth, birth.isoformat()
+
+    def _date(self, value):
+        """parse_date, remembered for text cells; None for what is not a date."""
+        if type(value) is str:
+            known = self._dates.get(value, False)
+            if known is not False:
+                return known
+        try:
+            parsed = parse_date(value)
+        except NormaliseError:
+            parsed = None
+        if type(value) is str:
+            if len(self._dates) >= MEMO_SIZE:
+                self._dates.clear()
+            self._dates[value] = parsed
+        return parsed
+
+    def _region(self, p, reasons, warnings) -> str:
+        at = self._at
+        names = (p[at["district"]], p[at["street"]], p[at["community"]], p[at["grid"]])
+        given = p[at["region_code"]]
+        code, reason = self.resolver.resolve(given, names)
         if reason == "region_coarse":
-            rec.warnings.append((reason, "region", code))
+            warnings.append((reason, "region", code))
         elif reason:
-            detail = get("region_code") or " ".join(n for n in names if n)
+            detail = given or " ".join(n for n in names if n)
             reasons.append((reason, "region", detail))
+        return code
 
     def _phone(self, raw: str, field: str, reasons) -> str:
         if not raw or raw in PHONE_PLACEHOLDERS:
@@ -345,55 +413,66 @@ class Validator:
             reasons.append(("phone_invalid", field, raw))
             return ""
 
-    def _choose(self, t, rec, reasons):
-        for field, parse, attr in self._choices:
-            value = t.get(field)
-            if value:
+    def _choose(self, p, reasons) -> list:
+        """[categories, living, status, start date], each parsed once per distinct text."""
+        out: list = [(), None, None, None]
+        for slot, (field, index, parse, memo) in enumerate(self._choices):
+            value = p[index]
+            if not value:
+                continue
+            known = memo.get(value)
+            if known is None:
                 try:
-                    setattr(rec, attr, parse(value))
+                    known = (True, parse(value))
                 except NormaliseError as exc:
-                    reasons.append((exc.code, field, value))
-        alone = t.get("lives_alone")
+                    known = (False, exc.code)
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[value] = known
+            if known[0]:
+                out[slot] = known[1]
+            else:
+                reasons.append((known[1], field, value))
+        alone = p[self._at["lives_alone"]]
         if alone:
             try:
                 # 否 says only "not alone", which is no arrangement in itself.
                 if parse_bool(alone):
-                    rec.living = "alone"
+                    out[1] = "alone"
             except NormaliseError as exc:
                 reasons.append((exc.code, "lives_alone", alone))
+        return out
 
-    def _disability(self, t, rec, reasons):
-        category = t.get("disability_category", "")
-        grade = t.get("disability_grade", "")
+    def _disability(self, p, reasons):
+        at = self._at
+        category, grade = p[at["disability_category"]], p[at["disability_grade"]]
         if not category and not grade:
-            return
+            return None
         try:
-            cert = t.get("disability_certificate", "")
+            cert = p[at["disability_certificate"]]
             if len(cert) > self.LIMITS["certificate"]:
                 raise ValueError
-            rec.disability = (
-                parse_disability_category(category),
-                parse_disability_grade(grade),
-                cert,
-            )
+            return (parse_disability_category(category), parse_disability_grade(grade), cert)
         except (NormaliseError, ValueError):
             reasons.append(("disability_invalid", "disability_category", f"{category} {grade}"))
+            return None
 
-    def _contacts(self, t, rec, reasons):
+    def _contacts(self, p, reasons) -> tuple:
+        at = self._at
         contacts = []
         for name_field, phone_field, relation, guardian, emergency in (
             ("guardian", "guardian_phone", "监护人", True, False),
             ("caregiver", "caregiver_phone", "照料人", False, False),
             ("emergency_contact", "emergency_phone", "紧急联系人", False, True),
         ):
-            name = clean_name(t.get(name_field, ""))
-            phone = self._phone(t.get(phone_field, ""), phone_field, reasons)
+            name = clean_name(p[at[name_field]])
+            phone = self._phone(p[at[phone_field]], phone_field, reasons)
             if not name:
                 continue
             if len(name) > self.LIMITS["contact"]:
                 reasons.append(("too_long", name_field, name[:20]))
                 continue
             if guardian:
-                relation = t.get("guardian_relation", "")[:30] or relation
+                relation = p[at["guardian_relation"]][:30] or relation
             contacts.append((name, relation, phone, guardian, emergency))
-        rec.contacts = tuple(contacts)
+        return tuple(contacts)
