@@ -21,6 +21,10 @@ from django.utils.module_loading import import_string
 SEED_STEPS: list[str] = [
     # The visits app will add its 12-month visit history here.
     "nuanxin.visits.demo.visit_history_seed",
+    # Casework: the directory, story S8 played through, then the city's background cases.
+    "nuanxin.casework.demo.directory_seed",
+    "nuanxin.casework.demo.story_s8_seed",
+    "nuanxin.casework.demo.background_seed",
 ]
 
 

@@ -23,7 +23,11 @@ class DemoLogin:
     role: str
     region: str
     full_name: str
+    provider: str = ""  # the directory provider this account answers for, once it exists
 
+
+# The repair service of S8; its account (`provider`) sees only the referrals made to it.
+DEMO_REPAIR_PROVIDER = "锦江区惠民家电维修服务部"
 
 DEMO_LOGINS = [
     DemoLogin("city", Role.CITY_ADMIN, "510100000000", "陈静"),  # 成都市
@@ -32,9 +36,13 @@ DEMO_LOGINS = [
     DemoLogin("community", Role.COMMUNITY_WORKER, "510108010001", "杨丽"),  # 和美社区
     DemoLogin("grid", Role.GRID_WORKER, "510108010001001", "吴刚"),  # 和美社区第一网格
     DemoLogin("social", Role.SOCIAL_WORKER, "510104010000", "孙婷"),  # 锦江区 春熙路街道
+    DemoLogin("social2", Role.SOCIAL_WORKER, "510104010000", "何静"),  # her colleague (S8)
     DemoLogin("volunteer", Role.VOLUNTEER, "510108010001", "周晓"),  # 和美社区
     DemoLogin("partner", Role.PARTNER_CONTACT, "510114000000", "郑伟"),  # 新都区
     DemoLogin("inspector", Role.INSPECTOR, "510108000000", "马骏"),  # 成华区
+    DemoLogin(
+        "provider", Role.PARTNER_CONTACT, "510104000000", "刘建", provider=DEMO_REPAIR_PROVIDER
+    ),  # 锦江区: the repair service's own account (S8)
 ]
 
 
@@ -60,7 +68,24 @@ def demo_users_ensure() -> list[tuple[DemoLogin, str]]:
             user=user, role=login.role, region_id=login.region
         ).exists():
             membership_add(user=user, role=login.role, region=Region.objects.get(code=login.region))
+    _provider_accounts_link()
     return [(login, region_label(regions[login.region])) for login in DEMO_LOGINS]
+
+
+def _provider_accounts_link() -> None:
+    """Link provider logins to their provider once the directory has it (the casework seed)."""
+    from nuanxin.directory.models import ProviderAccount, ServiceProvider
+    from nuanxin.directory.services import provider_account_add
+
+    admin = User.objects.filter(username=DEMO_LOGINS[0].username).first()
+    for login in DEMO_LOGINS:
+        if not login.provider:
+            continue
+        provider = ServiceProvider.objects.filter(name=login.provider).first()
+        user = User.objects.get(username=login.username)
+        if provider is None or ProviderAccount.objects.filter(user=user).exists():
+            continue
+        provider_account_add(user=admin, provider=provider, account=user)
 
 
 def region_label(region: Region) -> str:
