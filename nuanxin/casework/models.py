@@ -307,9 +307,8 @@ class Referral(models.Model):
     )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    outcome = models.TextField(
-        pgettext_lazy("referral", "outcome"), blank=True
-    )  # completion note or reason declined
+    # The completion note, or the reason it was declined.
+    outcome = models.TextField(pgettext_lazy("referral", "outcome"), blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
