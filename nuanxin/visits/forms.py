@@ -123,7 +123,9 @@ class FindingForm(forms.Form):
         return data
 
 
-FindingFormSet = forms.formset_factory(FindingForm, extra=2, max_num=10)
+# Six rows: S1 alone needs four (the raised tier and three tasks). The page shows two
+# and a button reveals the rest one by one.
+FindingFormSet = forms.formset_factory(FindingForm, extra=6, max_num=10)
 
 
 class TierRaiseForm(forms.Form):

@@ -57,6 +57,20 @@ def worklist(request):
         context["by_region"] = selectors.schedule_due_by_region(
             user=request.user, region=region, today=today
         )
+        # Above the counts, what names this user: requests, care sessions, tasks.
+        context["mine"] = [
+            d
+            for source in duties.sources()
+            if source.kind != "visit"
+            for d in source.due(
+                user=request.user,
+                today=today,
+                until=today + dt.timedelta(days=6),
+                region=region.prefix,
+            )
+            if d.owner_id == request.user.pk
+        ]
+        context["mine"].sort(key=lambda d: d.sort_key(today))
     else:
         items = duties.worklist(
             user=request.user,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -71,11 +71,11 @@ class SessionDuties:
 
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         rows = self._rows(user, region).filter(due_on__lte=until)
-        return [self._duty(s) for s in rows[:limit]]
+        return [self._duty(s, user) for s in rows[:limit]]
 
     def overdue(self, *, user, today: dt.date, region: str = "", limit: int = 500):
         rows = self._rows(user, region).filter(due_on__lt=today)
-        return [self._duty(s) for s in rows[:limit]]
+        return [self._duty(s, user) for s in rows[:limit]]
 
     @staticmethod
     def _rows(user, region: str):
@@ -86,10 +86,18 @@ class SessionDuties:
         )
         if region:
             rows = rows.filter(prefix_q(region, "region_id"))
-        return rows.select_related("plan", "person").order_by("due_on", "id")
+        # Whether the user is one of the plan's responsible workers: the duty is theirs.
+        responsible = CarePlan.responsible.through.objects.filter(
+            careplan_id=OuterRef("plan_id"), user_id=getattr(user, "pk", None)
+        )
+        return (
+            rows.annotate(is_mine=Exists(responsible))
+            .select_related("plan", "person")
+            .order_by("due_on", "id")
+        )
 
     @staticmethod
-    def _duty(s: CareSession) -> duties.Duty:
+    def _duty(s: CareSession, user) -> duties.Duty:
         return duties.Duty(
             kind="care_session",
             person_id=s.person_id,
@@ -100,6 +108,7 @@ class SessionDuties:
             label=_("%(plan)s: session %(n)s of %(total)s")
             % {"plan": s.plan.get_kind_display(), "n": s.number, "total": s.plan.sessions},
             link=reverse("casework:session_record", args=[s.pk]),
+            owner_id=user.pk if s.is_mine else None,
             address=s.person.address,
             phone=s.person.phone,
         )
