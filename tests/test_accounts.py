@@ -148,3 +148,11 @@ def test_it_creates_a_token_alone_on_the_last_line(community_worker):
 def test_it_refuses_a_token_for_an_unknown_user(db):
     with pytest.raises(CommandError):
         call_command("token", "create", "nobody", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_it_names_a_worker_by_full_name(db):
+    from nuanxin.accounts.models import User
+
+    assert User(username="social", full_name="孙婷").get_full_name() == "孙婷"
+    assert User(username="social", first_name="Ting", last_name="Sun").get_full_name() == "Ting Sun"
+    assert User(username="social").get_full_name() == ""

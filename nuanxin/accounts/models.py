@@ -16,6 +16,10 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
+    def get_full_name(self):
+        # Chinese names are one field (孙婷), not Django's first + last.
+        return self.full_name or super().get_full_name()
+
 
 class Membership(models.Model):
     user = models.ForeignKey(User, models.CASCADE, related_name="memberships")
