@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.regions.models import ancestor_codes
+
 
 class ProviderKind(models.TextChoices):
     GAS = "gas", _("gas company")
@@ -22,16 +24,6 @@ class ProviderKind(models.TextChoices):
     HOME_SERVICE = "home_service", _("home-service organisation")
     SOCIAL_WORK = "social_work", _("social-work station")
     OTHER = "other", _("other")
-
-
-def ancestor_codes(code: str) -> list[str]:
-    """The padded codes of a region and every region above it: 510104010001 →
-    510100000000, 510104000000, 510104010000, 510104010001."""
-    codes = [code[:4].ljust(12, "0"), code[:6].ljust(12, "0"), code[:9].ljust(12, "0")]
-    codes.append(code[:12])
-    if len(code) == 15:
-        codes.append(code)
-    return list(dict.fromkeys(codes))
 
 
 class ServiceProviderQuerySet(models.QuerySet):

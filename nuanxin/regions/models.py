@@ -69,6 +69,16 @@ def level_of(code: str) -> Level:
     return Level.COMMUNITY
 
 
+def ancestor_codes(code: str) -> list[str]:
+    """The padded codes of a region and every region above it: 510104010001 →
+    510100000000, 510104000000, 510104010000, 510104010001."""
+    codes = [code[:4].ljust(12, "0"), code[:6].ljust(12, "0"), code[:9].ljust(12, "0")]
+    codes.append(code[:12])
+    if len(code) == 15:
+        codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
 def code_prefix(code: str) -> str:
     """The significant digits of a padded code: 510108000000 → 510108 (all of 成华区).
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.directory.models import ancestor_codes
+from nuanxin.accounts.selectors import users_over
 
 from ..models import AdlItem, AdlLevel, Loneliness
 from ..services.assessments import ASSESSOR_ROLES
@@ -15,17 +15,7 @@ from ..services.assessments import ASSESSOR_ROLES
 
 def assessors_for(region_code: str):
     """Users who may sign an assessment of someone living in this region."""
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__active=True,
-            memberships__role__in=ASSESSOR_ROLES,
-            memberships__region_id__in=ancestor_codes(region_code),
-        )
-        .distinct()
-        .order_by("username")
-    )
+    return users_over(region_code, ASSESSOR_ROLES)
 
 
 class AssessorField(forms.ModelMultipleChoiceField):

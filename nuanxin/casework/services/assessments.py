@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.accounts.models import Membership
+from nuanxin.accounts.selectors import users_over
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
@@ -95,10 +95,11 @@ def _check_assessors(assessors, region_code: str) -> list:
     assessors = list({u.pk: u for u in assessors or ()}.values())
     if not assessors:
         raise ValidationError({"assessors": _("Name at least one assessor.")})
-    memberships = Membership.objects.filter(
-        user__in=assessors, active=True, role__in=ASSESSOR_ROLES
-    ).select_related("region")
-    qualified = {m.user_id for m in memberships if region_code.startswith(m.region.prefix)}
+    qualified = set(
+        users_over(region_code, ASSESSOR_ROLES)
+        .filter(pk__in=[u.pk for u in assessors])
+        .values_list("pk", flat=True)
+    )
     wrong = [str(u) for u in assessors if u.pk not in qualified]
     if wrong:
         raise ValidationError(

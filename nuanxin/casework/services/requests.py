@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from nuanxin.accounts.selectors import users_over
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
@@ -124,28 +124,9 @@ def sla_deadlines(received_at: dt.datetime, urgency: str) -> tuple[dt.datetime, 
 # --- who can be assigned ---------------------------------------------------------
 
 
-def covering_codes(region_code: str) -> list[str]:
-    """The codes of the region and every region above it (city, district, street, community)."""
-    codes = {region_code}
-    for n in (4, 6, 9, 12):
-        if len(region_code) > n:
-            codes.add(region_code[:n].ljust(12, "0"))
-    return sorted(codes)
-
-
 def eligible_assignees(region_code: str):
     """Active staff whose membership's region covers `region_code` (one query)."""
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__active=True,
-            memberships__role__in=STAFF_ROLES,
-            memberships__region_id__in=covering_codes(region_code),
-        )
-        .distinct()
-        .order_by("username")
-    )
+    return users_over(region_code, STAFF_ROLES)
 
 
 # --- intake ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nuanxin.accounts.selectors import users_over
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
@@ -122,28 +123,9 @@ def schedule_dates(
 # --- who may be assigned ----------------------------------------------------------
 
 
-def covering_codes(region_id: str) -> list[str]:
-    """Codes of the regions whose members work over `region_id` (it and its ancestors)."""
-    codes = {region_id, region_id[:12]}
-    codes |= {region_id[:n].ljust(12, "0") for n in (2, 4, 6, 9)}
-    return sorted(codes)
-
-
 def assignable_users(region_id: str, roles=ASSIGNABLE_ROLES):
     """Users with an active membership over the region: staff or volunteers."""
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__active=True,
-            memberships__role__in=roles,
-            memberships__region_id__in=covering_codes(region_id),
-        )
-        .distinct()
-        .order_by("username")
-    )
+    return users_over(region_id, roles)
 
 
 def _assignee_check(assignee, region_id: str, field: str = "assignee") -> None:
