@@ -106,7 +106,8 @@ def test_it_plays_s1_from_the_visit_to_the_blind_spot(
     assert TaskOccurrence.objects.filter(task__in=daily).count() == 3 * 14
     assert {t.starts_on for t in daily} == {visit_day}
     rectification = tasks.get(kind=TaskKind.RECTIFICATION)
-    assert "hose" in rectification.details.lower()
+    # In the recorder's language (Chinese by default): the failed item's label.
+    assert "燃气软管" in rectification.details
     assert rectification.occurrence_set.get().due_on == visit_day + dt.timedelta(days=3)
     assert not FollowUp.objects.filter(person=ms_cai, picked_up_at__isnull=True).exists()
 

@@ -725,7 +725,9 @@ def _rectifications_create(visit: Visit, person: Person) -> None:
                 region_id=person.region_id,
                 visit=visit,
                 kind=FollowUpKind.RECTIFICATION,
-                text=items[code]["label"][:300],
+                # The checklist keeps labels as msgids; the follow-up (and the task
+                # casework makes of it) reads in the recorder's language, like typed text.
+                text=_(items[code]["label"])[:300],
                 checklist_item=code,
                 due_on=visit.visited_on + dt.timedelta(days=3),
             )
