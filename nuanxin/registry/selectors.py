@@ -75,6 +75,19 @@ def person_get(*, user, pk: int, action: str = access.Action.VIEW) -> Person:
     return person
 
 
+def person_for_change(*, user, pk: int) -> Person:
+    """The person's row, locked for a write inside the caller's transaction, or 404."""
+    person = (
+        Person.objects.visible_to(user, access.Action.CHANGE)
+        .select_for_update()
+        .filter(pk=pk)
+        .first()
+    )
+    if person is None:
+        raise Http404
+    return person
+
+
 def person_profile(*, user, pk: int) -> Person:
     person = person_get(user=user, pk=pk)
     return (

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
-from nuanxin.registry.models import Person
+from nuanxin.registry.selectors import person_for_change
 
 from ..models import (
     Assessment,
@@ -58,14 +58,7 @@ def care_plan_create(
     request=None,
 ) -> CarePlan:
     """Make a plan and its sessions; the review falls a week after the last session by default."""
-    person = (
-        Person.objects.visible_to(user, access.Action.CHANGE)
-        .select_for_update()
-        .filter(pk=person_id)
-        .first()
-    )
-    if person is None:
-        raise Http404
+    person = person_for_change(user=user, pk=person_id)
     if kind not in PlanKind.values:
         raise ValidationError({"kind": _("Choose the kind of plan.")})
     if not (goals or "").strip():

@@ -20,7 +20,7 @@ from nuanxin.accounts.selectors import users_over
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
-from nuanxin.registry.models import Person
+from nuanxin.registry.selectors import person_for_change
 
 from ..models import (
     HelpRequest,
@@ -161,14 +161,7 @@ def service_task_create(
     request=None,
 ) -> ServiceTask:
     """Create a task and every occurrence of its schedule (one INSERT for them all)."""
-    person = (
-        Person.objects.visible_to(user, access.Action.CHANGE)
-        .select_for_update()
-        .filter(pk=person_id)
-        .first()
-    )
-    if person is None:
-        raise Http404
+    person = person_for_change(user=user, pk=person_id)
     return _task_create(
         user=user,
         person=person,
