@@ -326,7 +326,7 @@ def test_it_leaves_the_database_as_it_was_when_an_import_fails(community_worker,
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full")
-        original(self, plan)
+        return original(self, plan)
 
     monkeypatch.setattr(write.Writer, "flush", flaky)
     path = write_csv([HEAD] + [row(id_number=ident(seq=2 * i)) for i in range(6)])
@@ -461,6 +461,53 @@ def test_it_gives_the_same_result_when_read_in_a_parallel_process(community_work
     s = run.summary
     assert (s["rows"], s["created"], s["updated"], s["rejected"]) == (32, 30, 1, 1), s
     assert Person.objects.get(id_number=ident(seq=4)).enrollments.count() == 2
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_it_gives_the_same_outcome_with_several_readers_as_with_none(
+    community_worker, monkeypatch, kind
+):
+    from nuanxin.ledgers.pipeline import run as pipeline_run
+
+    rows = [["成华区困难群众台账"], HEAD]  # a title row above the header
+    for i in range(30):
+        rows.append(row(id_number=ident(seq=2 * i), category=["低保", "特困"][i % 2]))
+        if i % 7 == 3:
+            rows.append([""] * len(HEAD))  # blank rows keep their place in the numbering
+        if i % 5 == 4:
+            rows.append(row(id_number=ident(seq=2 * (i - 3)), category="独居老人"))  # again
+        if i % 6 == 5:
+            rows.append(row(id_number=ident(seq=2 * i), phone="1"))  # rejected
+    path = write_csv(rows) if kind == "csv" else write_xlsx({"一": rows, "二": rows[:9]})
+
+    def outcome(min_bytes):
+        monkeypatch.setattr(pipeline_run, "PARALLEL_MIN_BYTES", min_bytes)
+        run = services.ledger_import(
+            run=services.import_run_create(user=community_worker, files=[path]), batch_rows=4
+        )
+        result = (
+            run.summary,
+            sorted((r.sheet, r.row_number, r.values[2]) for r in run.rejected_rows.all()),
+            sorted(Enrollment.objects.values_list("person__id_number", "category")),
+        )
+        Person.objects.all().delete()
+        return result
+
+    monkeypatch.setattr(pipeline_run, "READERS", 3)
+    monkeypatch.setattr(pipeline_run, "CHUNK_ROWS", 4)
+    alone, together = outcome(None), outcome(0)
+    assert alone[0]["created"] == 30 and alone[0]["rejected"] == 5
+    assert together == alone
+
+
+def test_it_builds_the_unique_id_number_index_again_after_a_first_import(community_worker):
+    from django.db import connection
+
+    run_import(community_worker, write_csv([HEAD, row(), row(id_number=ident(seq=4))]))
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "registry_person")
+    assert constraints["person_id_number_unique"]["unique"]
+    assert "person_region_status_idx" in constraints
 
 
 def test_it_rolls_back_and_stops_the_reader_when_a_parallel_import_fails(

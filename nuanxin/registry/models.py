@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access, idnumber
@@ -125,15 +126,24 @@ class Person(models.Model):
     name = models.CharField(_("name"), max_length=60)
     name_pinyin = models.CharField(max_length=120, editable=False, db_index=True)
     name_initials = models.CharField(max_length=30, editable=False, db_index=True)
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True, null=True, blank=True)
+    # Unique through Meta.constraints, not unique=True: SQLite cannot drop an
+    # inline UNIQUE, and a first ledger import builds this index after loading.
+    # NULL, not "", when unknown: many people may lack one.
+    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)  # noqa: DJ001
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     phone2 = models.CharField(_("other phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # Indexed by person_region_status_idx, which starts with the region.
     region = models.ForeignKey(
-        "regions.Region", models.PROTECT, related_name="persons", verbose_name=_("region")
+        "regions.Region",
+        models.PROTECT,
+        related_name="persons",
+        verbose_name=_("region"),
+        db_index=False,
     )
+    # Most people have no household recorded: a partial index (person_household_idx).
     household = models.ForeignKey(
         Household,
         models.SET_NULL,
@@ -141,6 +151,7 @@ class Person(models.Model):
         blank=True,
         related_name="members",
         verbose_name=_("household"),
+        db_index=False,
     )
     relation_to_head = models.CharField(
         _("relation to head of household"), max_length=20, blank=True
@@ -157,10 +168,9 @@ class Person(models.Model):
     adl_transfer = models.BooleanField(_("cannot get in or out of bed unaided"), default=False)
     adl_bathing = models.BooleanField(_("cannot bathe unaided"), default=False)
     adl_walking = models.BooleanField(_("cannot walk indoors unaided"), default=False)
-    # Filled by the tier rules of the visits app; blank until they run.
-    tier = models.CharField(
-        _("tier"), max_length=6, choices=Tier.choices, blank=True, db_index=True
-    )
+    # Filled by the tier rules of the visits app; blank until they run. Not
+    # indexed: five values, always filtered together with a region.
+    tier = models.CharField(_("tier"), max_length=6, choices=Tier.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -169,9 +179,23 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["region_id", "name_pinyin", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(id_number__isnull=False),
+                name="person_id_number_unique",
+                violation_error_code="unique",
+                violation_error_message=_("A person with this ID number is already registered."),
+            ),
+        ]
         indexes = [
             models.Index(fields=["region", "status"], name="person_region_status_idx"),
             models.Index(fields=["phone"], name="person_phone_idx"),
+            models.Index(
+                fields=["household"],
+                condition=Q(household__isnull=False),
+                name="person_household_idx",
+            ),
         ]
         verbose_name = _("person")
         verbose_name_plural = _("people")

@@ -75,7 +75,9 @@ class Plan:
     """The writes a batch needs, in the order they must happen."""
 
     def __init__(self):
-        self.new_people: list[PersonState] = []
+        # A new person is their validated record (a tuple: named once so far,
+        # nothing to merge) or a PersonState (named again, or with children).
+        self.new_people: list[tuple | PersonState] = []
         self.changed_people: dict[int, PersonState] = {}  # id(state) -> state
         self.enrollments: list[tuple[PersonState, str, object]] = []
         self.disabilities_new: list[tuple[PersonState, int, int, str]] = []
@@ -93,10 +95,12 @@ def record_fields(rec) -> dict:
 
 
 def new_person(rec, plan: Plan) -> PersonState:
-    # The common case of a big first import, so kept lean: no field dict, and
-    # the enrollments straight from the record.
+    """The state of a person `rec` creates, with its enrollments and children planned.
+
+    The caller puts it in plan.new_people (in place of the bare record, when a
+    second row names someone this batch creates).
+    """
     state = PersonState(None, None, record=rec)
-    plan.new_people.append(state)
     categories = rec[R_CATEGORIES]
     if categories:
         state.categories.update(categories)

@@ -31,6 +31,10 @@ class Sheet:
     rows: Iterator[list]  # every row, 1-based numbering starts at the first
     progress: Callable[[], float]  # fraction of this sheet read so far, 0..1
     size: int = 0  # bytes of the file (for deciding whether to read it in parallel)
+    # The same rows again from the first, with their own progress: what each of
+    # several reader processes reads (a forked CSV reader must not share the
+    # parent's file offset).
+    reopen: Callable[[], tuple[Iterator[list], Callable[[], float]]] | None = None
 
 
 def detect_encoding(head: bytes) -> str:
@@ -55,26 +59,24 @@ def detect_delimiter(head: str) -> str:
 
 
 def read_csv(path: Path, display_name: str) -> Iterator[Sheet]:
-    raw = open(path, "rb")  # noqa: SIM115 - closed when the rows are exhausted
-    head = raw.read(SNIFF_BYTES)
-    raw.seek(0)
+    with open(path, "rb") as raw:
+        head = raw.read(SNIFF_BYTES)
     encoding = detect_encoding(head)
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    delimiter = detect_delimiter(head.decode(encoding, "replace"))
     size = max(path.stat().st_size, 1)
 
-    def rows() -> Iterator[list]:
-        with text:
-            yield from csv.reader(
-                text, delimiter=detect_delimiter(head.decode(encoding, "replace"))
-            )
+    def reopen() -> tuple[Iterator[list], Callable[[], float]]:
+        raw = open(path, "rb")  # noqa: SIM115 - closed when the rows are exhausted
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
 
-    yield Sheet(
-        display_name,
-        "",
-        rows(),
-        lambda: min(raw.tell() / size, 1.0) if not raw.closed else 1.0,
-        size,
-    )
+        def rows() -> Iterator[list]:
+            with text:
+                yield from csv.reader(text, delimiter=delimiter)
+
+        return rows(), lambda: min(raw.tell() / size, 1.0) if not raw.closed else 1.0
+
+    rows, progress = reopen()
+    yield Sheet(display_name, "", rows, progress, size, reopen)
 
 
 def read_workbook(path: Path, display_name: str) -> Iterator[Sheet]:
@@ -85,22 +87,23 @@ def read_workbook(path: Path, display_name: str) -> Iterator[Sheet]:
     except Exception as exc:  # calamine raises its own error types per format
         raise LedgerFormatError(str(exc)) from None
     for name in workbook.sheet_names:
-        sheet = workbook.get_sheet_by_name(name)
-        height = max(sheet.height, 1)
-        counter = {"n": 0}
+        sheet = workbook.get_sheet_by_name(name)  # loaded whole: a forked reader shares it
 
-        def rows(sheet=sheet, counter=counter) -> Iterator[list]:
-            for row in sheet.iter_rows():
-                counter["n"] += 1
-                yield row
+        def reopen(sheet=sheet) -> tuple[Iterator[list], Callable[[], float]]:
+            height = max(sheet.height, 1)
+            counter = {"n": 0}
 
+            def rows() -> Iterator[list]:
+                for row in sheet.iter_rows():
+                    counter["n"] += 1
+                    yield row
+
+            return rows(), lambda: min(counter["n"] / height, 1.0)
+
+        first_rows, progress = reopen()
+        # calamine holds the sheet in memory: its size is about its cells.
         yield Sheet(
-            display_name,
-            name,
-            rows(),
-            lambda c=counter, h=height: min(c["n"] / h, 1.0),
-            # calamine holds the sheet in memory: its size is about its cells.
-            sheet.height * sheet.width * 16,
+            display_name, name, first_rows, progress, sheet.height * sheet.width * 16, reopen
         )
 
 

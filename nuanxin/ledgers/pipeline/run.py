@@ -17,19 +17,31 @@ from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import count, islice
 
 from .headers import find_header
 from .merge import CREATED, UNCHANGED, UPDATED, Plan, merge, new_person
 from .read import open_ledger
-from .validate import R_ID, R_REGION, R_WARNINGS, RegionResolver, Validator
+from .validate import (
+    R_CONTACTS,
+    R_DISABILITY,
+    R_ID,
+    R_REGION,
+    R_WARNINGS,
+    RegionResolver,
+    Validator,
+)
 from .write import Writer
 
 BATCH_ROWS = 5000
-# Sheets at least this big are read and validated in a forked process while
-# this one merges and writes: the two halves cost about the same, and the
-# machine has two cores.
+# Sheets at least this big are read and validated in forked processes while
+# this one merges and writes.
 PARALLEL_MIN_BYTES: int | None = 4 * 1024 * 1024
 CHUNK_ROWS = 2000
+# Two readers keep the writer busy: validating costs about twice what writing
+# does. Niced, so that the writer gets a core whenever it can use one.
+READERS = 2
+READER_NICENESS = 5
 WARNING_DETAILS = 500  # warnings listed one by one in the summary; all are counted
 
 
@@ -95,7 +107,10 @@ class Importer:
         self.batch_rows = batch_rows
         self.parallel = parallel  # None: decide per sheet by its size
         self.writer = Writer(source=source)
-        self.seen: set[str] = set()
+        # ID number -> id of everyone this import has named so far: a person named
+        # again is found by id, which needs no ID-number index (a first import
+        # into an empty registry builds that index at the end).
+        self.seen: dict[str, int] = {}
         self.outcome = Outcome()
         # Who was created or changed, and in which districts: their visit duties
         # need recomputing once the import is in (services.ledger_import).
@@ -141,19 +156,20 @@ class Importer:
         validate = Validator(
             header.columns, resolver=self.resolver, known_areas=self.known_areas, today=self.today
         )
-        stream = _validated(sheet, header, validate)
         parallel = self.parallel if self.parallel is not None else self._worth_a_process(sheet)
-        if parallel:
+        if parallel and sheet.reopen is not None:
             read_so_far = {"fraction": 0.0}
             # A valid row's cells are needed only to reject it for a stored person
             # outside the scope; otherwise they are not worth the trip.
             keep_cells = bool(self.writer.people_before) and self.resolver.prefixes is not None
-            stream = _in_a_process(stream, sheet.progress, read_so_far, keep_cells)
+            stream = _in_processes(sheet, header, validate, read_so_far, keep_cells)
             sheet.progress = lambda: read_so_far["fraction"]
+        else:
+            stream = _validated(sheet.rows, header.row_number + 1, validate)
         try:
             self._rows(sheet, header, stream, report, fraction)
         finally:
-            stream.close()  # stops a reader process at once if writing failed
+            stream.close()  # stops the reader processes at once if writing failed
 
     def _rows(self, sheet, header, stream, report, fraction) -> None:
         batch: list = []
@@ -181,19 +197,40 @@ class Importer:
 
     def _batch(self, sheet, header, batch, report) -> None:
         writer, seen, outcome = self.writer, self.seen, self.outcome
+        # Whom this batch names again: people earlier batches created or changed
+        # (found by their id), and, unless the registry was empty, people stored
+        # before the import (found by ID number).
         ids = {rec[R_ID] for _n, _c, rec in batch}
-        wanted = [i for i in ids if i in seen] if not writer.people_before else list(ids)
-        stored = writer.load(wanted) if wanted else {}
-        states: dict = {}
+        again = [seen[i] for i in ids if i in seen]
+        before = [i for i in ids if i not in seen] if writer.people_before else []
+        stored = writer.load(pks=again, id_numbers=before) if again or before else {}
+        states: dict = {}  # ID number -> PersonState, for people this batch merges into
+        bare: dict = {}  # ID number -> index in plan.new_people of a record not merged yet
+        named: set = set()  # ID numbers this batch has named
         plan = Plan()
+        new_people = plan.new_people
         counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
         districts = set()
         changed = []
         for number, cells, rec in batch:
             key = rec[R_ID]
-            state = states.get(key) or stored.get(key)
+            state = states.get(key)
             if state is None:
-                states[key] = new_person(rec, plan)
+                at = bare.pop(key, None)
+                if at is not None:  # named again in this batch: from now on a full state
+                    state = states[key] = new_people[at] = new_person(new_people[at], plan)
+                else:
+                    state = stored.get(key)
+                    if state is not None:
+                        states[key] = state
+            if state is None:
+                # The common case of a first import: the record is the new row.
+                if rec[R_DISABILITY] or rec[R_CONTACTS]:
+                    states[key] = new_person(rec, plan)
+                    new_people.append(states[key])
+                else:
+                    bare[key] = len(new_people)
+                    new_people.append(rec)
                 counts[CREATED] += 1
                 districts.add(rec[R_REGION])
             elif state.pk is not None and not self.resolver.in_scope(state.fields["region_id"]):
@@ -203,21 +240,27 @@ class Importer:
                              [("region_out_of_scope", "region", "")], report)  # fmt: skip
                 continue
             else:
-                states[key] = state
-                result = merge(state, rec, plan, touched=key in seen)
+                touched = key in seen or key in named or state.pk is None
+                result = merge(state, rec, plan, touched=touched)
                 counts[result] += 1
                 if result == UPDATED and state.pk is not None:
                     changed.append(state)
                     districts.add(state.fields["region_id"])
-            seen.add(key)
-            for code, fld, detail in rec[R_WARNINGS]:
-                self._warn(sheet.file, sheet.name, number, code, fld, detail)
+            named.add(key)
+            if rec[R_WARNINGS]:
+                for code, fld, detail in rec[R_WARNINGS]:
+                    self._warn(sheet.file, sheet.name, number, code, fld, detail)
         outcome.rows += sum(counts.values())
         outcome.created += counts[CREATED]
         outcome.updated += counts[UPDATED]
         outcome.unchanged += counts[UNCHANGED]
-        writer.flush(plan)
-        self.touched.extend([state.pk for state in plan.new_people])
+        keys = [e[R_ID] if type(e) is tuple else e.record[R_ID] for e in new_people]
+        created = writer.flush(plan)
+        seen.update(zip(keys, created, strict=True))
+        for key, state in states.items():
+            if state.pk is not None:
+                seen[key] = state.pk
+        self.touched.extend(created)
         self.touched.extend([state.pk for state in changed])
         self.districts.update(code[:6] for code in districts)
 
@@ -262,9 +305,9 @@ def _jsonable(cells) -> list:
 
 
 # --- streams of validated rows ------------------------------------------------------
-def _validated(sheet, header, validate):
+def _validated(rows, first_number: int, validate):
     """(row number, cells, record or None, reasons) for every non-blank data row."""
-    for number, cells in enumerate(sheet.rows, start=header.row_number + 1):
+    for number, cells in enumerate(rows, start=first_number):
         try:
             filled = bool("".join(cells).strip())  # a CSV row: text only
         except TypeError:
@@ -274,37 +317,54 @@ def _validated(sheet, header, validate):
             yield number, cells, record, reasons
 
 
-def _in_a_process(stream, progress, read_so_far: dict, keep_cells: bool = True):
-    """The same stream, produced by a forked child; chunks come back over a pipe.
+def _in_processes(sheet, header, validate, read_so_far: dict, keep_cells: bool):
+    """The same stream, validated by READERS forked children taking turns.
 
-    The child inherits the open file (or the loaded sheet) and never touches
-    the database; it leaves with os._exit, so nothing of the parent's state
+    Each child reads the whole sheet (reading is a small part of the cost) and
+    validates every READERS-th chunk of CHUNK_ROWS rows; this process takes the
+    chunks back in turn, so rows arrive in file order. The children never touch
+    the database and leave with os._exit, so nothing of this process's state
     (the open transaction above all) is finalised twice.
     """
     context = multiprocessing.get_context("fork")
-    chunks = context.Queue(maxsize=16)
-    child = context.Process(
-        target=_produce, args=(stream, progress, chunks, keep_cells), daemon=True
-    )
-    child.start()
+    queues = [context.Queue(maxsize=8) for _ in range(READERS)]
+    children = [
+        context.Process(
+            target=_produce,
+            args=(sheet, header.row_number, validate, turn, queues[turn], keep_cells),
+            daemon=True,
+        )
+        for turn in range(READERS)
+    ]
+    for child in children:
+        child.start()
     try:
+        turn = 0
         while True:
-            try:
-                chunk = chunks.get(timeout=5)
-            except queue_module.Empty:
-                if not child.is_alive():
-                    raise RuntimeError("the ledger reader stopped unexpectedly") from None
-                continue
+            chunk = _next_chunk(queues[turn], children[turn])
             if chunk is None:
                 break
-            if isinstance(chunk, str):
-                raise RuntimeError(f"reading the ledger failed: {chunk}")
             rows, read_so_far["fraction"] = chunk
             yield from rows
+            turn = (turn + 1) % READERS
     finally:
-        if child.is_alive():
-            child.terminate()
-        child.join()
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+
+
+def _next_chunk(chunks, child):
+    while True:
+        try:
+            chunk = chunks.get(timeout=5)
+        except queue_module.Empty:
+            if not child.is_alive():
+                raise RuntimeError("the ledger reader stopped unexpectedly") from None
+            continue
+        if isinstance(chunk, str):
+            raise RuntimeError(f"reading the ledger failed: {chunk}")
+        return chunk
 
 
 _PACK_SEP = "\x1f"  # the ASCII unit separator (a cell holding it is sent unpacked)
@@ -325,17 +385,26 @@ def _pack(cells: list) -> list | str:
     return packed if packed.count(_PACK_SEP) == len(cells) - 1 and cells else cells
 
 
-def _produce(stream, progress, chunks, keep_cells: bool) -> None:
+def _produce(sheet, header_row: int, validate, turn: int, chunks, keep_cells: bool) -> None:
     try:
-        chunk = []
-        for number, cells, record, reasons in stream:
-            packed = _pack(cells) if keep_cells or record is None else None
-            chunk.append((number, packed, record, reasons))
-            if len(chunk) >= CHUNK_ROWS:
+        # The writer is the import's critical path: it should not wait for a core.
+        os.nice(READER_NICENESS)
+        rows, progress = sheet.reopen()
+        for _skipped in islice(rows, header_row):
+            pass
+        start = header_row + 1
+        for index in count():
+            block = list(islice(rows, CHUNK_ROWS))
+            if not block:
+                break
+            if index % READERS == turn:
+                chunk = [
+                    (number, _pack(cells) if keep_cells or record is None else None, record,
+                     reasons)
+                    for number, cells, record, reasons in _validated(block, start, validate)
+                ]  # fmt: skip
                 chunks.put((chunk, progress()))
-                chunk = []
-        if chunk:
-            chunks.put((chunk, progress()))
+            start += len(block)
         chunks.put(None)
     except BaseException as exc:  # reported to the parent, which rolls back
         chunks.put(f"{type(exc).__name__}: {exc}")
