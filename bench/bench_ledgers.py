@@ -182,6 +182,10 @@ def _setup_database(db: str, tag: str) -> None:
         os.environ["NUANXIN_DATABASE_URL"] = PG_URL
         os.environ["NUANXIN_VAR_DIR"] = str(OUT / f"var-{tag}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "nuanxin.settings"
+    # As in production: with DEBUG on, Django also logs every statement with its
+    # parameters quoted into it (a batch's JSON included).
+    os.environ["NUANXIN_DEBUG"] = "0"
+    os.environ.setdefault("NUANXIN_SECRET_KEY", "bench-only-" + "x" * 50)
     import django
 
     django.setup()

@@ -3,12 +3,18 @@ Also: the fast paths agree with the libraries they shortcut."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import itertools
+
 import phonenumbers
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypinyin import Style, lazy_pinyin
 
+from nuanxin.core import idnumber
 from nuanxin.core.phones import PhoneError, normalize_phone
 from nuanxin.core.pinyin import name_initials, name_pinyin
 from nuanxin.ledgers.pipeline.validate import clean_phone_fast
@@ -105,3 +111,70 @@ def test_it_computes_pinyin_exactly_as_pypinyin(name):
         name_initials(name)
         == "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower()
     )
+
+
+def _csv_file(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
+
+
+# Text a ledger may hold, including what makes CSV rows span lines or confuses
+# a parser: quotes (paired or not), commas, CR, LF and CRLF.
+csv_text = st.lists(
+    st.sampled_from(['"', '""', ",", "\n", "\r", "\r\n", "a", "张", " ", "x,y", '"q"']),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.one_of(
+        # what csv.writer writes (well-formed), or any text at all (not always)
+        st.lists(st.lists(csv_text, max_size=4), max_size=12).map(_csv_file),
+        csv_text,
+    ),
+    steps=st.lists(st.tuples(st.booleans(), st.integers(0, 4)), max_size=10),
+)
+def test_it_passes_over_csv_rows_exactly_where_csv_reads_them(tmp_path_factory, body, steps):
+    from nuanxin.ledgers.pipeline.read import CsvRows
+
+    path = tmp_path_factory.mktemp("csv") / "rows.csv"
+    path.write_text(body, encoding="utf-8", newline="")
+    with open(path, encoding="utf-8", newline="") as fh:
+        expected = list(csv.reader(fh))
+    rows, at = CsvRows(path, "utf-8", ",", max(len(body), 1)), 0
+    for read, count in steps:
+        if read:
+            got = list(itertools.islice(rows, count))
+            assert got == expected[at : at + count]
+            at += len(got)
+        else:
+            skipped = rows.skip(count)
+            assert skipped == len(expected[at : at + count])
+            at += skipped
+    assert list(rows) == expected[at:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    area=st.sampled_from(["510108", "510104", "110101", "440305", "510199"]),
+    birth=st.text(alphabet="0123456789", min_size=8, max_size=8)
+    | st.dates(dt.date(1890, 1, 1), dt.date(2026, 1, 1)).map(lambda d: d.strftime("%Y%m%d")),
+    sequence=st.text(alphabet="0123456789", min_size=3, max_size=3),
+    last=st.sampled_from("0123456789X"),
+)
+def test_it_checks_id_numbers_exactly_as_idnumber_does(area, birth, sequence, last):
+    from nuanxin.ledgers.pipeline.validate import RegionResolver, Validator
+
+    number = area + birth + sequence + last
+    validator = Validator({"id_number": 0}, resolver=RegionResolver([], None), known_areas=None,
+                          today=dt.date(2026, 11, 30))  # fmt: skip
+    reasons = []
+    fast = validator._identity(validator.texts([number]), [number], reasons, [])
+    try:
+        parsed = idnumber.parse(number, today=dt.date(2026, 11, 30))
+    except idnumber.IDNumberError as exc:
+        assert fast is None and reasons[0][0] == f"id_{exc.code}"
+    else:
+        assert fast == (parsed.number, parsed.sex, parsed.birth_date.isoformat())

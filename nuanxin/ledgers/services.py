@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from .pipeline.normalise import CATEGORY_EXPORT_NAMES, LIVING_EXPORT_NAMES, STAT
 from .pipeline.read import SUFFIXES
 from .pipeline.run import Importer, Rejection
 from .pipeline.validate import MESSAGES
+from .pipeline.write import wal_checkpoint_deferred
 
 REJECTED_FLUSH = 1000
 INLINE_REFRESH = 2000  # people; more are refreshed by a task after the import
@@ -126,39 +128,97 @@ def ledger_import(*, run: ImportRun, batch_rows: int | None = None, on_progress=
     run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
     run.save(update_fields=["status", "started_at", "error"])
     progress_write(run, 0, 0.0)
-    try:
-        with transaction.atomic():
-            summary, touched, districts = _import(run, user, batch_rows, on_progress)
-            _duties_refresh(touched, districts)
-            run.status, run.summary, run.finished_at = RunStatus.DONE, summary, timezone.now()
-            run.rows_total = run.rows_done = summary["rows"]
-            run.save()
-            audit_record(
-                user=user,
-                action=AuditAction.IMPORT,
-                obj=run,
-                object_repr=f"{_('ledger import')} #{run.pk}: "
-                + ", ".join(f["name"] for f in run.files),
-                changes={
-                    k: summary[k]
-                    for k in ("rows", "created", "updated", "unchanged", "rejected", "warnings")
-                },
-            )
-    except Exception as exc:
-        run.status, run.error, run.finished_at = RunStatus.FAILED, str(exc)[:2000], timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        raise
-    if run.summary.get("rejected"):
-        run.error_report = str(error_report_write(run=run))
-        run.save(update_fields=["error_report"])
+    report = _ReportWriter(run)
+    # Everything this connection writes until the end, the run's own rows
+    # included, leaves SQLite's checkpoint to a thread (see write.py).
+    with wal_checkpoint_deferred():
+        try:
+            with transaction.atomic():
+                summary, touched, districts = _import(run, user, batch_rows, on_progress, report)
+                _duties_refresh(touched, districts)
+                run.status, run.summary, run.finished_at = RunStatus.DONE, summary, timezone.now()
+                run.rows_total = run.rows_done = summary["rows"]
+                run.save()
+                audit_record(
+                    user=user,
+                    action=AuditAction.IMPORT,
+                    obj=run,
+                    object_repr=f"{_('ledger import')} #{run.pk}: "
+                    + ", ".join(f["name"] for f in run.files),
+                    changes={
+                        k: summary[k]
+                        for k in ("rows", "created", "updated", "unchanged", "rejected", "warnings")
+                    },
+                )
+        except Exception as exc:
+            report.discard()
+            run.status, run.error = RunStatus.FAILED, str(exc)[:2000]
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "error", "finished_at"])
+            raise
+        if run.summary.get("rejected"):
+            run.error_report = str(report.result())
+            run.save(update_fields=["error_report"])
     return run
 
 
-def _import(run: ImportRun, user, batch_rows: int | None, on_progress) -> dict:
+class _ReportWriter:
+    """Writes the error report in a thread while the import finishes.
+
+    Building the indexes and committing happen inside SQLite, which lets other
+    threads run, so the report (seconds for tens of thousands of rows) costs
+    the import next to nothing. It is written from the rejected rows kept in
+    memory; past KEEP_REJECTED of them, from the table after the commit.
+    """
+
+    KEEP_REJECTED = 200_000
+
+    def __init__(self, run: ImportRun):
+        self.run = run
+        self.rows: list[Rejection] | None = []
+        self.thread: threading.Thread | None = None
+        self.outcome: dict = {}
+
+    def keep(self, rows: list[Rejection]) -> None:
+        if self.rows is not None:
+            self.rows.extend(rows)
+            if len(self.rows) > self.KEEP_REJECTED:
+                self.rows = None
+
+    def start(self) -> None:
+        """Called once every row has been read (the transaction is still open)."""
+        if not self.rows:
+            return
+
+        def write() -> None:
+            try:
+                self.outcome["path"] = error_report_write(run=self.run, rows=self.rows)
+            except BaseException as exc:  # re-raised in result()
+                self.outcome["error"] = exc
+
+        self.thread = threading.Thread(target=write, name=f"error-report-{self.run.pk}")
+        self.thread.start()
+
+    def result(self) -> Path:
+        if self.thread is None:
+            return error_report_write(run=self.run)
+        self.thread.join()
+        if "error" in self.outcome:
+            raise self.outcome["error"]
+        return self.outcome["path"]
+
+    def discard(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            Path(self.outcome.get("path", run_dir(self.run) / "-")).unlink(missing_ok=True)
+
+
+def _import(run: ImportRun, user, batch_rows: int | None, on_progress, report) -> dict:
     prefixes = None if user is None else access.prefixes_for(user, access.Action.CHANGE)
     pending: list[tuple] = []
 
     def rejected(rows: list[Rejection]) -> None:
+        report.keep(rows)
         pending.extend(
             (run.pk, r.file[:255], r.sheet[:100], r.row_number, json.dumps(r.headers,
              ensure_ascii=False), json.dumps(r.values, ensure_ascii=False),
@@ -180,6 +240,7 @@ def _import(run: ImportRun, user, batch_rows: int | None, on_progress) -> dict:
         known_areas=known_area_codes(),
         source=f"{_('import')} #{run.pk}",
         on_rejected=rejected,
+        on_read=report.start,
         on_progress=progress,
         **({"batch_rows": batch_rows} if batch_rows else {}),
     )
@@ -239,18 +300,21 @@ def reason_text(reasons) -> str:
     return "; ".join(parts)
 
 
-def error_report_write(*, run: ImportRun) -> Path:
+def error_report_write(*, run: ImportRun, rows: Iterable | None = None) -> Path:
     """An xlsx per source sheet: the original columns, then the reason and source.
 
     Correct the cells, delete nothing, and import the file again: the two extra
-    columns are recognised and ignored.
+    columns are recognised and ignored. `rows` are the rejected rows (anything
+    with RejectedRow's fields), by default the run's stored ones.
     """
     path = run_dir(run) / f"errors-{run.pk}.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
+    if rows is None:
+        rows = run.rejected_rows.order_by("id").iterator(chunk_size=2000)
     with translation.override(run.language or settings.LANGUAGE_CODE):
         reason_header, source_header = _("Reason"), _("Source")
         groups: dict[tuple[str, str], list] = {}
-        for row in run.rejected_rows.order_by("id").iterator(chunk_size=2000):
+        for row in rows:
             groups.setdefault((row.file, row.sheet), []).append(row)
 
         def sheets():

@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -33,7 +34,7 @@ class Sheet:
     size: int = 0  # bytes of the file (for deciding whether to read it in parallel)
     # The same rows again from the first, with their own progress: what each of
     # several reader processes reads (a forked CSV reader must not share the
-    # parent's file offset).
+    # parent's file offset). The rows may have a skip(count) method.
     reopen: Callable[[], tuple[Iterator[list], Callable[[], float]]] | None = None
 
 
@@ -58,6 +59,52 @@ def detect_delimiter(head: str) -> str:
     return best if counts[best] else ","
 
 
+class CsvRows:
+    """The rows of a CSV file (csv.reader), which can also pass over rows unparsed.
+
+    Several reader processes each read the whole file and validate their share
+    of it; passing over the rest line by line costs a fraction of splitting it
+    into cells. A line holding a quote may start a cell that runs over several
+    lines, so csv itself reads that row: both ways agree on where rows end.
+    """
+
+    def __init__(self, path: Path, encoding: str, delimiter: str, size: int):
+        self.raw = open(path, "rb")  # noqa: SIM115 - closed when the rows are exhausted
+        self.text = io.TextIOWrapper(self.raw, encoding=encoding, errors="replace", newline="")
+        self.lines = iter(self.text)
+        self.delimiter = delimiter
+        self.reader = csv.reader(self.lines, delimiter=delimiter)
+        self.size = size
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        if self.text.closed:
+            raise StopIteration
+        try:
+            return next(self.reader)
+        except StopIteration:
+            self.text.close()
+            raise
+
+    def skip(self, count: int) -> int:
+        """Pass over `count` rows; return how many there were."""
+        skipped = 0
+        while skipped < count and not self.text.closed:
+            line = next(self.lines, None)
+            if line is None:
+                self.text.close()
+                break
+            if '"' in line:
+                next(csv.reader(chain([line], self.lines), delimiter=self.delimiter), None)
+            skipped += 1
+        return skipped
+
+    def progress(self) -> float:
+        return min(self.raw.tell() / self.size, 1.0) if not self.raw.closed else 1.0
+
+
 def read_csv(path: Path, display_name: str) -> Iterator[Sheet]:
     with open(path, "rb") as raw:
         head = raw.read(SNIFF_BYTES)
@@ -66,14 +113,8 @@ def read_csv(path: Path, display_name: str) -> Iterator[Sheet]:
     size = max(path.stat().st_size, 1)
 
     def reopen() -> tuple[Iterator[list], Callable[[], float]]:
-        raw = open(path, "rb")  # noqa: SIM115 - closed when the rows are exhausted
-        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-
-        def rows() -> Iterator[list]:
-            with text:
-                yield from csv.reader(text, delimiter=delimiter)
-
-        return rows(), lambda: min(raw.tell() / size, 1.0) if not raw.closed else 1.0
+        rows = CsvRows(path, encoding, delimiter, size)
+        return rows, rows.progress
 
     rows, progress = reopen()
     yield Sheet(display_name, "", rows, progress, size, reopen)

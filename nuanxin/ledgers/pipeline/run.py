@@ -94,6 +94,7 @@ class Importer:
         known_areas,
         source: str,
         on_rejected: Callable[[list[Rejection]], None],
+        on_read: Callable[[], None] | None = None,
         on_progress: Callable[[int, float], None] | None = None,
         today: dt.date | None = None,
         batch_rows: int = BATCH_ROWS,
@@ -103,6 +104,7 @@ class Importer:
         self.known_areas = known_areas
         self.today = today or dt.date.today()
         self.on_rejected = on_rejected
+        self.on_read = on_read or (lambda: None)  # every row read, indexes not yet built
         self.on_progress = on_progress or (lambda rows, fraction: None)
         self.batch_rows = batch_rows
         self.parallel = parallel  # None: decide per sheet by its size
@@ -127,6 +129,7 @@ class Importer:
             for index, (path, name) in enumerate(files):
                 for sheet in open_ledger(path, name):
                     self._sheet(sheet, lambda s=sheet, i=index: (i + s.progress()) / len(files))
+            self.on_read()
             self.writer.finish()
         finally:
             gc.set_threshold(*thresholds)
@@ -390,21 +393,26 @@ def _produce(sheet, header_row: int, validate, turn: int, chunks, keep_cells: bo
         # The writer is the import's critical path: it should not wait for a core.
         os.nice(READER_NICENESS)
         rows, progress = sheet.reopen()
-        for _skipped in islice(rows, header_row):
-            pass
+        skip = getattr(rows, "skip", None) or (lambda n: sum(1 for _ in islice(rows, n)))
+        skip(header_row)
         start = header_row + 1
         for index in count():
-            block = list(islice(rows, CHUNK_ROWS))
-            if not block:
-                break
             if index % READERS == turn:
+                block = list(islice(rows, CHUNK_ROWS))
+                if not block:
+                    break
                 chunk = [
                     (number, _pack(cells) if keep_cells or record is None else None, record,
                      reasons)
                     for number, cells, record, reasons in _validated(block, start, validate)
                 ]  # fmt: skip
                 chunks.put((chunk, progress()))
-            start += len(block)
+                start += len(block)
+            else:
+                skipped = skip(CHUNK_ROWS)
+                if not skipped:
+                    break
+                start += skipped
         chunks.put(None)
     except BaseException as exc:  # reported to the parent, which rolls back
         chunks.put(f"{type(exc).__name__}: {exc}")

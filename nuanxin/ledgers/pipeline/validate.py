@@ -201,6 +201,17 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000\u00a0]")
 _SPACE = re.compile(r"[^\S\x1f]")
 _ODD = frozenset("13579")
 HEADERS_FIELDS = tuple(HEADERS)
+
+
+def _weighted(digits: str, at: int) -> int:
+    """The GB 11643 weighted sum of `digits`, which stand at position `at` of a number."""
+    return sum(int(d) * w for d, w in zip(digits, idnumber.WEIGHTS[at:], strict=False))
+
+
+# The check digit is the weighted sum of the first 17 digits mod 11; a ledger
+# repeats area codes and birth dates, so their parts of the sum are remembered,
+# and the three-digit sequence's part is looked up.
+_SEQUENCE_SUMS = {f"{n:03d}": _weighted(f"{n:03d}", 14) for n in range(1000)}
 MEMO_SIZE = 50_000  # per column: ledgers repeat the same few thousand values
 
 
@@ -236,7 +247,8 @@ class Validator:
         self._choices = tuple((f, self._at[f], parse, {}) for f, parse in self.CHOICES)
         self._has_contacts = bool(self.CONTACT_FIELDS & set(columns))
         self._has_disability = bool({"disability_category", "disability_grade"} & set(columns))
-        self._births: dict[str, tuple | None] = {}  # YYYYMMDD -> (date, iso) or None
+        self._births: dict[str, tuple | None] = {}  # YYYYMMDD -> (date, iso, sum) or None
+        self._areas: dict[str, int] = {}  # area code -> its weighted digit sum
         self._dates: dict[str, object] = {}  # birth cell text -> date or None
         self._pinyin: dict[str, tuple[str, str]] = {}
 
@@ -326,8 +338,16 @@ class Validator:
             birth = self._births.get(key, False)
             if birth is False:
                 birth = self._births[key] = self._birth(key)
-            if birth is not None and idnumber.check_char(number[:17]) != number[17]:
-                birth = None
+            if birth is not None:
+                # The check digit from remembered weighted sums of the parts.
+                area = self._areas.get(number[:6])
+                if area is None:
+                    if len(self._areas) >= MEMO_SIZE:
+                        self._areas.clear()
+                    area = self._areas[number[:6]] = _weighted(number[:6], 0)
+                total = area + birth[2] + _SEQUENCE_SUMS[number[14:17]]
+                if idnumber.CHECK_CHARS[total % 11] != number[17]:
+                    birth = None
         if birth is not None:
             sex = "M" if number[16] in _ODD else "F"
             if self.known_areas is not None and number[:6] not in self.known_areas:
@@ -365,14 +385,15 @@ class Validator:
         return number, sex, birth[1]
 
     def _birth(self, digits: str) -> tuple | None:
-        """(date, ISO text) for an ID number's YYYYMMDD, None if not a possible birth date."""
+        """(date, ISO text, weighted sum) for an ID number's YYYYMMDD, None if not a
+        possible birth date."""
         try:
             birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
         except ValueError:
             return None
         if birth > self.today or birth.year < 1890:
             return None
-        return birth, birth.isoformat()
+        return birth, birth.isoformat(), _weighted(digits, 6)
 
     def _date(self, value):
         """parse_date, remembered for text cells; None for what is not a date."""
