@@ -15,8 +15,11 @@ Finally it times django-import-export on 20,000 rows against our importer.
     BENCH_DUTIES=xlsx   (default) files whose import is followed by a timed visit-duty refresh
 
 Columns: import s is the whole `ledger_import` (all or nothing, then the error
-report); report s is the error report's part of it; cpu s is the importing
-process's CPU time and reader cpu s its reader process's; x read is import s
+report); report s is the error report's part of it (written while the indexes
+build, so mostly not added to import s); peak MB is the importing process's
+largest resident size and reader MB its largest reader process's (forked, so
+much of it is shared); cpu s is the importing process's CPU time and reader
+cpu s its reader processes'; x read is import s
 over the time to merely read the file; duties s is the visit-duty refresh the
 import queues (not part of import s); load is the machine's 1-minute load
 average at the end, as the machine is shared.
@@ -284,6 +287,8 @@ def worker(db: str, kind: str, path: Path) -> dict:
         "cpu_s": round(cpu_s, 2), "reader_cpu_s": round(reader_cpu_s, 2),
         "report_s": round(report["s"], 2), "duties_s": duties_s,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        # The largest reader process (forked: much of it shared with the importer).
+        "reader_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
         "load": round(os.getloadavg()[0], 1),
     }  # fmt: skip
 
@@ -379,7 +384,8 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanxin.settings")
     files = ensure_files()
     print(f"{'db':<11}{'file':<13}{'rows':>9}{'created':>9}{'rejected':>9}{'import s':>10}"
-          f"{'rows/s':>9}{'read s':>8}{'x read':>8}{'peak MB':>9}{'cpu s':>8}{'reader cpu s':>14}"
+          f"{'rows/s':>9}{'read s':>8}{'x read':>8}{'peak MB':>9}{'reader MB':>11}{'cpu s':>8}"
+          f"{'reader cpu s':>14}"
           f"{'report s':>10}{'duties s':>10}{'load':>6}", flush=True)  # fmt: skip
     cases = [("sqlite", "csv-utf8"), ("sqlite", "csv-gb18030"), ("sqlite", "xlsx"),
              ("postgresql", "csv-utf8"), ("postgresql", "xlsx")]  # fmt: skip
@@ -391,7 +397,7 @@ def main() -> None:
             duties = f"{r['duties_s']:>10.1f}" if r["duties_s"] is not None else f"{'-':>10}"
             print(f"{r['db']:<11}{r['file']:<13}{r['rows']:>9}{r['created']:>9}{r['rejected']:>9}"
                   f"{r['import_s']:>10.1f}{r['rows'] / r['import_s']:>9.0f}{r['read_s']:>8.2f}"
-                  f"{r['import_s'] / r['read_s']:>8.1f}{r['peak_mb']:>9}{r['cpu_s']:>8.1f}"
+                  f"{r['import_s'] / r['read_s']:>8.1f}{r['peak_mb']:>9}{r['reader_mb']:>11}{r['cpu_s']:>8.1f}"
                   f"{r['reader_cpu_s']:>14.1f}{r['report_s']:>10.1f}{duties}{r['load']:>6.1f}",
                   flush=True)  # fmt: skip
     if CASES:

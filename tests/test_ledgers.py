@@ -574,3 +574,20 @@ def test_it_keeps_the_cells_of_rows_rejected_in_a_parallel_import(
     kept = {r.values[0]: r.values for r in RejectedRow.objects.filter(run=run)}
     assert kept["王大爷"] == rows[1] and kept["赵五"] == rows[3]
     assert run.summary["created"] == 1
+
+
+def test_it_copies_the_wal_into_the_database_in_a_thread(tmp_path):
+    import sqlite3
+
+    from nuanxin.ledgers.pipeline.write import checkpoint_in_background
+
+    path = tmp_path / "wal.sqlite3"
+    database = sqlite3.connect(path, isolation_level=None)
+    database.execute("PRAGMA journal_mode = WAL")
+    database.execute("PRAGMA wal_autocheckpoint = 0")  # as during an import
+    database.execute("CREATE TABLE t (x)")
+    database.executemany("INSERT INTO t VALUES (?)", [(str(i) * 20,) for i in range(20000)])
+    before = path.stat().st_size
+    checkpoint_in_background(str(path)).join()
+    assert path.stat().st_size > before + 200_000
+    database.close()
