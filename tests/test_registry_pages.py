@@ -331,6 +331,7 @@ def test_it_explains_each_bad_field(as_user, community_worker, field, value, mes
 def test_it_rejects_a_duplicate_id_number_on_the_field(as_user, community_worker, ms_cai):
     response = as_user(community_worker).post(CREATE, _person_data(id_number=ms_cai.id_number))
     assert 'id="id_id_number_error"' in _content(response)
+    assert "A person with this ID number is already registered." in _content(response)
     assert Person.objects.count() == 1
 
 
