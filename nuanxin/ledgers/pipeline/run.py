@@ -339,8 +339,13 @@ def _in_processes(sheet, header, validate, read_so_far: dict, keep_cells: bool):
         )
         for turn in range(READERS)
     ]
-    for child in children:
-        child.start()
+    # The children need not scan (and so copy) the heap they inherit.
+    gc.freeze()
+    try:
+        for child in children:
+            child.start()
+    finally:
+        gc.unfreeze()
     try:
         turn = 0
         while True:
