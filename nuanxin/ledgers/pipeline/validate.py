@@ -88,7 +88,7 @@ def clean_phone_fast(text: str) -> str:
 
 
 # A valid row goes on to the merge stage as a plain tuple, indexed by these
-# constants: a million of them cross from the reader process to the writer, and
+# constants: a million of them cross from the reader processes to the writer, and
 # tuples of strings pickle at a fraction of the cost of objects. Its first
 # PERSON_WIDTH items are a new person's row as pipeline/write.py inserts it
 # (status and living defaulted; the raw values, which merging needs, follow).

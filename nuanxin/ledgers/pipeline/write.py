@@ -1,10 +1,11 @@
 """Stage 6 — write: batched SQL on the registry's own tables.
 
 The ORM is right for one record at a time; a million rows through
-`bulk_create` take minutes on SQLite (DESIGN §5). So the importer runs
-`executemany` on the same tables, filling the same derived fields the
-registry's services fill (name_pinyin, name_initials, sex and birth date from
-the ID number) and leaving the same defaults.
+`bulk_create` take minutes on SQLite (DESIGN §5). So the importer writes
+batches in SQL on the same tables — `executemany` on sqlite3 itself, a
+batch's enrollments as one JSON parameter, `COPY` on PostgreSQL — filling the
+same derived fields the registry's services fill (name_pinyin, name_initials,
+sex and birth date from the ID number) and leaving the same defaults.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class Writer:
         """Rebuild deferred indexes (a unique one re-checks its rule as it is built)."""
         with connection.cursor() as cursor:
             if self._deferred:
-                # The reader process has finished by now: let SQLite's sorter use
+                # The reader processes have finished by now: let SQLite's sorter use
                 # the second core for the index builds.
                 cursor.execute("PRAGMA threads = 2")
             for sql in self._deferred:
