@@ -591,3 +591,18 @@ def test_it_copies_the_wal_into_the_database_in_a_thread(tmp_path):
     checkpoint_in_background(str(path)).join()
     assert path.stat().st_size > before + 200_000
     database.close()
+
+
+def test_it_writes_every_row_of_a_batch_in_multi_row_statements(community_worker, monkeypatch):
+    from django.db import connection
+
+    from nuanxin.ledgers.pipeline import write
+
+    if connection.vendor != "sqlite":
+        pytest.skip("multi-row INSERTs are the SQLite path; PostgreSQL uses COPY")
+    monkeypatch.setattr(write.SqliteInsert, "ROWS", 2)  # two full statements and a part
+    rows = [HEAD] + [row(id_number=ident(seq=2 * i), category="低保、特困") for i in range(5)]
+    run = run_import(community_worker, write_csv(rows))
+    assert run.summary["created"] == 5
+    assert Enrollment.objects.filter(person__id_number=ident(seq=8)).count() == 2
+    assert Enrollment.objects.count() == 10 and Person.objects.count() == 5

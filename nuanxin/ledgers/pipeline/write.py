@@ -2,18 +2,18 @@
 
 The ORM is right for one record at a time; a million rows through
 `bulk_create` take minutes on SQLite (DESIGN §5). So the importer writes
-batches in SQL on the same tables — `executemany` on sqlite3 itself, a
-batch's enrollments as one JSON parameter, `COPY` on PostgreSQL — filling the
-same derived fields the registry's services fill (name_pinyin, name_initials,
-sex and birth date from the ID number) and leaving the same defaults.
+batches in SQL on the same tables — multi-row INSERTs on sqlite3 itself,
+`COPY` on PostgreSQL — filling the same derived fields the registry's
+services fill (name_pinyin, name_initials, sex and birth date from the ID
+number) and leaving the same defaults.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from contextlib import contextmanager
+from itertools import chain
 
 from django.db import connection
 from django.utils import timezone
@@ -73,18 +73,18 @@ class Writer:
         self.now = self.ops.adapt_datetimefield_value(timezone.now())
         self._next_id = None
         if self.vendor == "sqlite":
-            # Statements for sqlite3 itself (see _sqlite_bulk): the constants go
-            # into them; only what varies is bound.
+            # Multi-row INSERTs for sqlite3 itself (see SqliteInsert): the
+            # constants go into the statement; only what varies is bound.
             consts = {**PERSON_DEFAULTS, "created_at": self.now, "updated_at": self.now}
-            columns = (*PERSON_VALUES, *consts)
-            marks = ["?"] * len(PERSON_VALUES) + [_literal(v) for v in consts.values()]
-            self._person_sql = (
-                f"INSERT INTO registry_person ({', '.join(columns)}) VALUES ({', '.join(marks)})"
+            self._people = SqliteInsert(
+                "registry_person",
+                (*PERSON_VALUES, *consts),
+                ["?"] * len(PERSON_VALUES) + [_literal(v) for v in consts.values()],
             )
-            self._enrollment_sql = (
-                f"INSERT INTO registry_enrollment ({', '.join(ENROLLMENT_COLUMNS)})"
-                " SELECT value ->> 0, value ->> 1, value ->> 2, NULL,"
-                f" {_literal(self.source)}, {_literal(self.now)} FROM json_each(?)"
+            self._enrollments = SqliteInsert(
+                "registry_enrollment",
+                ENROLLMENT_COLUMNS,
+                ["?", "?", "?", "NULL", _literal(self.source), _literal(self.now)],
             )
         with connection.cursor() as cursor:
             if self.vendor == "sqlite":
@@ -228,7 +228,7 @@ class Writer:
                     ))  # fmt: skip
                     new.record = None
                 if self.vendor == "sqlite":
-                    _sqlite_bulk(self._person_sql, rows)
+                    self._people.insert(rows)
                 else:
                     tail = (*PERSON_DEFAULTS.values(), now, now)
                     self._insert(
@@ -252,9 +252,7 @@ class Writer:
             if enrollments:
                 # Start dates come as ISO text (or None), which both databases take.
                 if self.vendor == "sqlite":
-                    # One statement for the batch, its rows as JSON: half the cost of
-                    # executemany's statement per row (and AUTOINCREMENT's bookkeeping).
-                    _sqlite_bulk(self._enrollment_sql, [(json.dumps(enrollments),)])
+                    self._enrollments.insert(enrollments)
                 else:
                     self._insert(
                         cursor,
@@ -338,14 +336,34 @@ def checkpoint_in_background(path: str) -> threading.Thread:
     return last_checkpoint
 
 
-def _sqlite_bulk(sql: str, rows: list[tuple]) -> None:
-    """executemany straight on sqlite3 (`?` marks), in the import's transaction.
+class SqliteInsert:
+    """INSERT … VALUES (…), (…), … of up to 500 rows, straight on sqlite3.
 
-    Django's SQLite cursor peeks at every row through itertools.tee to support
-    named parameters: about a second and a half per million people.
+    executemany runs its statement once per row, AUTOINCREMENT's bookkeeping
+    included, and Django's cursor peeks at every row (itertools.tee); one
+    statement for 500 rows costs about half as much per row.
     """
-    with connection.wrap_database_errors:
-        connection.connection.executemany(sql, rows)
+
+    ROWS = 500
+
+    def __init__(self, table: str, columns, values: list[str]):
+        """`values`: one row's SQL, each item `?` or a constant of ours."""
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self.per = max(1, min(self.ROWS, limit // max(values.count("?"), 1)))
+        self.head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        self.row = f"({', '.join(values)})"
+        self.full = self._sql(self.per)
+
+    def _sql(self, count: int) -> str:
+        return self.head + ", ".join([self.row] * count)
+
+    def insert(self, rows: list[tuple]) -> None:
+        per = self.per
+        with connection.wrap_database_errors:
+            for start in range(0, len(rows), per):
+                part = rows[start : start + per]
+                sql = self.full if len(part) == per else self._sql(len(part))
+                connection.connection.execute(sql, list(chain.from_iterable(part)))
 
 
 def _chunks(items: list, size: int):
