@@ -606,3 +606,21 @@ def test_it_writes_every_row_of_a_batch_in_multi_row_statements(community_worker
     assert run.summary["created"] == 5
     assert Enrollment.objects.filter(person__id_number=ident(seq=8)).count() == 2
     assert Enrollment.objects.count() == 10 and Person.objects.count() == 5
+
+
+def test_it_leaves_no_error_report_when_the_import_fails_at_the_end(community_worker, monkeypatch):
+    from nuanxin.ledgers.pipeline import write
+
+    def broken(self):
+        raise RuntimeError("disk full")  # after every row was read: the report is under way
+
+    monkeypatch.setattr(write.Writer, "finish", broken)
+    run = services.import_run_create(
+        user=community_worker, files=[write_csv([HEAD, row(), row(id_number="123")])]
+    )
+    with pytest.raises(RuntimeError):
+        services.ledger_import(run=run)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and not run.error_report
+    assert not list(services.run_dir(run).glob("errors-*.xlsx"))
+    assert not Person.objects.exists()

@@ -208,9 +208,11 @@ class _ReportWriter:
         return self.outcome["path"]
 
     def discard(self) -> None:
+        """The import failed: no report of rows that were never imported."""
         if self.thread is not None:
             self.thread.join()
-            Path(self.outcome.get("path", run_dir(self.run) / "-")).unlink(missing_ok=True)
+            if "path" in self.outcome:
+                self.outcome["path"].unlink(missing_ok=True)
 
 
 def _import(run: ImportRun, user, batch_rows: int | None, on_progress, report) -> dict:

@@ -38,8 +38,8 @@ BATCH_ROWS = 5000
 # this one merges and writes.
 PARALLEL_MIN_BYTES: int | None = 4 * 1024 * 1024
 CHUNK_ROWS = 2000
-# Two readers keep the writer busy: validating costs about twice what writing
-# does. Niced, so that the writer gets a core whenever it can use one.
+# Two readers keep the writer busy: validating a row costs more than writing
+# it. Niced, so that the writer gets a core whenever it can use one.
 READERS = 2
 READER_NICENESS = 5
 WARNING_DETAILS = 500  # warnings listed one by one in the summary; all are counted
@@ -323,8 +323,9 @@ def _validated(rows, first_number: int, validate):
 def _in_processes(sheet, header, validate, read_so_far: dict, keep_cells: bool):
     """The same stream, validated by READERS forked children taking turns.
 
-    Each child reads the whole sheet (reading is a small part of the cost) and
-    validates every READERS-th chunk of CHUNK_ROWS rows; this process takes the
+    Each child reads the whole sheet, passing over the others' rows without
+    parsing them where it can, and validates every READERS-th chunk of
+    CHUNK_ROWS rows; this process takes the
     chunks back in turn, so rows arrive in file order. The children never touch
     the database and leave with os._exit, so nothing of this process's state
     (the open transaction above all) is finalised twice.
