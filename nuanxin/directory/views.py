@@ -79,19 +79,9 @@ def provider_new(request):
     form = ProviderForm(request.POST or None)
     contacts = ContactFormSet(request.POST or None, prefix="c")
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
-        data = form.cleaned_data
         try:
             provider = services.provider_create(
-                user=request.user,
-                name=data["name"],
-                kind=data["kind"],
-                services=data["services"],
-                phone=data["phone"],
-                address=data["address"],
-                active=data["active"],
-                service_area=[r.code for r in data["service_area"]],
-                contacts=_contacts(contacts),
-                request=request,
+                user=request.user, request=request, **_provider_fields(form, contacts)
             )
         except ValidationError as exc:
             form_errors_from(form, exc)
@@ -103,6 +93,21 @@ def provider_new(request):
         "directory/provider_form.html",
         {"form": form, "contacts": contacts, "provider": None},
     )
+
+
+def _provider_fields(form, contacts) -> dict:
+    """What the provider form and its contact rows say, as the services take it."""
+    data = form.cleaned_data
+    return {
+        "name": data["name"],
+        "kind": data["kind"],
+        "services": data["services"],
+        "phone": data["phone"],
+        "address": data["address"],
+        "active": data["active"],
+        "service_area": [r.code for r in data["service_area"]],
+        "contacts": _contacts(contacts),
+    }
 
 
 @login_required
@@ -128,20 +133,12 @@ def provider_edit(request, pk: int):
         ],
     )
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
-        data = form.cleaned_data
         try:
             services.provider_update(
                 user=request.user,
                 provider=provider,
-                name=data["name"],
-                kind=data["kind"],
-                services=data["services"],
-                phone=data["phone"],
-                address=data["address"],
-                active=data["active"],
-                service_area=[r.code for r in data["service_area"]],
-                contacts=_contacts(contacts),
                 request=request,
+                **_provider_fields(form, contacts),
             )
         except ValidationError as exc:
             form_errors_from(form, exc)
