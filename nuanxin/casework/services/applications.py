@@ -11,7 +11,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,6 +18,7 @@ from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
 from nuanxin.registry.models import Person
+from nuanxin.registry.selectors import person_for_change
 
 from ..models import Application, HelpRequest, Scheme
 from ..models import ApplicationStatus as S
@@ -78,10 +78,8 @@ def application_create(
 ) -> Application:
     """Start helping a person apply: status "gathering documents"."""
     require(user, access.Action.CHANGE, person.region_id)
-    person = Person.objects.filter(pk=person.pk).first()
-    if person is None:
-        raise Http404
-    require(user, access.Action.CHANGE, person.region_id)
+    # Read again, locked and within scope: the caller's copy may be stale.
+    person = person_for_change(user=user, pk=person.pk)
     check_help_request(help_request, person)
     application = Application(
         person=person,

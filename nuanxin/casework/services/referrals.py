@@ -11,7 +11,6 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +20,7 @@ from nuanxin.core import access
 from nuanxin.directory.models import ServiceProvider
 from nuanxin.directory.selectors import account_provider
 from nuanxin.registry.models import Person
+from nuanxin.registry.selectors import person_for_change
 
 from ..models import HelpRequest, Referral
 from ..models import ReferralStatus as S
@@ -57,10 +57,8 @@ def referral_create(
 ) -> Referral:
     """Refer a person to a provider that is active and serves their region."""
     require(user, access.Action.CHANGE, person.region_id)
-    person = Person.objects.filter(pk=person.pk).first()
-    if person is None:
-        raise Http404
-    require(user, access.Action.CHANGE, person.region_id)
+    # Read again, locked and within scope: the caller's copy may be stale.
+    person = person_for_change(user=user, pk=person.pk)
     check_help_request(help_request, person)
     if not provider.active:
         raise ValidationError({"provider": _("This provider is no longer active.")})
