@@ -13,6 +13,7 @@ from collections import defaultdict
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from nuanxin.audit.services import audit_record
 from nuanxin.core import access
 from nuanxin.regions.models import Level, Region, prefix_q
 from nuanxin.registry.models import Contact, Disability, Enrollment, Person, Status, Tier
+from nuanxin.registry.selectors import person_for_change
 
 from . import rules
 from .models import (
@@ -552,14 +554,10 @@ def _visit_create(
     client_id,
     request,
 ) -> Visit:
-    person = (
-        Person.objects.visible_to(user, access.Action.CHANGE)
-        .select_for_update()
-        .filter(pk=person_id)
-        .first()
-    )
-    if person is None:
-        raise PermissionDenied(_("That person is outside your scope."))
+    try:
+        person = person_for_change(user=user, pk=person_id)
+    except Http404:
+        raise PermissionDenied(_("That person is outside your scope.")) from None
     today = timezone.localdate()
     if visited_on > today:
         raise ValidationError({"visited_on": _("A visit cannot be in the future.")})
