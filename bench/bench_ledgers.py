@@ -271,7 +271,7 @@ def worker(db: str, kind: str, path: Path) -> dict:
         # What the import leaves to a task per district after a big load: every
         # imported person's tier and visit duty (nuanxin.visits), timed on its own.
         from nuanxin.registry.models import Person
-        from nuanxin.visits.services import schedules_refresh
+        from nuanxin.visits.derive import schedules_refresh
 
         started = time.perf_counter()
         schedules_refresh(person_ids=Person.objects.values_list("pk", flat=True).iterator(10000))

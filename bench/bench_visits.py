@@ -220,7 +220,7 @@ def load(db: str) -> dict:
             for sql in rebuild:
                 cursor.execute(sql)
         counts["index_s"] = round(time.perf_counter() - index_started, 1)
-    from nuanxin.visits.services import visit_tallies_rebuild
+    from nuanxin.visits.derive import visit_tallies_rebuild
 
     visit_tallies_rebuild()  # the visits were written straight into the table
     with connection.cursor() as cursor:

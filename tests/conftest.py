@@ -15,6 +15,11 @@ def pytest_configure(config):
     # Hashing is not what the tests are about: MD5 keeps the suite fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Task modules imported while Django started have already met the database backend:
+    # tell django-tasks the setting changed, so every task runs at once in the tests.
+    from django.core.signals import setting_changed
+
+    setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
     settings.AXES_ENABLED = True
 
 
@@ -65,6 +70,7 @@ HEMEI_GRID1 = "510108010001001"
 HEMEI_GRID2 = "510108010001002"
 JINJIANG = "510104000000"
 JINJIANG_COMMUNITY = "510104010001"
+CHUNXILU = "510104010000"
 
 
 @pytest.fixture
@@ -123,6 +129,30 @@ def partner_contact(places):
 def outsider(places):
     """A district officer of 锦江区: a real user, just not of this place."""
     return make_user("jinjiang_officer", "district_officer", JINJIANG)
+
+
+@pytest.fixture
+def provider(places):
+    """A repair service's own account (a partner contact answering for the provider):
+    it reaches the referrals sent to its provider, and nobody by region."""
+    from nuanxin.directory.models import ProviderAccount, ServiceProvider
+
+    user = make_user("repair_account", "partner_contact", CHENGHUA)
+    repair = ServiceProvider.objects.create(name="成华维修服务中心（测试）", kind="repair")
+    ProviderAccount.objects.create(user=user, provider=repair)
+    return user
+
+
+@pytest.fixture
+def dual(places):
+    """Two roles in two places: community worker of 和美社区 (may export there) and
+    social worker of 锦江区 春熙路街道 (may view and change, never export)."""
+    from nuanxin.accounts.services import membership_add
+    from nuanxin.regions.models import Region
+
+    user = make_user("two_hats", "community_worker", HEMEI)
+    membership_add(user=user, role="social_worker", region=Region.objects.get(code=CHUNXILU))
+    return user
 
 
 @pytest.fixture

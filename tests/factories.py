@@ -48,3 +48,20 @@ def make_person(
     for category in categories:
         enrollment_add(user=user, person=person, category=category, source="test")
     return person
+
+
+def assign_task(*, person, volunteer, by, days: int = 3):
+    """A daily water delivery for `person` assigned to `volunteer`: the real link a task makes."""
+    from django.utils import timezone
+
+    from nuanxin.casework.services.service_tasks import service_task_create
+
+    return service_task_create(
+        user=by,
+        person_id=person.pk,
+        kind="water",
+        starts_on=timezone.localdate(),
+        recurrence="daily",
+        occurrences=days,
+        assignee=volunteer,
+    )

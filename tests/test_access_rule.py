@@ -1,9 +1,10 @@
-"""The one access rule, checked against a brute-force reading of DESIGN §3.1.
+"""The one gate, checked against a brute-force reading of DESIGN §3.1.
 
-A person is visible to a user for an action iff the user is active and some
+A person is reachable by a user for an action iff the user is active and some
 active membership's role grants the action and the person's region code starts
-with that membership region's prefix; or, for `view` only, a link provider
-names the person for the user.
+with that membership region's prefix; or a link provider names the person for
+the user and the action. One row answers 404 out of sight and 403 in sight but
+not allowed; the field view follows from the same reach.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Q
+from django.http import Http404
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nuanxin.accounts.models import Membership, User
-from nuanxin.core import access
+from nuanxin.core import access, fieldviews
 from nuanxin.core.access import Action, Role
 from nuanxin.regions.models import Level, Region, code_range, level_of, prefix_q
 from nuanxin.regions.services import chengdu_load, region_get_or_create
-from nuanxin.registry.models import Person
+from nuanxin.registry.models import Enrollment, Person
 
 CITY = "510100000000"
 DISTRICTS = ["510104", "510107", "510108"]
@@ -81,18 +85,20 @@ def tree(db):
 
 
 @pytest.fixture
-def links(monkeypatch):
-    """A link provider the test controls; the provider list is restored afterwards."""
-    monkeypatch.setattr(access, "_link_providers", list(access._link_providers))
+def links():
+    """A link provider the test controls (VIEW only, like a task's); withdrawn afterwards."""
     linked: dict[int, list[int]] = {}
 
-    def provider(user):
-        return Person.objects.filter(pk__in=linked.get(user.pk, [])).values_list("pk")
+    def provider(user, action):
+        if action != Action.VIEW or not access.has_link_role(user):
+            return None
+        return Q(pk__in=linked.get(user.pk, []))
 
-    access.register_link(provider)
-    access.register_link(provider)  # registering twice must not double anything
-    assert access._link_providers.count(provider) == 1
-    return linked
+    access.register_link("registry.Person", provider)
+    access.register_link("registry.Person", provider)  # registering twice must not double it
+    assert access._links["registry.person"].count(provider) == 1
+    yield linked
+    access.unregister_link("registry.Person", provider)
 
 
 _names = itertools.count()
@@ -115,8 +121,12 @@ def _make(user_active, memberships, person_codes):
         Person.objects.create(name="测试", name_pinyin="ceshi", name_initials="cs", region_id=code)
         for code in person_codes
     ]
-    # A fresh object: access caches memberships on the user instance.
+    # A fresh object: the gate caches the reach on the user instance.
     return User.objects.get(pk=user.pk), [(p.pk, p.region_id) for p in people]
+
+
+def _pks(qs) -> set[int]:
+    return set(qs.values_list("pk", flat=True))
 
 
 @settings(
@@ -139,14 +149,11 @@ def test_it_matches_the_brute_force_rule(
         links[user.pk] = linked
         for action in Action.values:
             expected = brute_visible(user_active, memberships, people, action, linked)
-            got = set(Person.objects.visible_to(user, action).values_list("pk", flat=True))
-            assert got == expected, (action, memberships)
+            assert _pks(Person.objects.restrict(user, action)) == expected, (action, memberships)
+            by_region = brute_visible(user_active, memberships, people, action)
+            assert _pks(Person.objects.restrict(user, action, links=False)) == by_region
             for pk, code in people:
-                by_region = pk in brute_visible(user_active, memberships, [(pk, code)], action)
-                assert access.can(user, action, code) == by_region
-                assert access.is_link_only(user, code) == (
-                    pk not in brute_visible(user_active, memberships, [(pk, code)], Action.VIEW)
-                )
+                assert access.can(user, action, code) == (pk in by_region)
             assert access.can(user, action) == any(
                 active and action in access.ROLE_ACTIONS[role] and user_active
                 for role, _region, active in memberships
@@ -155,66 +162,166 @@ def test_it_matches_the_brute_force_rule(
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(memberships=memberships_st, person_codes=people_st)
-def test_it_scopes_other_fields_the_same_way(tree, memberships, person_codes):
-    # region_q(field=...) is how related rows (visits, enrollments) get scoped.
+@given(
+    memberships=memberships_st,
+    person_codes=people_st,
+    link_mask=st.lists(st.booleans(), min_size=12, max_size=12),
+    action=st.sampled_from(Action.values),
+)
+def test_it_answers_404_out_of_sight_and_403_in_sight(
+    tree, links, memberships, person_codes, link_mask, action
+):
+    """get_or_404: missing or unseen → 404; seen but not allowed → 403; else the row."""
     with transaction.atomic():
         user, people = _make(True, memberships, person_codes)
-        direct = set(Person.objects.visible_to(user, Action.CHANGE).values_list("pk", flat=True))
-        through = set(
-            Person.objects.filter(
-                access.region_q(user, Action.CHANGE, field="region__code")
-            ).values_list("pk", flat=True)
-        )
-        assert direct == through
+        linked = [pk for (pk, _c), keep in zip(people, link_mask, strict=False) if keep]
+        links[user.pk] = linked
+        seen = brute_visible(True, memberships, people, Action.VIEW, linked)
+        allowed = brute_visible(True, memberships, people, action, linked)
+        for pk, _code in people:
+            if pk not in seen:
+                with pytest.raises(Http404):
+                    access.get_or_404(Person, user, action, pk=pk)
+            elif pk not in allowed:
+                with pytest.raises(PermissionDenied):
+                    access.get_or_404(Person, user, action, pk=pk)
+            else:
+                assert access.get_or_404(Person, user, action, pk=pk).pk == pk
+            person = Person.objects.get(pk=pk)
+            assert access.allows(user, action, person) == (pk in allowed)
+        with pytest.raises(Http404):
+            access.get_or_404(Person, user, action, pk=10**12)  # missing reads the same
         transaction.set_rollback(True)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(memberships=memberships_st, person_codes=people_st, action=st.sampled_from(Action.values))
+def test_it_scopes_related_rows_and_raw_sql_the_same_way(tree, memberships, person_codes, action):
+    """A model whose region is its person's (gate_region), and the SQL form of the scope."""
+    with transaction.atomic():
+        user, people = _make(True, memberships, person_codes)
+        for pk, _code in people:
+            Enrollment.objects.create(person_id=pk, category="dibao")
+        direct = _pks(Person.objects.restrict(user, action))
+        through = set(Enrollment.objects.restrict(user, action).values_list("person_id", flat=True))
+        assert direct == through
+        where, params = access.scope(user, action).sql("region_id")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {Person._meta.db_table} WHERE {where}", params)
+            assert {row[0] for row in cursor.fetchall()} == direct
+        transaction.set_rollback(True)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(memberships=memberships_st, person_codes=people_st)
+def test_it_decides_the_field_view_from_the_same_reach(tree, links, memberships, person_codes):
+    with transaction.atomic():
+        user, people = _make(True, memberships, person_codes)
+        links[user.pk] = [pk for pk, _code in people]
+        reveal = brute_visible(True, memberships, people, Action.REVEAL)
+        view = brute_visible(True, memberships, people, Action.VIEW)
+        objects = list(Person.objects.filter(pk__in=[pk for pk, _c in people]))
+        views = fieldviews.people_views(user, objects)
+        for person in objects:
+            expected = (
+                fieldviews.FULL
+                if person.pk in reveal
+                else fieldviews.MASKED
+                if person.pk in view
+                else fieldviews.TASK
+            )
+            assert views[person.pk].kind == expected
+            assert fieldviews.person_view(user, person).kind == expected
+        transaction.set_rollback(True)
+
+
+def test_it_shows_each_view_only_its_fields():
+    full, masked, task = fieldviews.FULL_VIEW, fieldviews.MASKED_VIEW, fieldviews.TASK_VIEW
+    assert full.shows("birth_date") and full.shows("tier")
+    assert not masked.shows("birth_date") and masked.shows("tier") and masked.shows("id_number")
+    for field in ("birth_date", "tier", "categories", "id_number", "visits", "disabilities"):
+        assert not task.shows(field)
+    for field in ("name", "address", "phone"):
+        assert task.shows(field)
+    assert fieldviews.FieldView(fieldviews.TASK, frozenset({"age"})).shows("age")
 
 
 def test_it_shows_link_roles_nobody_without_a_link(tree, links):
     for role in access.LINK_ROLES:
         user, people = _make(True, [(role, CITY, True)], ["510108001001001", "510104002002"])
-        assert not Person.objects.visible_to(user).exists()
-        assert access.prefixes_for(user) == []
-        assert access.is_link_only(user, "510108001001001")
+        assert not Person.objects.restrict(user).exists()
+        assert access.scope(user, Action.VIEW).nowhere
+        assert fieldviews.view_by_region(user, "510108001001001").task
         links[user.pk] = [people[0][0]]
-        assert list(Person.objects.visible_to(user).values_list("pk", flat=True)) == [people[0][0]]
+        assert _pks(Person.objects.restrict(user)) == {people[0][0]}
+        assert not Person.objects.restrict(user, links=False).exists()
         # A link lets them view; it never lets them change, reveal or export.
         for action in (Action.CHANGE, Action.REVEAL, Action.EXPORT, Action.AUDIT):
-            assert not Person.objects.visible_to(user, action).exists()
+            assert not Person.objects.restrict(user, action).exists()
+            with pytest.raises(PermissionDenied):
+                access.get_or_404(Person, user, action, pk=people[0][0])
 
 
-def test_it_ignores_links_for_officers(tree, links):
-    # Links are the reach of link roles only: an officer's reach is their region.
+def test_it_ignores_a_task_link_for_officers(tree, links):
+    # The test's link is for link roles only: an officer's reach is their region.
     user, people = _make(True, [(Role.COMMUNITY_WORKER, "510108001001", True)], ["510104001001"])
     links[user.pk] = [people[0][0]]
-    assert access.linked_person_ids(user) == []
-    assert not Person.objects.visible_to(user).exists()
+    assert not Person.objects.restrict(user).exists()
 
 
 def test_it_gives_inactive_users_and_memberships_nothing(tree):
     user, _people = _make(False, [(Role.CITY_ADMIN, CITY, True)], ["510108001001"])
-    assert not Person.objects.visible_to(user).exists()
+    assert not Person.objects.restrict(user).exists()
     assert not access.can(user, Action.VIEW)
     user, _people = _make(True, [(Role.CITY_ADMIN, CITY, False)], ["510108001001"])
-    assert not Person.objects.visible_to(user).exists()
+    assert not Person.objects.restrict(user).exists()
     assert access.roles_of(user) == set()
 
 
-def test_it_gives_anonymous_users_nothing(tree):
+def test_it_gives_anonymous_users_nothing_and_the_system_everything(tree):
     from django.contrib.auth.models import AnonymousUser
 
     _make(True, [], ["510108001001"])
-    assert not Person.objects.visible_to(AnonymousUser()).exists()
-    assert not Person.objects.visible_to(None).exists()
-    assert access.region_q(AnonymousUser()) is not None
+    assert not Person.objects.restrict(AnonymousUser()).exists()
+    assert access.scope(AnonymousUser(), Action.VIEW).nowhere
+    with pytest.raises(Http404):
+        access.get_or_404(Person, AnonymousUser(), pk=Person.objects.get().pk)
+    # user=None is the system itself (commands, jobs): it reaches every row.
+    assert Person.objects.restrict(None).count() == 1
+    assert access.scope(None, Action.CHANGE).everywhere
+    access.require(None, Action.CHANGE, Person.objects.get())
+
+
+def test_it_checks_the_row_as_stored_after_a_write(tree):
+    user, people = _make(True, [(Role.COMMUNITY_WORKER, "510108001001", True)], ["510108001001"])
+    person = Person.objects.get(pk=people[0][0])
+    access.recheck(user, Action.CHANGE, person)
+    Person.objects.filter(pk=person.pk).update(region_id="510104001001")  # moved under its feet
+    with pytest.raises(PermissionDenied):
+        access.recheck(user, Action.CHANGE, person)
 
 
 def test_it_collapses_nested_prefixes():
-    assert access._collapse(["510108001", "5101", "510104", "510108"]) == ["5101"]
-    assert access._collapse(["510108", "5101080", "510104"]) == ["510108", "510104"]
-    assert access._collapse([]) == []
+    assert access._collapse(["510108001", "5101", "510104", "510108"]) == ("5101",)
+    assert access._collapse(["510108", "5101080", "510104"]) == ("510104", "510108")
+    assert access._collapse([]) == ()
+
+
+def test_it_tells_what_part_of_a_region_a_scope_holds():
+    street = access.RegionScope(("510108001",))
+    assert street.touches("510108000000") and street.touches("510108001001")
+    assert not street.touches("510104000000")
+    assert street.held_at(Level.DISTRICT).nowhere
+    officer = access.RegionScope(("510108", "510104001"))
+    assert officer.held_at(Level.DISTRICT).prefixes == ("510108",)
+    assert officer.held_at(Level.CITY).nowhere
+    assert access.EVERYWHERE.held_at(Level.CITY).everywhere
 
 
 @pytest.mark.parametrize(
@@ -313,3 +420,21 @@ def test_it_ranges_exactly_the_codes_under_a_prefix(code, other, length, nines):
     for candidate in candidates:
         inside = low <= candidate and (high is None or candidate < high)
         assert inside == candidate.startswith(prefix), (prefix, candidate, low, high)
+
+
+@pytest.mark.parametrize(
+    ("code", "prefix"),
+    [("510108000000", "510108"), ("510108", "510108"), ("510108010001001", "510108010001001")],
+)
+def test_it_reads_a_padded_code_or_a_prefix_as_the_same_area(code, prefix):
+    from nuanxin.regions.models import significant
+
+    assert significant(code) == prefix
+
+
+@pytest.mark.parametrize("bad", ["abc", "5101080", "", "51010800000x"])
+def test_it_refuses_what_is_not_a_region_code(bad):
+    from nuanxin.regions.models import significant
+
+    with pytest.raises(ValueError):
+        significant(bad)

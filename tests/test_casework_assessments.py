@@ -164,7 +164,7 @@ def test_it_raises_the_tier_when_the_latest_assessment_meets_a_rule(social_worke
 def test_it_loads_assessments_in_bulk_when_refreshing(
     social_worker, places, django_assert_max_num_queries
 ):
-    from nuanxin.visits.services import schedules_refresh
+    from nuanxin.visits.derive import schedules_refresh
 
     people = [make_person(name=f"老人{i}", categories=["elderly_alone"]) for i in range(3)]
     for person in people:
@@ -244,12 +244,13 @@ def test_it_lists_a_persons_versions_in_fixed_queries(
     assert "v20" in body
 
 
-def test_it_answers_404_to_outsiders_and_readers_on_the_new_page(
+def test_it_answers_404_to_outsiders_and_403_to_readers_on_the_new_page(
     client, outsider, inspector, ms_cai
 ):
-    for user in (outsider, inspector):
+    for user, status in ((outsider, 404), (inspector, 403)):
         client.force_login(user)
-        assert client.get(reverse("casework:assessment_new", args=[ms_cai.pk])).status_code == 404
+        url = reverse("casework:assessment_new", args=[ms_cai.pk])
+        assert client.get(url).status_code == status
 
 
 def test_it_serves_the_assessment_api(client, social_worker, ms_cai, outsider):

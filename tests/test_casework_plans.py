@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -74,8 +74,9 @@ def test_it_wants_responsible_workers_of_the_persons_area(
 def test_it_lets_only_staff_who_may_change_make_a_plan(
     inspector, volunteer, outsider, social_worker, ms_cai
 ):
-    for user in (inspector, volunteer, outsider):
-        with pytest.raises(Http404):
+    # In sight but read-only: 403; out of sight: 404, as if she did not exist.
+    for user, refused in ((inspector, PermissionDenied), (volunteer, Http404), (outsider, Http404)):
+        with pytest.raises(refused):
             _plan(user, ms_cai, responsible=[social_worker])
 
 
@@ -108,8 +109,8 @@ def test_it_records_a_session_by_a_responsible_worker_or_staff(
     today = timezone.localdate()
     plan = _plan(community_worker, ms_cai, responsible=[social_worker], start=today)
     first, second = plan.session_set.order_by("number")[:2]
-    for user in (inspector, volunteer, outsider):
-        with pytest.raises(Http404):
+    for user, refused in ((inspector, PermissionDenied), (volunteer, Http404), (outsider, Http404)):
+        with pytest.raises(refused):
             services.care_session_record(
                 user=user, session_id=first.pk, held_on=today, mode="online"
             )
@@ -260,7 +261,7 @@ def test_it_records_and_closes_through_the_pages(
     )
     assert (
         client.post(f"/care-plans/sessions/{first.pk}/", {"held_on": today, "mode": "phone"})
-    ).status_code == 404
+    ).status_code == 403
     client.force_login(social_worker)
     client.get(f"/care-plans/{plan.pk}/")
     with django_assert_max_num_queries(12):

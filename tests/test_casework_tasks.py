@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone, translation
 from hypothesis import given
@@ -21,7 +21,7 @@ from nuanxin.casework.services.service_tasks import (
     TooManyOccurrences,
     recurrence_dates,
 )
-from nuanxin.core import duties
+from nuanxin.core import access, duties
 from nuanxin.registry.models import Person
 from tests.factories import make_person, make_user
 
@@ -166,8 +166,9 @@ def test_it_lets_only_staff_who_may_change_create_tasks(
     inspector, volunteer, outsider, ms_cai, grid_worker
 ):
     _task(grid_worker, ms_cai)
-    for user in (inspector, volunteer, outsider):
-        with pytest.raises(Http404):
+    # In sight but read-only: 403; out of sight: 404, as if she did not exist.
+    for user, refused in ((inspector, PermissionDenied), (volunteer, Http404), (outsider, Http404)):
+        with pytest.raises(refused):
             _task(user, ms_cai)
 
 
@@ -186,14 +187,14 @@ def test_it_reassigns_the_undone_occurrences_from_today_on(
     assert rows[today - dt.timedelta(days=2)].assignee_id is None  # done: history stays
     assert rows[today - dt.timedelta(days=1)].assignee_id is None  # past, undone: stays
     assert all(rows[d].assignee_id == volunteer.pk for d in rows if d >= today)
-    with pytest.raises(Http404):
+    with pytest.raises(PermissionDenied):  # hers to do, not hers to hand out
         services.service_task_assign(user=volunteer, task_id=task.pk, assignee=volunteer)
 
 
 def test_it_cancels_the_occurrences_to_come(community_worker, ms_cai, inspector):
     today = timezone.localdate()
     task = _task(community_worker, ms_cai, days=5, start=today - dt.timedelta(days=1))
-    with pytest.raises(Http404):
+    with pytest.raises(PermissionDenied):
         services.service_task_cancel(user=inspector, task_id=task.pk)
     services.service_task_cancel(user=community_worker, task_id=task.pk, reason="家人回来了")
     task.refresh_from_db()
@@ -234,9 +235,11 @@ def test_it_lets_only_the_assignee_or_staff_mark_done(
     other_volunteer = make_user("hemei_vol2", "volunteer", "510108010001")
     task = _task(community_worker, ms_cai, days=3, assignee=volunteer)
     occ = list(task.occurrence_set.all())
-    for user in (other_volunteer, inspector, outsider):
-        with pytest.raises(Http404):
+    for user, refused in ((other_volunteer, Http404), (inspector, PermissionDenied)):
+        with pytest.raises(refused):
             services.occurrence_done(user=user, occurrence_id=occ[0].pk)
+    with pytest.raises(Http404):
+        services.occurrence_done(user=outsider, occurrence_id=occ[0].pk)
     services.occurrence_done(user=community_worker, occurrence_id=occ[0].pk)
     with pytest.raises(ValidationError):  # tomorrow's is not due yet
         services.occurrence_done(user=volunteer, occurrence_id=occ[1].pk)
@@ -251,7 +254,7 @@ def test_it_finishes_the_task_when_nothing_is_left_due(community_worker, volunte
     services.occurrence_done(user=volunteer, occurrence_id=this_day.pk)
     task.refresh_from_db()
     assert task.status == TaskStatus.ACTIVE  # yesterday's is still due
-    with pytest.raises(Http404):  # missed is for staff
+    with pytest.raises(PermissionDenied):  # missed is for staff
         services.occurrence_missed(user=volunteer, occurrence_id=yesterday.pk, reason="生病")
     with pytest.raises(ValidationError):
         services.occurrence_missed(user=community_worker, occurrence_id=yesterday.pk, reason="")
@@ -293,11 +296,12 @@ def test_it_audits_every_change(community_worker, volunteer, ms_cai):
 def test_it_links_the_volunteer_to_the_people_of_her_active_tasks(
     community_worker, volunteer, ms_cai, grid2_person
 ):
-    assert not Person.objects.visible_to(volunteer).exists()
+    assert not Person.objects.restrict(volunteer).exists()
     task = _task(community_worker, ms_cai, assignee=volunteer)
-    assert list(Person.objects.visible_to(volunteer)) == [ms_cai]
+    assert list(Person.objects.restrict(volunteer)) == [ms_cai]
+    assert not Person.objects.restrict(volunteer, links=False).exists()
     services.service_task_cancel(user=community_worker, task_id=task.pk)
-    assert not Person.objects.visible_to(volunteer).exists()
+    assert not Person.objects.restrict(volunteer).exists()
 
 
 def _assert_nothing_sensitive(html: str, person) -> None:
@@ -490,7 +494,7 @@ def test_it_answers_duties_in_one_query_whatever_their_number(
 ):
     today = timezone.localdate()
     _task(community_worker, ms_cai, days=1, assignee=volunteer)
-    volunteer._nuanxin_memberships = None
+    access.forget(volunteer)
     source = TaskDuties()
     source.due(user=volunteer, today=today, until=today)  # warm the membership cache
     with django_assert_num_queries(1):

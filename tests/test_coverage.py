@@ -259,7 +259,7 @@ VISIT = st.tuples(
 
 def _reference(people_ids, history):
     """The rate recomputed from the raw visits, in plain Python."""
-    versions = services.policy_versions()
+    versions = selectors.policy_versions()
     in_scope = visited = explained = 0
     for sched in VisitSchedule.objects.filter(person_id__in=people_ids):
         if sched.in_scope_since > LAST or (sched.out_on and sched.out_on < FIRST):

@@ -76,9 +76,11 @@ def test_it_keeps_finished_months_and_drops_them_on_a_late_visit(district_office
     person = overdue_person("周一")
     today = timezone.localdate()
     chenghua = Region.objects.get(code="510108000000")
+    assert services.coverage_months_store(region=chenghua, months=3, today=today) == 2
     trend = selectors.coverage_trend(region=chenghua, months=3, today=today)
     assert [f.missed for f in trend[-2:]] == [1, 1]
     assert CoverageMonth.objects.filter(region_code="510108000000").count() == 2
+    assert services.coverage_months_store(region=chenghua, months=3, today=today) == 0
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     services.visit_record(
         user=district_officer, person_id=person.pk, visited_on=last_month, method="home",

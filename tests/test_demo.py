@@ -27,7 +27,7 @@ from nuanxin.demo.city import city_seed
 from nuanxin.demo.story import STORY_PEOPLE, story_person
 from nuanxin.demo.users import DEMO_LOGINS, DEMO_PASSWORD, demo_users_ensure
 from nuanxin.regions.models import Region, prefix_q
-from nuanxin.regions.services import known_area_codes
+from nuanxin.regions.selectors import known_area_codes
 from nuanxin.registry.models import (
     CHILD_CATEGORIES,
     Category,
@@ -318,11 +318,11 @@ def test_it_lets_the_demo_logins_reach_their_story_people(db):
     demo_users_ensure()
     users = {u.username: u for u in User.objects.all()}
     cai, li = story_person("ms_cai"), story_person("grandma_li")
-    assert Person.objects.visible_to(users["grid"]).filter(pk=cai.pk).exists()
-    assert Person.objects.visible_to(users["social"]).filter(pk=li.pk).exists()
-    assert not Person.objects.visible_to(users["district"]).filter(pk=li.pk).exists()
-    assert Person.objects.visible_to(users["community"]).count() == 40
-    assert Person.objects.visible_to(users["city"]).count() == 300
+    assert Person.objects.restrict(users["grid"]).filter(pk=cai.pk).exists()
+    assert Person.objects.restrict(users["social"]).filter(pk=li.pk).exists()
+    assert not Person.objects.restrict(users["district"]).filter(pk=li.pk).exists()
+    assert Person.objects.restrict(users["community"]).count() == 40
+    assert Person.objects.restrict(users["city"]).count() == 300
 
 
 # --- `nuanxin demo` end to end ------------------------------------------------------

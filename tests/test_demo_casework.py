@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from nuanxin.accounts.models import User
-from nuanxin.casework import demo
 from nuanxin.casework.models import (
     Application,
     CarePlan,
@@ -21,6 +20,7 @@ from nuanxin.casework.models import (
 )
 from nuanxin.casework.services.service_tasks import assignable_users
 from nuanxin.core import duties, timeline
+from nuanxin.demo import casework as demo
 from nuanxin.demo.city import city_seed
 from nuanxin.demo.steps import seed_steps_run
 from nuanxin.demo.story import story_person
@@ -28,9 +28,9 @@ from nuanxin.demo.users import DEMO_PASSWORD, DEMO_REPAIR_PROVIDER, demo_users_e
 from nuanxin.directory.models import ProviderAccount, ServiceProvider
 
 STEPS = [
-    "nuanxin.casework.demo.directory_seed",
-    "nuanxin.casework.demo.story_s8_seed",
-    "nuanxin.casework.demo.background_seed",
+    "nuanxin.demo.casework.directory_seed",
+    "nuanxin.demo.casework.story_s8_seed",
+    "nuanxin.demo.casework.background_seed",
 ]
 
 

@@ -10,11 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from nuanxin.audit.models import AuditEvent
-from nuanxin.core import access, idnumber
+from nuanxin.casework.services.service_tasks import service_task_cancel
+from nuanxin.core import idnumber
 from nuanxin.registry.models import Consent, Contact, Device, Disability, Enrollment, Person
 from tests.browser import browser_page_en, browser_page_phone, login  # noqa: F401
 from tests.conftest import HEMEI, HEMEI_GRID1, HEMEI_GRID2, JINJIANG_COMMUNITY
-from tests.factories import make_id_number, make_person
+from tests.factories import assign_task, make_id_number, make_person
 
 LIST = reverse("registry:person_list")
 
@@ -182,22 +183,21 @@ def test_it_hides_reveal_and_edit_from_an_inspector(as_user, inspector, ms_cai):
     assert reverse("registry:person_edit", args=[ms_cai.pk]) not in html
 
 
-def test_it_shows_a_linked_volunteer_only_name_address_and_phone(as_user, volunteer, ms_cai):
-    def provider(user):
-        return Person.objects.filter(pk=ms_cai.pk).values("pk")
-
-    access.register_link(provider)
-    try:
-        response = as_user(volunteer).get(ms_cai.get_absolute_url())
-    finally:
-        access._link_providers.remove(provider)
+def test_it_shows_a_linked_volunteer_only_name_address_and_phone(
+    as_user, volunteer, community_worker, ms_cai
+):
+    # Without a link the volunteer reaches nobody.
+    assert as_user(volunteer).get(ms_cai.get_absolute_url()).status_code == 404
+    task = assign_task(person=ms_cai, volunteer=volunteer, by=community_worker)
+    response = as_user(volunteer).get(ms_cai.get_absolute_url())
     html = _content(response)
     assert response.status_code == 200
     assert "蔡阿姨" in html and "和美社区 3 栋 2 单元 101" in html and "13812345678" in html
     assert ms_cai.id_number[-4:] not in html
     assert "elderly living alone" not in html
     assert "Contacts" not in html
-    # Without the link the volunteer reaches nobody.
+    # The task over, the link ends with it.
+    service_task_cancel(user=community_worker, task_id=task.pk)
     assert as_user(volunteer).get(ms_cai.get_absolute_url()).status_code == 404
 
 
@@ -243,10 +243,12 @@ def test_it_reveals_a_phone_without_js(as_user, community_worker, ms_cai):
     assert "<html" in _content(response)
 
 
-def test_it_answers_404_on_reveal_without_the_permission(as_user, inspector, outsider, ms_cai):
-    for user in (inspector, outsider):
+def test_it_answers_403_on_reveal_without_the_permission_and_404_out_of_sight(
+    as_user, inspector, outsider, ms_cai
+):
+    for user, status in ((inspector, 403), (outsider, 404)):
         response = as_user(user).post(_reveal_url(ms_cai), {"field": "phone", "reason": "curious"})
-        assert response.status_code == 404
+        assert response.status_code == status
     assert not AuditEvent.objects.filter(action="reveal").exists()
 
 
@@ -335,10 +337,10 @@ def test_it_rejects_a_duplicate_id_number_on_the_field(as_user, community_worker
     assert Person.objects.count() == 1
 
 
-def test_it_answers_404_on_create_and_edit_without_change(as_user, inspector, outsider, ms_cai):
-    assert as_user(inspector).get(CREATE).status_code == 404
+def test_it_refuses_create_and_edit_without_change(as_user, inspector, outsider, ms_cai):
+    assert as_user(inspector).get(CREATE).status_code == 404  # a page they are never offered
     edit = reverse("registry:person_edit", args=[ms_cai.pk])
-    assert as_user(inspector).get(edit).status_code == 404
+    assert as_user(inspector).get(edit).status_code == 403  # she is in sight, not theirs to edit
     assert as_user(outsider).get(edit).status_code == 404
 
 
@@ -453,12 +455,12 @@ def test_it_needs_consent_before_a_camera(as_user, community_worker, ms_cai):
     assert "to be removed" in _content(client.get(ms_cai.get_absolute_url()))
 
 
-def test_it_answers_404_on_subforms_out_of_scope(as_user, outsider, inspector, ms_cai):
-    for user in (outsider, inspector):
+def test_it_refuses_subforms_out_of_scope(as_user, outsider, inspector, ms_cai):
+    for user, status in ((outsider, 404), (inspector, 403)):
         response = as_user(user).post(
             _url("enrollment_add", ms_cai), {"enrollment-category": "dibao"}
         )
-        assert response.status_code == 404
+        assert response.status_code == status
     assert not Enrollment.objects.filter(category="dibao").exists()
 
 

@@ -6,5 +6,5 @@ def test_it_serves_the_login_page(client, db):
 def test_it_makes_people_through_services(ms_cai, community_worker):
     from nuanxin.registry.models import Person
 
-    assert Person.objects.visible_to(community_worker).filter(pk=ms_cai.pk).exists()
+    assert Person.objects.restrict(community_worker).filter(pk=ms_cai.pk).exists()
     assert ms_cai.name_initials == "cay"

@@ -7,6 +7,7 @@ tests/url_cases.py; each app declares its own in tests/url_cases_<app>.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -18,7 +19,9 @@ from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from nuanxin.core import access
+from nuanxin.core.masking import mask_id_number
 from tests.url_cases import (
+    LINKED,
     PERSONAS,
     Case,
     Scenario,
@@ -124,11 +127,67 @@ def _expected(case: Case, persona: str, user, scenario: Scenario) -> frozenset[i
         return as_set(case.expect[persona])
     if user is None:
         return frozenset([401]) if case.api else frozenset([302])
-    if case.scope == "object":
-        allowed = access.can(user, case.action, scenario.person.region_id)
-    else:
+    region = scenario.person.region_id
+    if case.scope != "object":
         allowed = access.can(user, case.action)
-    return as_set(case.ok) if allowed else as_set(case.denied_status())
+        return as_set(case.ok) if allowed else as_set(case.denied_status())
+    if access.can(user, case.action, region):
+        return as_set(case.ok)
+    if persona in LINKED:
+        return as_set(case.link if case.link is not None else case.denied_status())
+    if case.denied is None and access.can(user, access.Action.VIEW, region):
+        return frozenset([403])  # in sight, not allowed (Zulip's rule)
+    return as_set(case.denied_status())
+
+
+def _link(persona: str, user, scenario: Scenario) -> None:
+    """Make the task or referral that links a linked persona to 蔡阿姨."""
+    from django.utils import timezone
+
+    from nuanxin.casework.services.referrals import referral_create
+    from nuanxin.casework.services.service_tasks import service_task_create
+    from nuanxin.directory.models import ServiceProvider
+
+    if persona == "volunteer":
+        service_task_create(
+            user=scenario.worker,
+            person_id=scenario.person.pk,
+            kind="water",
+            starts_on=timezone.localdate(),
+            recurrence="daily",
+            occurrences=3,
+            assignee=user,
+        )
+    elif persona == "provider":
+        provider = user.provider_account.provider
+        scenario._built["provider"] = provider.pk  # the walk's referrals go to this provider
+        referral_create(
+            user=scenario.worker,
+            person=scenario.person,
+            provider=ServiceProvider.objects.get(pk=provider.pk),
+            asked="接入测试",
+            due_on=timezone.localdate() + dt.timedelta(days=2),
+        )
+
+
+def _forbidden_to_a_link(person) -> list[str]:
+    """What a task or a referral never shows of a person: identity, tier, categories, visits."""
+    from django.utils import translation
+
+    from nuanxin.registry.models import Category
+
+    found = [person.id_number, mask_id_number(person.id_number), f"/visits/person/{person.pk}/"]
+    if person.birth_date:
+        found += [person.birth_date.isoformat(), f"{person.birth_date:%Y年%-m月%-d日}"]
+    person.refresh_from_db()
+    if person.tier:
+        found += [f"tier-{person.tier}", f'"tier": "{person.tier}"', f'"tier":"{person.tier}"']
+    for enrollment in person.enrollments.active_on():
+        found.append(f'"{enrollment.category}"')
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                found.append(str(Category(enrollment.category).label))
+    return [text for text in found if text]
 
 
 def _params():
@@ -145,6 +204,8 @@ def test_it_applies_the_rule(request, client, scenario, jinjiang_person, case, p
     from nuanxin.accounts.services import api_token_create
 
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
+    if persona in LINKED:
+        _link(persona, user, scenario)
     kwargs = {key: scenario.pk(obj) for key, obj in case.kwargs.items()}
     url = reverse(case.name, kwargs=kwargs) + (f"?{case.query}" if case.query else "")
     body = case.data(scenario) if callable(case.data) else case.data
@@ -168,10 +229,21 @@ def test_it_applies_the_rule(request, client, scenario, jinjiang_person, case, p
     if user is None:
         return
     for person in (scenario.person, jinjiang_person):
-        if not access.can(user, access.Action.VIEW, person.region_id):
+        linked = persona in LINKED and person == scenario.person
+        secrets = (person.name, person.phone, person.id_number)
+        if not access.can(user, access.Action.VIEW, person.region_id) and not linked:
             # Whatever the page, someone who may not see a person learns nothing of them.
-            for secret in (person.name, person.phone, person.id_number):
+            for secret in secrets:
                 assert not secret or secret not in body_text, f"{persona} sees {secret!r} at {url}"
+        if case.action == access.Action.EXPORT and not access.can(
+            user, access.Action.EXPORT, person.region_id
+        ):
+            # An export carries only the rows the persona may export, not all it may view.
+            for secret in secrets:
+                assert not secret or secret not in body_text, f"{persona} exports {secret!r}"
+    if persona in LINKED:
+        for secret in _forbidden_to_a_link(scenario.person):
+            assert secret not in body_text, f"{persona} reads {secret!r} at {url}"
     person = scenario.person
     if (
         case.shows

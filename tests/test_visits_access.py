@@ -102,7 +102,7 @@ def test_it_lets_an_inspector_read_but_not_record(client, inspector, ms_cai, vis
         "f-TOTAL_FORMS": "0",
         "f-INITIAL_FORMS": "0",
     }
-    assert client.post(f"/visits/new/{ms_cai.pk}/", data).status_code == 404
+    assert client.post(f"/visits/new/{ms_cai.pk}/", data).status_code == 403  # in sight
 
 
 def test_it_answers_the_api_owner_outsider_and_anonymous(community_worker, outsider, ms_cai, visit):

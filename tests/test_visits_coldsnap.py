@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from nuanxin.accounts.services import api_token_create
 from nuanxin.registry.services import enrollment_add
-from nuanxin.visits import services
+from nuanxin.visits import derive, services
 from nuanxin.visits.models import ColdSnap, VisitSchedule
 from tests.conftest import HEMEI_GRID1, JINJIANG, JINJIANG_COMMUNITY
 from tests.factories import make_person, make_user
@@ -110,7 +110,7 @@ def test_it_runs_the_cold_snap_story_s3(client, city_admin, outsider, grid_worke
     assert due(cold_city["jj_red"]) == (TODAY + dt.timedelta(days=1), "cold_snap")
 
     # The alert ends: the daily tick restores the normal policy; nobody edits a person.
-    services.cold_snaps_tick(today=ends + dt.timedelta(days=1))
+    derive.cold_snaps_tick(today=ends + dt.timedelta(days=1))
     assert due(cold_city["jj_red"]) == (TODAY + dt.timedelta(days=6), "policy")
     assert due(cold_city["sl_red"]) == (TODAY + dt.timedelta(days=6), "policy")
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone, translation
 
 from nuanxin.registry.services import contact_add, disability_set, enrollment_end, person_update
-from nuanxin.visits import rules, services
+from nuanxin.visits import derive, rules, services
 from nuanxin.visits.models import VisitPolicy, VisitSchedule
 from tests.conftest import HEMEI_GRID1
 from tests.factories import make_person
@@ -116,7 +116,7 @@ def test_it_lets_a_worker_raise_a_tier_with_a_reason_until_an_end_date(grid_work
     assert "children away, no carer" in schedule(ms_cai).tier_why
     assert "hemei_grid1" in schedule(ms_cai).tier_why
     # The day after the end date the rules take over again.
-    services.schedules_refresh(person_ids=[ms_cai.pk], today=today + dt.timedelta(days=15))
+    derive.schedules_refresh(person_ids=[ms_cai.pk], today=today + dt.timedelta(days=15))
     assert tier_of(ms_cai) == "blue"
 
 

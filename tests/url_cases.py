@@ -40,9 +40,17 @@ A case says:
   region), "list" (the URL lists whatever the user reaches) or "create" (it
   makes something new, anywhere the user may change).
 - ``ok``: the status (or set of statuses) when the rule lets the persona in.
-- ``denied``: the status when it does not. Default 404 for "object" and
-  "create" (out of scope answers exactly like missing), 200 for "list" (an
-  empty list).
+- ``denied``: the status when it does not. Default, Zulip's rule: for "object",
+  403 when the persona may see 蔡阿姨 (in sight, not allowed) and 404 when not
+  (out of sight answers exactly like missing); 404 for "create", 200 for
+  "list" (an empty list).
+- ``link``: the status for the personas a task or a referral links to 蔡阿姨
+  (a volunteer with her water delivery, the repair service's account with her
+  referral), who reach her only through that link. Default: as if out of
+  sight (404; 200 for a list). Declare it where the link is meant to open the
+  page (her restricted profile: 200; a change on her record: 403, in sight).
+  Their answers never carry her ID number, birth date, tier, categories or
+  visits, whatever the status.
 - ``shows``: for a list, the owner must see 蔡阿姨's name in the answer.
 - ``expect``: {persona: status} overrides. Use sparingly, and say why.
 - ``label``: tells apart two cases with the same name and method (other query).
@@ -52,9 +60,11 @@ A case says:
 Every case runs for every persona (PERSONAS): "anonymous" must get 302 to the
 login page (pages) or 401 (API); every other persona gets ``ok`` when
 `access.can(user, action, 蔡阿姨's region)` holds ("list"/"create": when it
-holds anywhere) and ``denied`` otherwise. Whatever the status, a persona who
-may not view 蔡阿姨 (or 李奶奶 of 锦江区) never finds her name, phone or ID number
-in the answer; xlsx downloads are unzipped and read too. The rule itself is checked
+holds anywhere), ``link`` when only a link reaches her, and ``denied``
+otherwise. Whatever the status, a persona who may not view 蔡阿姨 (or 李奶奶 of
+锦江区) never finds her name, phone or ID number in the answer, and an export
+never carries someone the persona may not export; xlsx downloads are unzipped
+and read too. The rule itself is checked
 against brute force in tests/test_access_rule.py; these tests check that every
 view *applies* it.
 
@@ -75,9 +85,15 @@ PERSONAS = (
     "district_officer",  # owner: 成华区
     "city_admin",  # owner of everything, and the only one who reads the audit log
     "outsider",  # 锦江区 district officer: a real user, not of this place
-    "volunteer",  # link-only: reaches nobody unless a task or pairing names them
+    "volunteer",  # link-only, linked: her water delivery for 蔡阿姨 is assigned to her
+    "provider",  # link-only, linked: a repair service's account with 蔡阿姨's referral
+    "partner_contact",  # link-only, linked to nobody (no pairing yet)
     "inspector",  # 成华区: view and export, never change or reveal
+    "dual",  # 和美社区 community worker + 锦江区 春熙路 social worker (no export there)
 )
+
+# The personas who reach 蔡阿姨 only through a link the walk makes for them.
+LINKED = frozenset({"volunteer", "provider"})
 
 # URL names (or namespaces ending in ":") that need no access case, and why.
 UNCHECKED = {
@@ -114,6 +130,7 @@ class Case:
     ok: Status = 200
     denied: Status | None = None
     shows: bool = False
+    link: Status | None = None
     expect: dict[str, Status] = field(default_factory=dict)
     label: str = ""
     xfail: dict[str, str] = field(default_factory=dict)

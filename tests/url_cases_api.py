@@ -24,7 +24,8 @@ def _new_person(s):
 CASES = [
     api("api:person_list", scope="list", shows=True),
     api("api:person_list", scope="list", query="q=cay", shows=True, label="search"),
-    api("api:person_detail", kwargs=PERSON),
+    # A task or referral shows 蔡阿姨 to its volunteer or provider: name, address, phone.
+    api("api:person_detail", kwargs=PERSON, link=200),
     # Creating in 蔡阿姨's region: out of scope is a field error, as on a form.
     api(
         "api:person_create",
@@ -40,9 +41,7 @@ CASES = [
         kwargs=PERSON,
         action="change",
         data={"note": "access test"},
-        # The API answers 403 to someone who may see the person but not change
-        # them (documented in nuanxin/api/persons.py); pages answer 404.
-        expect={"inspector": 403},
+        link=403,
     ),
     api(
         "api:person_reveal",
@@ -50,5 +49,6 @@ CASES = [
         kwargs=PERSON,
         action="reveal",
         data={"field": "id_number", "reason": "access test"},
+        link=403,
     ),
 ]

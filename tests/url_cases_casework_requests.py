@@ -48,8 +48,9 @@ def _intake_in(s):
 CASES = [
     page("casework:request_list", scope="list", data=_with_request, shows=True),
     page("casework:request_new", scope="create", action="change"),
-    # With a person named, the person decides: out of scope answers 404 like a stranger.
-    page("casework:request_new", method="POST", data=_intake, action="change", ok=302),
+    # With a person named, the person decides: out of scope answers 404 like a stranger,
+    # in sight but read-only 403.
+    page("casework:request_new", method="POST", data=_intake, action="change", ok=302, link=403),
     page("casework:request_detail", kwargs=HR),
     page(
         "casework:request_detail",
@@ -67,7 +68,7 @@ CASES = [
         data=_intake_in,
         action="change",
         ok=201,
-        expect=READ_ONLY,
+        link=403,
     ),
     api("api:request_detail", kwargs=API_HR),
     api(

@@ -91,9 +91,15 @@ def _session_form(s):
 CASES = [
     # A volunteer's /tasks/ is her own days (empty here); staff see their area's tasks.
     page("casework:task_list", scope="list", data=_with_task, shows=True),
-    page("casework:task_new", kwargs=PERSON, action="change"),
+    page("casework:task_new", kwargs=PERSON, action="change", link=403),
     page(
-        "casework:task_new", kwargs=PERSON, action="change", method="POST", data=_task_form, ok=302
+        "casework:task_new",
+        kwargs=PERSON,
+        action="change",
+        method="POST",
+        data=_task_form,
+        ok=302,
+        link=403,
     ),
     page("casework:task_detail", kwargs={"pk": "service_task"}, shows=True),
     page(
@@ -113,9 +119,15 @@ CASES = [
         method="POST",
         ok=302,
     ),
-    page("casework:plan_new", kwargs=PERSON, action="change"),
+    page("casework:plan_new", kwargs=PERSON, action="change", link=403),
     page(
-        "casework:plan_new", kwargs=PERSON, action="change", method="POST", data=_plan_form, ok=302
+        "casework:plan_new",
+        kwargs=PERSON,
+        action="change",
+        method="POST",
+        data=_plan_form,
+        ok=302,
+        link=403,
     ),
     page("casework:plan_detail", kwargs={"pk": "care_plan"}, shows=True),
     page(
@@ -136,7 +148,7 @@ CASES = [
         ok=302,
     ),
     api("api:task_list", scope="list", data=_with_task, shows=True),
-    api("api:task_create", method="POST", data=_task_in, action="change", ok=201),
+    api("api:task_create", method="POST", data=_task_in, action="change", ok=201, link=403),
     api("api:task_detail", kwargs={"task_id": "service_task"}, shows=True),
     api(
         "api:occurrence_done",
@@ -146,7 +158,7 @@ CASES = [
         action="change",
         ok=201,
     ),
-    api("api:plan_create", method="POST", data=_plan_in, action="change", ok=201),
+    api("api:plan_create", method="POST", data=_plan_in, action="change", ok=201, link=403),
     api("api:plan_detail", kwargs={"plan_id": "care_plan"}, shows=True),
     api(
         "api:session_record",

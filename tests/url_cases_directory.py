@@ -9,7 +9,17 @@ from tests.url_cases import builder, page
 
 CHENGHUA = "510108000000"
 # Readers of a provider that is not theirs to edit: the page exists, the edit is refused.
-EVERYONE = {p: 200 for p in ("community_worker", "outsider", "volunteer", "inspector")}
+# Everyone signed in who is not a directory editor (district officers, the city admin).
+NOT_EDITORS = (
+    "community_worker",
+    "outsider",
+    "volunteer",
+    "provider",
+    "partner_contact",
+    "inspector",
+    "dual",
+)
+EVERYONE = dict.fromkeys(NOT_EDITORS, 200)
 
 
 @builder("chenghua_provider")
@@ -30,14 +40,17 @@ def _provider_form(s):
     }
 
 
-NOT_EDITORS_403 = {"community_worker": 403, "outsider": 403, "volunteer": 403, "inspector": 403}
+NOT_EDITORS_403 = dict.fromkeys(NOT_EDITORS, 403)
 
 CASES = [
     page("directory:provider_list", scope="list"),
     page("directory:provider_detail", kwargs={"pk": "chenghua_provider"}, expect=EVERYONE),
     # Only users who change a district or more: a community worker finds no such page.
     page(
-        "directory:provider_new", scope="create", action="change", expect={"community_worker": 404}
+        "directory:provider_new",
+        scope="create",
+        action="change",
+        expect={"community_worker": 404, "dual": 404},
     ),
     page(
         "directory:provider_new",
@@ -47,7 +60,7 @@ CASES = [
         data=_provider_form,
         ok=302,
         # 锦江区's officer may add providers, but not for 成华区: the form answers with the error.
-        expect={"community_worker": 404, "outsider": 200},
+        expect={"community_worker": 404, "dual": 404, "outsider": 200},
     ),
     page(
         "directory:provider_edit",

@@ -6,7 +6,7 @@ reach the *people* it created, not the run itself, so they get 404 like anyone.
 
 from tests.url_cases import builder, page
 
-RUN_OWNER_ONLY = {"district_officer": 404, "city_admin": 404}
+RUN_OWNER_ONLY = {"district_officer": 404, "city_admin": 404, "dual": 404}
 
 
 @builder("import_run")
@@ -24,13 +24,13 @@ def _import_run(s):
 
 CASES = [
     page("ledgers:import_start", scope="create", action="change", ok=200),
-    page("ledgers:run_detail", kwargs={"pk": "import_run"}, action="change",
+    page("ledgers:run_detail", kwargs={"pk": "import_run"}, action="change", denied=404,
          expect=RUN_OWNER_ONLY),
-    page("ledgers:run_progress", kwargs={"pk": "import_run"}, action="change",
+    page("ledgers:run_progress", kwargs={"pk": "import_run"}, action="change", denied=404,
          expect=RUN_OWNER_ONLY),
     page("ledgers:run_preview", kwargs={"pk": "import_run"}, action="change", ok={200, 302},
-         expect=RUN_OWNER_ONLY),
-    page("ledgers:run_errors", kwargs={"pk": "import_run"}, action="change",
+         denied=404, expect=RUN_OWNER_ONLY),
+    page("ledgers:run_errors", kwargs={"pk": "import_run"}, action="change", denied=404,
          expect=RUN_OWNER_ONLY),
     page("ledgers:people_export", scope="list", action="export", denied=404),
 ]  # fmt: skip

@@ -28,24 +28,37 @@ def _consent(s):
 
 # A sub-form posted empty is re-shown with its errors (422); a good one redirects.
 SUBFORM_OK = {422, 302}
+# A volunteer or a provider reaches 蔡阿姨 through a task or a referral: her restricted
+# profile opens; anything more is in sight but not theirs (403).
+TASK_VIEW = 200
+IN_SIGHT = 403
+
+# The small forms on her profile: each posted as a change.
+SUBFORM_CASES = [
+    page(f"registry:{name}", kwargs=PROFILE, action="change", method="POST", ok=SUBFORM_OK,
+         link=IN_SIGHT)
+    for name in ("enrollment_add", "contact_add", "disability_set", "consent_record",
+                 "device_record")
+]  # fmt: skip
 
 CASES = [
     page("registry:person_list", scope="list", shows=True),
     page("registry:person_list", scope="list", query="q=cay", shows=True, label="search"),
-    page("registry:person_detail", kwargs=PROFILE),
+    page("registry:person_detail", kwargs=PROFILE, link=TASK_VIEW),
     page("registry:person_create", scope="create", action="change"),
     page("registry:person_create", scope="create", action="change", method="POST"),
-    page("registry:person_edit", kwargs=PROFILE, action="change"),
-    page("registry:person_edit", kwargs=PROFILE, action="change", method="POST"),
-    page("registry:person_reveal", kwargs=PROFILE, action="reveal"),
+    page("registry:person_edit", kwargs=PROFILE, action="change", link=IN_SIGHT),
+    page("registry:person_edit", kwargs=PROFILE, action="change", method="POST", link=IN_SIGHT),
+    page("registry:person_reveal", kwargs=PROFILE, action="reveal", link=IN_SIGHT),
     page(
         "registry:person_reveal",
         kwargs=PROFILE,
         action="reveal",
         method="POST",
         data={"field": "id_number", "reason": "access test"},
+        link=IN_SIGHT,
     ),
-    page("registry:enrollment_add", kwargs=PROFILE, action="change", method="POST", ok=SUBFORM_OK),
+    *SUBFORM_CASES,
     # POST-only: a GET is refused whoever asks (after the login check).
     page("registry:enrollment_add", kwargs=PROFILE, action="change", ok=405, denied=405),
     page(
@@ -54,16 +67,14 @@ CASES = [
         action="change",
         method="POST",
         ok=302,
+        link=IN_SIGHT,
     ),
-    page("registry:contact_add", kwargs=PROFILE, action="change", method="POST", ok=SUBFORM_OK),
-    page("registry:disability_set", kwargs=PROFILE, action="change", method="POST", ok=SUBFORM_OK),
-    page("registry:consent_record", kwargs=PROFILE, action="change", method="POST", ok=SUBFORM_OK),
     page(
         "registry:consent_withdraw",
         kwargs={"pk": "person", "consent_pk": "consent"},
         action="change",
         method="POST",
         ok=302,
+        link=IN_SIGHT,
     ),
-    page("registry:device_record", kwargs=PROFILE, action="change", method="POST", ok=SUBFORM_OK),
 ]

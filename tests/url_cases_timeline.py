@@ -55,6 +55,7 @@ CASES = [
         method="POST",
         data={"removed_on": "2026-01-08"},
         ok=302,
+        link=403,
     ),
     page(
         "registry:device_remove",

@@ -85,11 +85,7 @@ CASES = [
     page("visits:worklist", scope="list"),
     page("visits:visit_list", scope="list"),
     page("visits:visit_detail", kwargs={"pk": "visit"}),
-    page(
-        "visits:visit_new",
-        kwargs=PERSON,
-        action="change",
-    ),
+    page("visits:visit_new", kwargs=PERSON, action="change", link=403),
     page(
         "visits:visit_new",
         kwargs=PERSON,
@@ -97,6 +93,7 @@ CASES = [
         method="POST",
         data=_visit_form,
         ok=302,
+        link=403,
     ),
     page("visits:person_visits", kwargs=PERSON),
     page(
@@ -136,14 +133,7 @@ CASES = [
     ),
     api("api:worklist", scope="list"),
     # Like PATCH /persons: 403 to someone who may see the person but not record a visit.
-    api(
-        "api:visit_create",
-        method="POST",
-        data=_visit_in,
-        action="change",
-        ok=201,
-        expect={"inspector": 403},
-    ),
+    api("api:visit_create", method="POST", data=_visit_in, action="change", ok=201, link=403),
     api("api:person_visits", kwargs=PERSON),
     api("api:coverage", scope="list", denied=NO_AREA),
     api("api:coverage", query=f"region={HEMEI}", label="hemei"),

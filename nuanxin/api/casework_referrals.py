@@ -23,9 +23,11 @@ from nuanxin.casework.selectors import assessments as assessment_selectors
 from nuanxin.casework.selectors import referrals as referral_selectors
 from nuanxin.casework.services import assessments as assessment_services
 from nuanxin.casework.services import referrals as referral_services
+from nuanxin.core import access
 from nuanxin.core.masking import mask_phone
 from nuanxin.directory import selectors as directory_selectors
 from nuanxin.directory.models import ProviderKind, ServiceProvider
+from nuanxin.registry.selectors import person_get
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
@@ -122,7 +124,7 @@ def _assessment_out(a: Assessment) -> dict:
 )
 def person_assessments(request, person_id: int):
     """A person's needs assessments, latest version first."""
-    person = assessment_selectors.person_for(user=request.auth, pk=person_id)
+    person = person_get(user=request.auth, pk=person_id, history=True)
     rows = assessment_selectors.assessments_of(user=request.auth, person=person)[:200]
     return [_assessment_out(a) for a in rows]
 
@@ -132,7 +134,7 @@ def person_assessments(request, person_id: int):
 )
 def assessment_create(request, payload: AssessmentIn):
     """Record the next version of a person's needs assessment; the tier is recomputed."""
-    person = assessment_selectors.person_for(user=request.auth, pk=payload.person_id)
+    person = person_get(user=request.auth, pk=payload.person_id, action=access.Action.CHANGE)
     users = list(get_user_model().objects.filter(pk__in=payload.assessor_ids))
     if len(users) != len(set(payload.assessor_ids)):
         raise ValidationError({"assessor_ids": _("Unknown assessor.")})
@@ -270,7 +272,7 @@ class ReferralIn(Schema):
 @router.post("/referrals", response={201: ReferralOut, **WRITE_ERRORS}, url_name="referral_create")
 def referral_create(request, payload: ReferralIn):
     """Refer a person to an active provider serving their area."""
-    person = assessment_selectors.person_for(user=request.auth, pk=payload.person_id)
+    person = person_get(user=request.auth, pk=payload.person_id, action=access.Action.CHANGE)
     provider = ServiceProvider.objects.filter(pk=payload.provider_id).first()
     if provider is None:
         raise ValidationError({"provider_id": _("Unknown provider.")})

@@ -13,6 +13,7 @@ from nuanxin.casework.models import HelpRequest, NeedType, RequestStatus, Source
 from nuanxin.casework.selectors import requests as selectors
 from nuanxin.casework.services import requests as services
 from nuanxin.core.masking import mask_phone
+from nuanxin.registry.services import person_searched
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
@@ -178,6 +179,8 @@ def request_list(
         now=timezone.now(),
     )
     info, items = paginate(request, rows, page=page, page_size=page_size)
+    if q:
+        person_searched(user=request.auth, text=q, request=request)
     return {**info, "items": [_out(hr) for hr in items]}
 
 

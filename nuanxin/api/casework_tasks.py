@@ -17,6 +17,7 @@ from ninja import Router, Schema
 from ninja import Status as Answer
 
 from nuanxin.casework.models import (
+    Assessment,
     HelpRequest,
     OccurrenceStatus,
     PlanKind,
@@ -275,7 +276,7 @@ def task_list(
     """
     user = request.auth
     today = timezone.localdate()
-    if mine or not access.prefixes_for(user, access.Action.VIEW):
+    if mine or access.scope(user, access.Action.VIEW).nowhere:
         start = _day(date_from, "date_from") or today - dt.timedelta(days=7)
         end = _day(date_to, "date_to") or today + dt.timedelta(days=7)
         rows = task_selectors.my_occurrences(user=user, start=start, end=end)
@@ -295,7 +296,7 @@ def task_create(request, payload: TaskIn):
     help_request = None
     if payload.help_request_id is not None:
         help_request = (
-            HelpRequest.objects.filter(access.region_q(user, access.Action.VIEW))
+            HelpRequest.objects.restrict(user, access.Action.VIEW)
             .filter(pk=payload.help_request_id)
             .first()
         )
@@ -354,8 +355,6 @@ def occurrence_done(request, occurrence_id: int, payload: DoneIn):
 @router.post("/care-plans", response={201: PlanOut, **ERRORS}, url_name="plan_create")
 def plan_create(request, payload: PlanIn):
     """Create a care plan and its sessions; the review defaults to a week after the last."""
-    from nuanxin.casework.models import Assessment
-
     user = request.auth
     linked = {}
     for model, pk, field in (
@@ -364,7 +363,7 @@ def plan_create(request, payload: PlanIn):
     ):
         if pk is None:
             continue
-        found = model.objects.filter(access.region_q(user, access.Action.VIEW), pk=pk).first()
+        found = model.objects.restrict(user, access.Action.VIEW).filter(pk=pk).first()
         if found is None:
             raise ValidationError({f"{field}_id": _("Not found.")})
         linked[field] = found

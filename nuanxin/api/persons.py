@@ -8,12 +8,11 @@ from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
-from nuanxin.core import access, timeline
+from nuanxin.core import access, fieldviews, timeline
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.regions.models import code_prefix
 from nuanxin.registry import selectors, services
@@ -44,9 +43,13 @@ ERRORS = {401: ErrorOut, 404: ErrorOut}
 
 
 class PersonItemOut(Schema):
-    """A row of the list. For someone you reach only through a task or pairing
-    (`link_only`), the row holds what the task needs: name, place and phone in
-    clear; the other fields are null or empty."""
+    """A row of the list, as your field view of the person allows.
+
+    - `birth_date` is null unless you may reveal this person's identifiers (the
+      masked ID number's hidden digits are the birth date); `age` is given.
+    - For someone you reach only through a task, a referral or a pairing
+      (`link_only`), the row holds what the task needs: name, place and phone in
+      clear; the other fields are null or empty."""
 
     id: int
     name: str
@@ -210,7 +213,10 @@ def person_list(
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ):
-    """People in your scope, masked, in region and name order; a fixed number of queries."""
+    """People in your scope, masked, in region and name order; a fixed number of queries.
+
+    A search by digits matches the last four of a masked ID number or phone; a
+    longer tail only where you may reveal it. Such searches are logged."""
     people = selectors.person_list(
         user=request.user,
         region=_region_prefix(region) if region else "",
@@ -220,8 +226,11 @@ def person_list(
         q=q,
     )
     info, rows = paginate(request, people, page=page, page_size=page_size)
+    if q:
+        services.person_searched(user=request.user, text=q, request=request)
+    views = fieldviews.people_views(request.user, rows)
     items = [
-        _link_item(person) if access.is_link_only(request.user, person.region_id) else _item(person)
+        _link_item(person) if views[person.pk].task else _item(person, views[person.pk])
         for person in rows
     ]
     return {**info, "items": items}
@@ -236,11 +245,13 @@ def person_detail(request, person_id: int):
     """
     person = selectors.person_get(user=request.user, pk=person_id)
     services.person_viewed(user=request.user, person=person, request=request)
-    if access.is_link_only(request.user, person.region_id):
+    view = fieldviews.person_view(request.user, person)
+    if view.task:
         return PersonLinkOut(
             id=person.pk, name=person.name, address=person.address, phone=person.phone
         )
-    return PersonDetailOut(**_detail(selectors.person_profile(user=request.user, pk=person.pk)))
+    profile = selectors.person_profile(user=request.user, pk=person.pk)
+    return PersonDetailOut(**_detail(profile, view))
 
 
 @router.post("", response={201: PersonWriteOut, 401: ErrorOut, 422: ValidationErrorOut})
@@ -265,7 +276,8 @@ def person_create(request, payload: PersonIn):
         # The region exists but is not yours: say so on the field, like a form would.
         raise ValidationError({"region": str(exc)}) from None
     profile = selectors.person_profile(user=request.user, pk=person.pk)
-    return Answer(201, {**_detail(profile), "warnings": warnings})
+    view = fieldviews.person_view(request.user, profile)
+    return Answer(201, {**_detail(profile, view), "warnings": warnings})
 
 
 @router.patch(
@@ -274,9 +286,7 @@ def person_create(request, payload: PersonIn):
 )
 def person_update(request, person_id: int, payload: PersonPatch):
     """Change the fields sent. 403 if you may see this person but not change them."""
-    person = selectors.person_get(user=request.user, pk=person_id)
-    if not access.can(request.user, access.Action.CHANGE, person.region_id):
-        raise PermissionDenied(_("You may not change this person's record."))
+    person = selectors.person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
     fields = _model_fields(payload.dict(exclude_unset=True))
     try:
         person, warnings = services.person_update(
@@ -286,20 +296,19 @@ def person_update(request, person_id: int, payload: PersonPatch):
         # Only a move to a region outside the user's scope gets here (scope was checked above).
         raise ValidationError({"region": str(exc)}) from None
     profile = selectors.person_profile(user=request.user, pk=person.pk)
-    return {**_detail(profile), "warnings": warnings}
+    view = fieldviews.person_view(request.user, profile)
+    return {**_detail(profile, view), "warnings": warnings}
 
 
 @router.post(
     "/{int:person_id}/reveal",
-    response={200: RevealOut, **ERRORS, 422: ValidationErrorOut},
+    response={200: RevealOut, **ERRORS, 403: ErrorOut, 422: ValidationErrorOut},
 )
 def person_reveal(request, person_id: int, payload: RevealIn):
     """Show a masked field (`id_number`, `phone`, `phone2`) in clear. Needs a reason; logged.
 
-    404 unless you may reveal this person's identifiers."""
-    person = selectors.person_get(user=request.user, pk=person_id)
-    if not access.can(request.user, access.Action.REVEAL, person.region_id):
-        raise Http404
+    403 when you may see this person but not reveal their identifiers."""
+    person = selectors.person_get(user=request.user, pk=person_id, action=access.Action.REVEAL)
     if payload.field not in services.REVEALABLE:
         raise ValidationError(
             {"field": _("Choose one of: %(fields)s.") % {"fields": ", ".join(services.REVEALABLE)}}
@@ -405,8 +414,8 @@ def _model_fields(data: dict) -> dict:
     return data
 
 
-def _item(person: Person) -> dict:
-    """The list fields. Expects `active_enrollments` prefetched (selectors.person_list)."""
+def _item(person: Person, view: fieldviews.FieldView) -> dict:
+    """The list fields, as `view` shows them. Expects `active_enrollments` prefetched."""
     categories = getattr(person, "active_enrollments", None)
     if categories is None:
         categories = person.enrollments.active_on()
@@ -415,7 +424,7 @@ def _item(person: Person) -> dict:
         "name": person.name,
         "sex": person.sex,
         "age": person.age,
-        "birth_date": person.birth_date,
+        "birth_date": person.birth_date if view.shows("birth_date") else None,
         "region": person.region_id,
         "region_name": person.region.name,
         "status": person.status,
@@ -446,10 +455,10 @@ def _link_item(person: Person) -> dict:
     }
 
 
-def _detail(person: Person) -> dict:
+def _detail(person: Person, view: fieldviews.FieldView) -> dict:
     """The whole record, masked. Expects selectors.person_profile's prefetches."""
     return {
-        **_item(person),
+        **_item(person, view),
         "phone2": mask_phone(person.phone2),
         "address": person.address,
         "household": person.household_id,

@@ -9,6 +9,8 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
+from nuanxin.core.errors import Conflict
+
 from . import casework_referrals, casework_requests, casework_tasks, persons, visits
 from .auth import BearerToken
 
@@ -67,7 +69,8 @@ def field_errors(exc: DjangoValidationError) -> list[dict]:
 
 @api.exception_handler(DjangoValidationError)
 def _django_validation_error(request, exc):
-    return api.create_response(request, {"detail": field_errors(exc)}, status=422)
+    status = 409 if isinstance(exc, Conflict) else 422
+    return api.create_response(request, {"detail": field_errors(exc)}, status=status)
 
 
 @api.exception_handler(NinjaValidationError)

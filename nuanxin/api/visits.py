@@ -149,10 +149,16 @@ def _visit_out(visit) -> dict:
     }
 
 
-@router.post("/visits", response={200: VisitOut, 201: VisitOut, 403: ErrorOut, **ERRORS})
+@router.post(
+    "/visits",
+    response={200: VisitOut, 201: VisitOut, 403: ErrorOut, 409: ValidationErrorOut, **ERRORS},
+)
 def visit_create(request, payload: VisitIn):
-    """Record a visit. 201 with the new id; 200 with the same id when the client_id was seen."""
-    selectors.person_for_visit(user=request.auth, pk=payload.person_id)  # 404 if not theirs
+    """Record a visit. 201 with the new id; 200 with the same id when the client_id was seen.
+
+    A `client_id` belongs to its sender: sent again for the same person it answers
+    the first visit (200); sent for someone else it is a conflict (409). 404 for a
+    person out of sight, 403 for one you may see but not visit (inspectors)."""
     visit, created = services.visit_record(
         user=request.auth,
         person_id=payload.person_id,

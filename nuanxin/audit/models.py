@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("deleted")
     EXPORT = "export", _("exported")
     IMPORT = "import", _("imported")
+    SEARCH = "search", _("searched by identifier")
 
 
 class AppendOnlyError(RuntimeError):

@@ -20,7 +20,10 @@ class CaseworkConfig(AppConfig):
     def ready(self):
         import importlib
 
-        # Each area registers its duty sources, access links and signal receivers.
+        from . import receivers
+
+        # Each area registers its duty sources, access links and tier facts.
         for area in AREAS:
             importlib.import_module(f"{self.name}.selectors.{area}").ready()
         importlib.import_module(f"{self.name}.timeline").ready()
+        receivers.connect()

@@ -23,6 +23,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from nuanxin.core import access
+
 # --- help requests ------------------------------------------------------------
 
 
@@ -155,6 +157,8 @@ class HelpRequest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = access.RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("help request")
@@ -175,12 +179,16 @@ class HelpRequest(models.Model):
 class RequestEvent(models.Model):
     """One step in a request's life: who moved it from which status to which, and why."""
 
+    gate_region = "request__region_id"
+
     request = models.ForeignKey(HelpRequest, models.CASCADE, related_name="events")
     at = models.DateTimeField(_("at"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
     from_status = models.CharField(max_length=12, choices=RequestStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=RequestStatus.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
@@ -255,6 +263,8 @@ class Assessment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = access.RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-assessed_on", "-version"]
         verbose_name = _("needs assessment")
@@ -316,6 +326,8 @@ class Referral(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sent_on", "-id"]
@@ -396,6 +408,8 @@ class ServiceTask(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = access.RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-starts_on", "-id"]
         verbose_name = _("service task")
@@ -430,14 +444,22 @@ class TaskOccurrence(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    client_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Sent by a phone with "done" so a retry changes nothing: unique per author.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]
         verbose_name = _("task occurrence")
         verbose_name_plural = _("task occurrences")
         constraints = [
-            models.UniqueConstraint(fields=["task", "due_on"], name="casework_occurrence_day")
+            models.UniqueConstraint(fields=["task", "due_on"], name="casework_occurrence_day"),
+            models.UniqueConstraint(
+                fields=["done_by", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="casework_occurrence_client_id_per_author",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "due_on", "region_id"], name="casework_occ_due"),
@@ -505,6 +527,8 @@ class CarePlan(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = access.RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-starts_on", "-id"]
         verbose_name = _("care plan")
@@ -537,6 +561,8 @@ class CareSession(models.Model):
     held_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -604,6 +630,8 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -35,9 +35,8 @@ def _short(text: str) -> str:
 
 
 def _scoped(model, *, user, person):
-    return model.objects.filter(
-        access.region_q(user, access.Action.VIEW, "region_id"), person=person
-    )
+    # A person's history is for those who reach them by region, never through a link.
+    return model.objects.restrict(user, access.Action.VIEW, links=False).filter(person=person)
 
 
 def _held(user, person):

@@ -19,8 +19,10 @@ campaigns plug in the same way:
 
     duties.register(CareplanSessions())
 
-Both methods must scope through `access.region_q(user, …)` (or
-`Person.objects.visible_to`) and run a fixed number of queries.
+Both methods read through the gate (`Model.objects.restrict(user, …)`) and
+run a fixed number of queries. What the user sees of each duty's person is
+decided here, once, from the gate's field view (DESIGN §3.7): a volunteer's
+duty carries the phone in clear and no tier; staff see the phone masked.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Protocol
 
-# Tier order for sorting: red first; people without a tier last.
-TIER_RANK = {"red": 0, "yellow": 1, "blue": 2, "": 3}
+from . import access, fieldviews
+from .masking import mask_phone
+from .tiers import TIER_RANK
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +50,10 @@ class Duty:
     owner_id: int | None = None  # the user expected to do it, when one is named
     address: str = ""
     phone: str = ""  # for link-only users (volunteers) who must call ahead
+    # Set by `shown`: the field view of the person ("full", "masked", "task"),
+    # and whether the user may act on the person's records (record a visit …).
+    view: str = fieldviews.FULL
+    can_change: bool = False
 
     def late_days(self, today: dt.date) -> int:
         return max((today - self.due_on).days, 0)
@@ -79,12 +86,41 @@ def sources() -> list[DutySource]:
     return list(_sources)
 
 
+def shown(user, found: Iterable[Duty]) -> list[Duty]:
+    """Each duty as `user` may see it: the person's field view decides tier and phone."""
+    out = []
+    for duty in found:
+        view = fieldviews.view_by_region(user, duty.region_id)
+        out.append(
+            dataclasses.replace(
+                duty,
+                tier="" if view.task else duty.tier,
+                phone=duty.phone if view.task else mask_phone(duty.phone),
+                view=view.kind,
+                can_change=access.can(user, access.Action.CHANGE, duty.region_id),
+            )
+        )
+    return out
+
+
 def worklist(*, user, today: dt.date, until: dt.date, region: str = "") -> list[Duty]:
     """Every source's duties due by `until`, red first then by lateness."""
     found: list[Duty] = []
     for source in _sources:
         found.extend(source.due(user=user, today=today, until=until, region=region))
-    return sorted(found, key=lambda d: d.sort_key(today))
+    return sorted(shown(user, found), key=lambda d: d.sort_key(today))
+
+
+def mine(*, user, today: dt.date, until: dt.date, region: str = "") -> list[Duty]:
+    """The duties that name `user` (requests, care sessions, tasks …), visits aside."""
+    found = [
+        duty
+        for source in _sources
+        if source.kind != "visit"
+        for duty in source.due(user=user, today=today, until=until, region=region)
+        if duty.owner_id == getattr(user, "pk", None)
+    ]
+    return sorted(shown(user, found), key=lambda d: d.sort_key(today))
 
 
 def blind_spots(*, user, today: dt.date, region: str = "") -> list[Duty]:
@@ -92,4 +128,4 @@ def blind_spots(*, user, today: dt.date, region: str = "") -> list[Duty]:
     found: list[Duty] = []
     for source in _sources:
         found.extend(source.overdue(user=user, today=today, region=region))
-    return sorted(found, key=lambda d: d.sort_key(today))
+    return sorted(shown(user, found), key=lambda d: d.sort_key(today))

@@ -20,7 +20,7 @@ Rules for a source:
 - It answers only for the `kinds` asked (a subset of its own; it skips the
   queries of kinds not asked for) and at most `limit` entries per kind, its
   newest. The caller has already checked that `user` may view `person`; a
-  source whose rows carry their own `region_id` scopes them again.
+  source reads its rows through the gate again (`restrict(user, "view", links=False)`).
 - Times: a record with a time of day keeps it; a record that only has a date
   (a visit, an assessment, a consent) is placed at **local midnight at the
   start of that day** and marked `all_day`, so it sorts below the same day's

@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from nuanxin.casework.selectors import requests as help_requests
 from nuanxin.core import access, duties
-from nuanxin.regions.models import Region, prefix_q
+from nuanxin.regions.models import Region
 from nuanxin.visits import selectors as visits
 from nuanxin.visits.models import VisitSchedule
 
@@ -31,18 +31,15 @@ class Home:
 
 def is_field_worker(user) -> bool:
     """Field workers reach a community or a grid (or only linked people), not a wider area."""
-    prefixes = access.prefixes_for(user, access.Action.VIEW)
-    return not prefixes or min(len(p) for p in prefixes) >= 12
+    widest = access.scope(user, access.Action.VIEW).widest()
+    return not widest or len(widest) >= 12
 
 
 def overdue_by_tier(*, user, region: Region, today: dt.date) -> dict[str, int]:
     rows = (
-        VisitSchedule.objects.filter(
-            access.region_q(user, access.Action.VIEW, "region_id"),
-            prefix_q(region.prefix, "region_id"),
-            active=True,
-            due_on__lt=today,
-        )
+        VisitSchedule.objects.restrict(user, access.Action.VIEW)
+        .within(region.prefix)
+        .filter(active=True, due_on__lt=today)
         .values("tier")
         .annotate(n=Count("pk"))
     )
@@ -51,10 +48,17 @@ def overdue_by_tier(*, user, region: Region, today: dt.date) -> dict[str, int]:
     return counts
 
 
+def trend_region(*, user) -> Region | None:
+    """The region whose 12-month trend an officer's home page shows (None for field workers)."""
+    if is_field_worker(user):
+        return None
+    return visits.region_for(user=user)
+
+
 def home_for(*, user, today: dt.date, months: int = 12) -> Home:
     field = is_field_worker(user)
-    prefixes = access.prefixes_for(user, access.Action.VIEW)
-    region = visits.region_for(user=user) if prefixes else None
+    reaches_an_area = not access.scope(user, access.Action.VIEW).nowhere
+    region = visits.region_for(user=user) if reaches_an_area else None
     home = Home(field=field, region=region, today=today)
     home.snaps = visits.cold_snaps_for(user=user, today=today)
     if field:

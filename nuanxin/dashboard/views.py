@@ -4,14 +4,22 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from nuanxin.visits import services as visit_services
+
 from . import selectors
+
+TREND_MONTHS = 12
 
 
 @login_required
 def home(request):
     """The home page for each role: field workers see today's work first, officers the figures."""
     today = timezone.localdate()
-    home = selectors.home_for(user=request.user, today=today)
+    area = selectors.trend_region(user=request.user)
+    if area is not None:
+        # Finished months are counted once and kept; the trend then reads them.
+        visit_services.coverage_months_store(region=area, months=TREND_MONTHS, today=today)
+    home = selectors.home_for(user=request.user, today=today, months=TREND_MONTHS)
     trend = {
         "months": [_month_label(today, len(home.trend) - 1 - i) for i in range(len(home.trend))],
         "rates": [round(f.rate * 100, 1) for f in home.trend],

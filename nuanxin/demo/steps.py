@@ -6,8 +6,9 @@ the city stays reproducible), `today` the date the city is built for, `stdout`
 where to report progress (may be None). A step runs in its own transaction and
 should use bulk writes, as the city itself does.
 
-To extend the demo, append a path here and keep the step in your own app
-(e.g. "nuanxin.visits.demo.visit_history_seed").
+To extend the demo, append a path here and keep the step in a module of this
+package named after the app it seeds (e.g. "nuanxin.demo.visits"): the demo
+imports the domain apps, never the other way round.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 SEED_STEPS: list[str] = [
-    # The visits app will add its 12-month visit history here.
-    "nuanxin.visits.demo.visit_history_seed",
+    # Visits: the 12-month visit history.
+    "nuanxin.demo.visits.visit_history_seed",
     # Casework: the directory, story S8 played through, then the city's background cases.
-    "nuanxin.casework.demo.directory_seed",
-    "nuanxin.casework.demo.story_s8_seed",
-    "nuanxin.casework.demo.background_seed",
+    "nuanxin.demo.casework.directory_seed",
+    "nuanxin.demo.casework.story_s8_seed",
+    "nuanxin.demo.casework.background_seed",
 ]
 
 

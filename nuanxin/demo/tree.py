@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 
 from nuanxin.regions import chengdu
-from nuanxin.regions.models import Level, Region, level_of
+from nuanxin.regions.models import Level, Region, contains, level_of
 
 from .places import STORY_PLACES, story_places_load
 
@@ -115,7 +115,7 @@ def _story_children(prefix: str, level: Level) -> dict[str, str]:
     return {
         name: code
         for code, name in STORY_PLACES
-        if len(code) == 12 and level_of(code) == level and code.startswith(prefix)
+        if len(code) == 12 and level_of(code) == level and contains(prefix, code)
     }
 
 

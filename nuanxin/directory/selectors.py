@@ -15,12 +15,10 @@ from nuanxin.regions.models import Level, Region
 
 from .models import ProviderAccount, ServiceProvider
 
-DISTRICT_PREFIX = 6  # digits of a district's code prefix; shorter is the city
 
-
-def _wide_prefixes(user) -> list[str]:
-    """The user's CHANGE prefixes at district level or above."""
-    return [p for p in access.prefixes_for(user, access.Action.CHANGE) if len(p) <= DISTRICT_PREFIX]
+def _editors_scope(user):
+    """Where the user may change records, held at district level or above."""
+    return access.scope(user, access.Action.CHANGE).held_at(Level.DISTRICT)
 
 
 def can_edit(user, area_codes=None) -> bool:
@@ -28,15 +26,15 @@ def can_edit(user, area_codes=None) -> bool:
 
     An empty area is the whole city: only a city-level user may write it.
     """
-    prefixes = _wide_prefixes(user)
-    if not prefixes:
+    wide = _editors_scope(user)
+    if wide.nowhere:
         return False
     if area_codes is None:
         return True
     codes = list(area_codes)
     if not codes:
-        return any(len(p) < DISTRICT_PREFIX for p in prefixes)
-    return all(any(code.startswith(p) for p in prefixes) for code in codes)
+        return not wide.held_at(Level.CITY).nowhere
+    return all(wide.covers(code) for code in codes)
 
 
 def can_edit_provider(user, provider: ServiceProvider) -> bool:

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from nuanxin.registry.forms import form_errors_from
+from nuanxin.core.forms import errors_to_form
 
 from . import selectors, services
 from .forms import ContactFormSet, FilterForm, ProviderForm
@@ -84,7 +84,7 @@ def provider_new(request):
                 user=request.user, request=request, **_provider_fields(form, contacts)
             )
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Provider added."))
             return redirect("directory:provider_detail", provider.pk)
@@ -141,7 +141,7 @@ def provider_edit(request, pk: int):
                 **_provider_fields(form, contacts),
             )
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Provider saved."))
             return redirect("directory:provider_detail", provider.pk)

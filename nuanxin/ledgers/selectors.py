@@ -8,7 +8,7 @@ from django.http import Http404
 
 from nuanxin.core import access
 from nuanxin.regions.models import Region
-from nuanxin.regions.services import known_area_codes
+from nuanxin.regions.selectors import known_area_codes
 
 from .models import ImportRun
 from .pipeline.headers import find_header
@@ -33,7 +33,7 @@ def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:
     """Per sheet: the header mapping and the first rows with their verdicts (nothing written)."""
     resolver = RegionResolver(
         Region.objects.values_list("code", "name", "level"),
-        access.prefixes_for(user, access.Action.CHANGE),
+        access.scope(user, access.Action.CHANGE),
     )
     areas = known_area_codes()
     sheets = []

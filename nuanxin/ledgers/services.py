@@ -21,7 +21,10 @@ from nuanxin.core import access
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.core.xlsx import LedgerSheet, write_ledger
 from nuanxin.regions.models import Region
-from nuanxin.regions.services import known_area_codes
+from nuanxin.regions.selectors import known_area_codes
+from nuanxin.registry.selectors import person_list
+from nuanxin.visits import derive
+from nuanxin.visits.tasks import schedules_refresh_task
 
 from .models import ImportRun, RejectedRow, RunStatus
 from .pipeline.headers import HEADERS
@@ -216,7 +219,7 @@ class _ReportWriter:
 
 
 def _import(run: ImportRun, user, batch_rows: int | None, on_progress, report) -> dict:
-    prefixes = None if user is None else access.prefixes_for(user, access.Action.CHANGE)
+    scope = access.scope(user, access.Action.CHANGE)
     pending: list[tuple] = []
 
     def rejected(rows: list[Rejection]) -> None:
@@ -238,7 +241,7 @@ def _import(run: ImportRun, user, batch_rows: int | None, on_progress, report) -
 
     importer = Importer(
         regions=Region.objects.values_list("code", "name", "level"),
-        prefixes=prefixes,
+        scope=scope,
         known_areas=known_area_codes(),
         source=f"{_('import')} #{run.pk}",
         on_rejected=rejected,
@@ -261,13 +264,10 @@ def _duties_refresh(person_ids, districts: set[str]) -> None:
     committed (a million people take longer than the import itself, and the
     worklists can wait for the task worker).
     """
-    from nuanxin.visits.services import schedules_refresh
-    from nuanxin.visits.tasks import schedules_refresh_task
-
     if not person_ids:
         return
     if len(person_ids) <= INLINE_REFRESH:
-        schedules_refresh(person_ids=sorted(set(person_ids)))
+        derive.schedules_refresh(person_ids=sorted(set(person_ids)))
         return
 
     def enqueue():
@@ -347,7 +347,7 @@ def _cells(values: list, width: int) -> list:
 
 # --- export --------------------------------------------------------------------
 EXPORT_COLUMNS = [
-    "姓名", "性别", "身份证号", "出生日期", "联系电话", "其他电话", "居住地址", "区划代码",
+    "姓名", "性别", "身份证号", "出生日期", "年龄", "联系电话", "其他电话", "居住地址", "区划代码",
     "所属区县", "所属街道", "所属社区", "所属网格", "救助类别", "居住状况", "人员状态",
     "残疾类别", "残疾等级", "监护人", "监护人电话",
 ]  # fmt: skip
@@ -355,29 +355,34 @@ _DISABILITY_NAMES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智
 
 
 def people_export(
-    *, user, people, target, filters: dict, reveal: bool = False, reason: str = "", request=None
+    *, user, target, filters: dict, reveal: bool = False, reason: str = "", request=None
 ) -> int:
-    """Write `people` (a queryset from registry.selectors.person_list) as a ledger.
+    """Write the people list as a ledger: the rows the user may *export*, with `filters`
+    (those of `registry.selectors.person_list`: region, category, tier, status, q).
 
-    Identifiers are masked unless `reveal`, which needs the reveal right and a
-    reason; either way the export is audited. Returns the number of rows.
+    A user who may export in one region and only view in another exports from the
+    first only. Identifiers are masked, and the birth date left out (the age is
+    given), unless `reveal`: that needs a reason, and shows in clear only the rows
+    of regions where the user may reveal. Either way the export is audited.
+    Returns the number of rows.
     """
-    if user is not None and not access.can(user, access.Action.EXPORT):
+    if access.scope(user, access.Action.EXPORT).nowhere:
         raise PermissionDenied(_("You may not export people."))
     reason = (reason or "").strip()
+    may_reveal = access.scope(user, access.Action.REVEAL)
     if reveal:
         if len(reason) < 2:
             raise ValidationError({"reason": _("Say why you need the numbers in clear.")})
-        if user is not None and not access.can(user, access.Action.REVEAL):
+        if may_reveal.nowhere:
             raise PermissionDenied(_("You may not reveal identifiers."))
+    people = person_list(user=user, action=access.Action.EXPORT, **filters)
     names = dict(Region.objects.values_list("code", "name"))
-    prefixes = access.prefixes_for(user, access.Action.REVEAL) if user is not None else None
 
     def rows():
         for person in people.prefetch_related("disabilities", "contacts").iterator(chunk_size=2000):
-            # Revealing is limited to where the user may reveal, row by row.
-            clear = reveal and (prefixes is None or any(person.region_id.startswith(p)
-                                                         for p in prefixes))  # fmt: skip
+            # In clear only where the user may reveal, row by row; otherwise the masked
+            # view, without the birth date that the masked ID number hides.
+            clear = reveal and may_reveal.covers(person.region_id)
             ids = (lambda v: v or "") if clear else mask_id_number
             phones = (lambda v: v or "") if clear else mask_phone
             code = person.region_id
@@ -390,7 +395,8 @@ def people_export(
                 person.name,
                 {"M": "男", "F": "女"}.get(person.sex, ""),
                 ids(person.id_number),
-                person.birth_date.isoformat() if person.birth_date else "",
+                person.birth_date.isoformat() if clear and person.birth_date else "",
+                "" if person.age is None else person.age,
                 phones(person.phone),
                 phones(person.phone2),
                 person.address,

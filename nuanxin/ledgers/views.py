@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from nuanxin.core import access
-from nuanxin.registry.selectors import person_list
+from nuanxin.registry.forms import PersonFilterForm
 
 from . import selectors, services
 from .forms import RevealForm, UploadForm
@@ -28,8 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_import(user) -> None:
-    if not access.can(user, access.Action.CHANGE):
-        raise Http404
+    access.require_somewhere(user, access.Action.CHANGE)
 
 
 @login_required
@@ -102,31 +101,25 @@ def run_errors(request, pk):
     )
 
 
-FILTERS = ("region", "category", "tier", "status", "q")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def people_export(request):
-    """GET: the people list as a masked ledger, with the list's filters.
+    """GET: the people list as a masked ledger, with the list's filters (the same form).
 
     GET ?reveal=1 asks for a reason; POSTing it downloads the ledger in clear.
     """
-    if not access.can(request.user, access.Action.EXPORT):
-        raise Http404
-    filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    access.require_somewhere(request.user, access.Action.EXPORT)
+    filters = PersonFilterForm(request.GET, user=request.user).selector_kwargs()
     reveal = request.method == "POST"
     form = RevealForm(request.POST or None)
     if request.GET.get("reveal") and not reveal:
         return render(request, "ledgers/export_reveal.html", {"form": form, "filters": filters})
     if reveal and not form.is_valid():
         return render(request, "ledgers/export_reveal.html", {"form": form, "filters": filters})
-    people = person_list(user=request.user, **filters)
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     try:
         services.people_export(
             user=request.user,
-            people=people,
             target=tmp,
             filters=filters,
             reveal=reveal,

@@ -87,6 +87,31 @@ def code_prefix(code: str) -> str:
     return code[: PREFIX_LENGTH[level_of(code)]]
 
 
+def significant(code: str) -> str:
+    """A region code or a prefix, as the prefix that stands for everything under it.
+
+    "510108000000" (成华区, padded) and "510108" both give "510108"; a grid's
+    15 digits stand for themselves. Raises ValueError for anything else, so a
+    bad ``?region=`` is a message, never a silent "nothing matches".
+    """
+    code = (code or "").strip()
+    if len(code) in (12, 15):
+        return code_prefix(code)
+    if code.isdigit() and len(code) in (4, 6, 9):
+        return code
+    raise ValueError(f"{code!r} is not a region code")
+
+
+def contains(outer: str, code: str) -> bool:
+    """Does the region `outer` (a code or a prefix) hold the region `code`?"""
+    return code.startswith(significant(outer))
+
+
+def district_of(code: str) -> str:
+    """The padded code of the district a region lies in (510108010001 → 510108000000)."""
+    return code[:6].ljust(12, "0")
+
+
 class Region(models.Model):
     code = models.CharField(_("code"), max_length=15, primary_key=True)
     name = models.CharField(_("name"), max_length=60)

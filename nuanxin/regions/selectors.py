@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Level, Region, prefix_q
+from .models import AreaCodeAlias, Level, Region, prefix_q
 
 
 def region_descendants(region: Region, *, level: Level | None = None) -> QuerySet[Region]:
@@ -12,12 +12,14 @@ def region_descendants(region: Region, *, level: Level | None = None) -> QuerySe
     return qs
 
 
-def regions_within(prefixes: list[str], *, level: Level | None = None) -> QuerySet[Region]:
-    """Regions under any of the prefixes (a user's scope)."""
-    q = None
-    for p in prefixes:
-        q = prefix_q(p, "code") if q is None else q | prefix_q(p, "code")
-    if q is None:
-        return Region.objects.none()
-    qs = Region.objects.filter(q)
+def known_area_codes() -> frozenset[str]:
+    """Every 6-digit area code an ID number of this city may carry without a warning."""
+    districts = Region.objects.filter(level=Level.DISTRICT).values_list("code", flat=True)
+    aliases = AreaCodeAlias.objects.values_list("code", flat=True)
+    return frozenset([c[:6] for c in districts] + list(aliases))
+
+
+def regions_within(scope, *, level: Level | None = None) -> QuerySet[Region]:
+    """Regions inside a user's scope (`access.scope(user, action)`, a RegionScope)."""
+    qs = Region.objects.filter(scope.q("code"))
     return qs.filter(level=level) if level is not None else qs

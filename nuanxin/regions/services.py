@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from . import chengdu
-from .models import AreaCodeAlias, Level, Region, level_of
+from .models import AreaCodeAlias, Region, level_of
 
 
 @transaction.atomic
@@ -31,10 +31,3 @@ def chengdu_load() -> Region:
             code=old, defaults={"name": name, "region_id": current + "000000"}
         )
     return city
-
-
-def known_area_codes() -> frozenset[str]:
-    """Every 6-digit area code an ID number of this city may carry without a warning."""
-    districts = Region.objects.filter(level=Level.DISTRICT).values_list("code", flat=True)
-    aliases = AreaCodeAlias.objects.values_list("code", flat=True)
-    return frozenset([c[:6] for c in districts] + list(aliases))

@@ -9,7 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core.masking import mask_id_number, mask_phone
 
-from .models import Consent, Contact, Device, Disability, Enrollment, Household, Person
+from .models import (
+    PERSON_FIELDS,
+    Consent,
+    Contact,
+    Device,
+    Disability,
+    Enrollment,
+    Household,
+    Person,
+)
 
 
 class ReadOnlyMixin:
@@ -40,6 +49,10 @@ class ContactInline(ReadOnlyMixin, admin.TabularInline):
     fields = ["name", "relation", "masked_phone", "is_guardian", "is_emergency"]
     readonly_fields = ["masked_phone"]
 
+    @admin.display(description=_("other phone"))
+    def masked_phone2(self, obj):
+        return mask_phone(obj.phone2)
+
     @admin.display(description=_("phone"))
     def masked_phone(self, obj):
         return mask_phone(obj.phone)
@@ -52,29 +65,21 @@ class PersonAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["name", "name_pinyin", "name_initials", "=id_number"]
     list_select_related = ["region"]
     show_full_result_count = False  # no COUNT(*) over a million rows on every search
+    # The record's fields (registry.models.PERSON_FIELDS), identifiers masked.
     fields = [
-        "name",
-        "masked_id",
-        "sex",
-        "birth_date",
-        "masked_phone",
-        "address",
-        "region",
-        "household",
-        "relation_to_head",
-        "status",
-        "living",
-        "tier",
-        "note",
-        "created_at",
-        "updated_at",
-    ]
+        {"id_number": "masked_id", "phone": "masked_phone", "phone2": "masked_phone2"}.get(f, f)
+        for f in PERSON_FIELDS
+    ] + ["sex", "birth_date", "tier", "created_at", "updated_at"]
     readonly_fields = fields
     inlines = [EnrollmentInline, DisabilityInline, ContactInline]
 
     @admin.display(description=_("ID number"))
     def masked_id(self, obj):
         return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("other phone"))
+    def masked_phone2(self, obj):
+        return mask_phone(obj.phone2)
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj):

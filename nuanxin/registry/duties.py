@@ -15,7 +15,6 @@ from django.utils.translation import gettext
 
 from nuanxin.core import access
 from nuanxin.core.duties import Duty
-from nuanxin.regions.models import prefix_q
 
 from .models import Device
 
@@ -23,16 +22,12 @@ from .models import Device
 def devices_to_remove(*, user, until: dt.date, region: str = ""):
     """Devices flagged for removal the user may see, due on or before `until` (one query)."""
     qs = (
-        Device.objects.filter(
-            access.region_q(user, access.Action.VIEW, "person__region_id"),
-            needs_removal=True,
-            removed_on__isnull=True,
-        )
+        Device.objects.restrict(user, access.Action.VIEW)
+        .within(region)
+        .filter(needs_removal=True, removed_on__isnull=True)
         .annotate(due_on=Coalesce("consent__withdrawn_on", F("installed_on")))
         .filter(due_on__lte=until)
     )
-    if region:
-        qs = qs.filter(prefix_q(region, "person__region_id"))
     return qs.select_related("person").order_by("due_on", "person_id", "id")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access
@@ -33,22 +32,12 @@ _INDENT = "\u3000"
 
 def region_choices(user, action: str) -> list[tuple[str, str]]:
     """Regions under the user's scope, in tree order, indented by level (one query)."""
-    regions = regions_within(access.prefixes_for(user, action)).filter(level__gt=Level.CITY)
+    regions = regions_within(access.scope(user, action)).filter(level__gt=Level.CITY)
     top = min((r.level for r in regions), default=Level.DISTRICT)
     return [
         (r.code, _INDENT * (r.level - top) + r.name)
         for r in regions.only("code", "name", "level").order_by("code")
     ]
-
-
-def form_errors_from(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the matching fields (others on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            messages = [m for e in errors for m in e.messages]
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class DateInput(forms.DateInput):
@@ -82,6 +71,12 @@ class PersonFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if access.scope(user, access.Action.VIEW).nowhere:
+            # Someone who reaches people only through a task filters by nothing a task
+            # does not show them: no area, category or tier.
+            for name in ("region", "category", "tier", "status"):
+                del self.fields[name]
+            return
         self.fields["region"].choices = [
             ("", _("All my area")),
             *region_choices(user, access.Action.VIEW),

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access, idnumber
+from nuanxin.core.tiers import Tier  # noqa: F401 — the registry stores it; re-exported
 
 
 class Sex(models.TextChoices):
@@ -31,12 +32,6 @@ class Living(models.TextChoices):
     LEFT_BEHIND = "left_behind", _("left behind")  # 留守
     WITH_FAMILY = "with_family", _("with family")
     INSTITUTION = "institution", _("in an institution")
-
-
-class Tier(models.TextChoices):
-    RED = "red", _("red")
-    YELLOW = "yellow", _("yellow")
-    BLUE = "blue", _("blue")
 
 
 class SelfCare(models.TextChoices):
@@ -98,14 +93,31 @@ class DisabilityCategory(models.IntegerChoices):
     MULTIPLE = 7, _("multiple")
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user, action: str = access.Action.VIEW) -> PersonQuerySet:
-        """The people `user` may reach for `action` — the one rule, DESIGN §3.1."""
-        q = access.region_q(user, action)
-        if action == access.Action.VIEW:
-            for linked in access.linked_person_ids(user):
-                q |= models.Q(pk__in=linked)
-        return self.filter(q)
+# The fields of a person's record as the services take them: the one list the
+# services, the admin and the ledger import agree on (the import fills the rest
+# from the model's defaults, see ledgers.pipeline.write).
+PERSON_FIELDS = (
+    "name",
+    "id_number",
+    "phone",
+    "phone2",
+    "address",
+    "region",
+    "household",
+    "relation_to_head",
+    "status",
+    "living",
+    *ADL_FIELDS,
+    "note",
+)
+
+
+class PersonQuerySet(access.RestrictedQuerySet):
+    """People, reached through the gate: ``Person.objects.restrict(user, action)``.
+
+    Volunteers, partner contacts and provider accounts reach the people their
+    task, pairing or referral names (links registered by those apps).
+    """
 
 
 class Household(models.Model):
@@ -113,6 +125,8 @@ class Household(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     region = models.ForeignKey("regions.Region", models.PROTECT, verbose_name=_("region"))
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("household")
@@ -232,7 +246,7 @@ class Person(models.Model):
         return self.age_on()
 
 
-class EnrollmentQuerySet(models.QuerySet):
+class EnrollmentQuerySet(access.RestrictedQuerySet):
     def active_on(self, day: dt.date | None = None):
         day = day or dt.date.today()
         return self.filter(
@@ -241,6 +255,7 @@ class EnrollmentQuerySet(models.QuerySet):
 
 
 class Enrollment(models.Model):
+    gate_region = "person__region_id"
     person = models.ForeignKey(Person, models.CASCADE, related_name="enrollments")
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)
     start_date = models.DateField(_("from"), null=True, blank=True)
@@ -268,12 +283,15 @@ class Enrollment(models.Model):
 
 
 class Disability(models.Model):
+    gate_region = "person__region_id"
     person = models.ForeignKey(Person, models.CASCADE, related_name="disabilities")
     category = models.PositiveSmallIntegerField(
         _("disability category"), choices=DisabilityCategory.choices
     )
     grade = models.PositiveSmallIntegerField(_("grade"), choices=DISABILITY_GRADES)
     certificate_number = models.CharField(_("certificate number"), max_length=30, blank=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -294,6 +312,7 @@ class Disability(models.Model):
 
 
 class Contact(models.Model):
+    gate_region = "person__region_id"
     person = models.ForeignKey(Person, models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=60)
     relation = models.CharField(_("relation"), max_length=30)
@@ -301,6 +320,8 @@ class Contact(models.Model):
     is_guardian = models.BooleanField(_("guardian"), default=False)
     is_emergency = models.BooleanField(_("emergency contact"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_guardian", "-is_emergency", "id"]
@@ -326,6 +347,7 @@ def consent_document_path(consent: Consent, filename: str) -> str:
 
 
 class Consent(models.Model):
+    gate_region = "person__region_id"
     person = models.ForeignKey(Person, models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     given_by_guardian = models.ForeignKey(
@@ -353,6 +375,8 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True
     )
 
+    objects = access.RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-given_on"]
         verbose_name = _("consent")
@@ -378,6 +402,7 @@ DEVICE_CONSENT = {DeviceKind.CAMERA: ConsentPurpose.HOME_CAMERA}
 
 
 class Device(models.Model):
+    gate_region = "person__region_id"
     person = models.ForeignKey(Person, models.CASCADE, related_name="devices")
     kind = models.CharField(_("kind"), max_length=20, choices=DeviceKind.choices)
     installed_on = models.DateField(_("installed on"))
@@ -388,6 +413,8 @@ class Device(models.Model):
     serial = models.CharField(_("serial number"), max_length=60, blank=True)
     needs_removal = models.BooleanField(_("to be removed"), default=False)
     removed_on = models.DateField(_("removed on"), null=True, blank=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-installed_on"]

@@ -1,34 +1,68 @@
-"""Reads of the registry, always scoped through `Person.objects.visible_to`."""
+"""Reads of the registry, always through the gate (`Person.objects.restrict`)."""
 
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 
 from nuanxin.core import access
-from nuanxin.regions.models import prefix_q
 
 from .models import Enrollment, Person
 
+# A search of this many digits matches what a masked identifier shows (its last
+# four); a longer one needs the right to reveal the identifier it matches.
+VISIBLE_DIGITS = 4
 
-def person_search_q(text: str) -> Q:
-    """Name, pinyin, initials (`cay` → 蔡阿姨), or the tail of an ID number or phone."""
+
+def identifier_digits(text: str) -> str:
+    """The digits (and a final X) of a search for an ID number or phone; "" for a name."""
+    lowered = (text or "").strip().lower().replace(" ", "")
+    if lowered.rstrip("x").isdigit() and len(lowered) >= VISIBLE_DIGITS:
+        return lowered.upper()
+    return ""
+
+
+def person_search_q(text: str, *, user, prefix: str = "") -> Q:
+    """Name, pinyin, initials (`cay` → 蔡阿姨), or the tail of an ID number or phone.
+
+    Digits match only what the user could read: the last four of a masked
+    identifier; a longer tail only where the user may reveal it, and a phone in
+    clear for people a task names. `prefix` is the path to the person
+    ("person__" from a help request).
+    """
     text = text.strip()
     if not text:
         return Q()
     lowered = text.lower().replace(" ", "")
     if lowered.isascii() and lowered.isalpha():
-        return Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
-    if lowered.rstrip("x").isdigit() and len(lowered) >= 4:
-        # Masked IDs show the last four; phones too. Match the tail.
-        tail = lowered.upper()
-        return (
-            Q(id_number__endswith=tail)
-            | Q(phone__endswith=tail)
-            | Q(phone2__endswith=tail)
-            | Q(id_number=tail)
+        return Q(**{f"{prefix}name_initials__startswith": lowered}) | Q(
+            **{f"{prefix}name_pinyin__startswith": lowered}
         )
-    return Q(name__contains=text)
+    digits = identifier_digits(text)
+    if not digits:
+        return Q(**{f"{prefix}name__contains": text})
+
+    def tail(*fields) -> Q:
+        q = Q(pk__in=[])
+        for field in fields:
+            q |= Q(**{f"{prefix}{field}__endswith": digits})
+        return q
+
+    region = f"{prefix}region_id"
+    if len(digits) == VISIBLE_DIGITS:
+        masked = access.scope(user, access.Action.VIEW).q(region) & tail(
+            "id_number", "phone", "phone2"
+        )
+    else:
+        masked = access.scope(user, access.Action.REVEAL).q(region) & (
+            tail("id_number", "phone", "phone2") | Q(**{f"{prefix}id_number": digits})
+        )
+    # People a task names: their phone is shown in clear, never their ID number.
+    linked = access.link_q(Person, user, access.Action.VIEW)
+    if linked is not None:
+        if prefix:
+            linked = Q(**{f"{prefix}in": Person.objects.filter(linked)})
+        masked |= linked & tail("phone")
+    return masked
 
 
 def person_list(
@@ -41,10 +75,14 @@ def person_list(
     q: str = "",
     action: str = access.Action.VIEW,
 ) -> QuerySet[Person]:
-    """People the user may see, filtered. Categories are prefetched (no query per row)."""
-    qs = Person.objects.visible_to(user, action).select_related("region")
-    if region:
-        qs = qs.filter(prefix_q(region))
+    """People the user may reach for `action`, filtered; categories prefetched (no query per row).
+
+    Filters by tier or category never match people the user sees only through a
+    task (those fields are not theirs to read).
+    """
+    qs = Person.objects.restrict(user, action).within(region).select_related("region")
+    if category or tier:
+        qs = qs.restrict(user, action, links=False)
     if category:
         qs = qs.filter(
             pk__in=Enrollment.objects.active_on().filter(category=category).values("person_id")
@@ -54,7 +92,7 @@ def person_list(
     if status:
         qs = qs.filter(status=status)
     if q:
-        qs = qs.filter(person_search_q(q))
+        qs = qs.filter(person_search_q(q, user=user))
     return qs.prefetch_related(
         Prefetch(
             "enrollments", queryset=Enrollment.objects.active_on(), to_attr="active_enrollments"
@@ -62,30 +100,24 @@ def person_list(
     )
 
 
-def person_get(*, user, pk: int, action: str = access.Action.VIEW) -> Person:
-    """One person, or 404 — the same answer for "not yours" and "not there"."""
-    person = (
-        Person.objects.visible_to(user, action)
-        .select_related("region", "region__parent", "region__parent__parent", "household")
-        .filter(pk=pk)
-        .first()
+PROFILE_RELATED = ("region", "region__parent", "region__parent__parent", "household")
+
+
+def person_get(*, user, pk: int, action: str = access.Action.VIEW, history: bool = False) -> Person:
+    """One person: 404 out of sight (like a missing one), 403 in sight but not allowed.
+
+    ``history=True`` for pages that show more than the task view (visits,
+    assessments, the timeline): a person reached only through a task or a
+    referral is then out of sight.
+    """
+    return access.get_or_404(
+        Person.objects.select_related(*PROFILE_RELATED), user, action, pk=pk, links=not history
     )
-    if person is None:
-        raise Http404
-    return person
 
 
 def person_for_change(*, user, pk: int) -> Person:
-    """The person's row, locked for a write inside the caller's transaction, or 404."""
-    person = (
-        Person.objects.visible_to(user, access.Action.CHANGE)
-        .select_for_update()
-        .filter(pk=pk)
-        .first()
-    )
-    if person is None:
-        raise Http404
-    return person
+    """The person's row, locked for a write inside the caller's transaction (404 / 403)."""
+    return access.get_or_404(Person, user, access.Action.CHANGE, pk=pk, for_update=True)
 
 
 def person_profile(*, user, pk: int) -> Person:
@@ -106,12 +138,20 @@ def person_profile(*, user, pk: int) -> Person:
 
 
 def person_for_timeline(*, user, pk: int) -> Person:
-    """A person whose whole history `user` may read: VIEW by region, never by a link.
+    """A person whose whole history `user` may read: by region, never by a link.
 
     Volunteers and provider accounts reach someone only for a task; the history
     of visits, consents and casework is not theirs to read (404, as if missing).
     """
-    person = person_get(user=user, pk=pk)
-    if access.is_link_only(user, person.region_id):
-        raise Http404
-    return person
+    return person_get(user=user, pk=pk, history=True)
+
+
+def household_members(*, user, person: Person) -> list[Person]:
+    """The other members of the person's household that the user may see."""
+    if not person.household_id:
+        return []
+    return list(
+        Person.objects.restrict(user, access.Action.VIEW, links=False)
+        .filter(household_id=person.household_id)
+        .exclude(pk=person.pk)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import Http404
@@ -16,10 +16,11 @@ from nuanxin.core import access
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.core.pinyin import name_initials, name_pinyin
 from nuanxin.core.validators import clean_id_number, clean_phone
-from nuanxin.regions.services import known_area_codes
+from nuanxin.regions.selectors import known_area_codes
 
 from .models import (
     DEVICE_CONSENT,
+    PERSON_FIELDS,
     Consent,
     Contact,
     Device,
@@ -29,35 +30,11 @@ from .models import (
     Person,
 )
 
-PERSON_FIELDS = [
-    "name",
-    "id_number",
-    "phone",
-    "phone2",
-    "address",
-    "region",
-    "household",
-    "relation_to_head",
-    "status",
-    "living",
-    "adl_eating",
-    "adl_dressing",
-    "adl_toileting",
-    "adl_transfer",
-    "adl_bathing",
-    "adl_walking",
-    "note",
-]
 REVEALABLE = {"id_number": mask_id_number, "phone": mask_phone, "phone2": mask_phone}
 
 
 class IDWarning(str):
     """A warning attached to a saved person (e.g. an unknown area code)."""
-
-
-def _require_scope(user, action: str, region_code: str) -> None:
-    if user is not None and not access.can(user, action, region_code):
-        raise PermissionDenied(_("That region is outside your scope."))
 
 
 def _normalise(person: Person) -> list[str]:
@@ -105,15 +82,11 @@ def person_create(*, user, request=None, **fields) -> tuple[Person, list[str]]:
     person = Person(**fields)
     warnings = _normalise(person)
     person.full_clean()
-    _require_scope(user, access.Action.CHANGE, person.region_id)
+    access.require_region(user, access.Action.CHANGE, person.region_id)
     _require_household_scope(user, person)
     person.save()
-    # Re-check after the write, inside the transaction (a trigger or race could move it).
-    if (
-        user is not None
-        and not Person.objects.visible_to(user, access.Action.CHANGE).filter(pk=person.pk).exists()
-    ):
-        raise PermissionDenied(_("That region is outside your scope."))
+    # Re-check the row as stored, inside the transaction (a trigger or race could move it).
+    access.recheck(user, access.Action.CHANGE, person)
     audit_record(
         user=user,
         action=AuditAction.CREATE,
@@ -129,15 +102,16 @@ def person_update(*, user, person: Person, request=None, **fields) -> tuple[Pers
     unknown = set(fields) - set(PERSON_FIELDS) - {"region_id", "household_id"}
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
-    _require_scope(user, access.Action.CHANGE, person.region_id)
+    access.require(user, access.Action.CHANGE, person)
     before = _snapshot(person)
     for key, value in fields.items():
         setattr(person, key, value)
     warnings = _normalise(person)
     person.full_clean()
-    _require_scope(user, access.Action.CHANGE, person.region_id)
+    access.require_region(user, access.Action.CHANGE, person.region_id)
     _require_household_scope(user, person)
     person.save()
+    access.recheck(user, access.Action.CHANGE, person)
     changes = model_changes(before, _snapshot(person))
     if changes:
         audit_record(
@@ -150,15 +124,17 @@ def _require_household_scope(user, person: Person) -> None:
     """A person may only join a household the user could change themselves."""
     if user is None or person.household_id is None:
         return
-    reachable = Household.objects.filter(
-        access.region_q(user, access.Action.CHANGE), pk=person.household_id
-    ).exists()
+    reachable = (
+        Household.objects.restrict(user, access.Action.CHANGE)
+        .filter(pk=person.household_id)
+        .exists()
+    )
     if not reachable:
         raise ValidationError({"household": _("Choose a household in your area.")})
 
 
 def _snapshot(person: Person) -> dict:
-    data = model_to_dict(person, fields=PERSON_FIELDS + ["sex", "birth_date"])
+    data = model_to_dict(person, fields=[*PERSON_FIELDS, "sex", "birth_date"])
     # Audit rows are themselves readable by admins: keep identifiers masked there.
     for field, mask in REVEALABLE.items():
         data[field] = mask(data.get(field))
@@ -172,7 +148,7 @@ def person_reveal(*, user, person: Person, field: str, reason: str, request=None
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": _("Say why you need to see this.")})
-    _require_scope(user, access.Action.REVEAL, person.region_id)
+    access.require(user, access.Action.REVEAL, person)
     audit_record(
         user=user,
         action=AuditAction.REVEAL,
@@ -188,8 +164,30 @@ def person_viewed(*, user, person: Person, request=None) -> None:
     audit_record(user=user, action=AuditAction.VIEW, obj=person, request=request)
 
 
+def person_searched(*, user, text: str, request=None) -> None:
+    """A search by the digits of an ID number or phone is audited (names are not).
+
+    The log keeps how many digits were asked and the last four, like a masked
+    value: the digits themselves are part of someone's identifier.
+    """
+    from .selectors import identifier_digits
+
+    digits = identifier_digits(text)
+    if not digits:
+        return
+    audit_record(
+        user=user,
+        action=AuditAction.SEARCH,
+        request=request,
+        object_type="registry.person",
+        object_repr=_("search by %(n)d digits") % {"n": len(digits)},
+        changes={"digits": len(digits), "ends_with": digits[-4:]},
+    )
+
+
 def _child_saved(user, obj, action, request, person: Person, changes: dict | None = None):
-    _require_scope(user, access.Action.CHANGE, person.region_id)
+    # Checked again after the write, inside the transaction: a refusal undoes it.
+    access.require(user, access.Action.CHANGE, person)
     audit_record(
         user=user,
         action=action,
@@ -212,7 +210,7 @@ def enrollment_add(
     request=None,
 ) -> Enrollment:
     """Enroll a person in a category; an open enrollment of the same category is kept."""
-    _require_scope(user, access.Action.CHANGE, person.region_id)
+    access.require(user, access.Action.CHANGE, person)
     existing = person.enrollments.filter(category=category, end_date__isnull=True).first()
     if existing:
         return existing
@@ -227,6 +225,7 @@ def enrollment_add(
 
 @transaction.atomic
 def enrollment_end(*, user, enrollment: Enrollment, end_date: dt.date, request=None) -> Enrollment:
+    access.require(user, access.Action.CHANGE, enrollment.person)
     if enrollment.start_date and end_date < enrollment.start_date:
         raise ValidationError({"end_date": _("The end date is before the start date.")})
     enrollment.end_date = end_date
@@ -277,6 +276,7 @@ def contact_add(
     note: str = "",
     request=None,
 ) -> Contact:
+    access.require(user, access.Action.CHANGE, person)
     contact = Contact(
         person=person,
         name=name.strip(),
@@ -321,7 +321,7 @@ def consent_record(
     `document_file` is an uploaded file (the signed form, a photo of it): PDF,
     JPEG or PNG, at most 10 MB, checked by its first bytes as well as its name.
     """
-    _require_scope(user, access.Action.CHANGE, person.region_id)
+    access.require(user, access.Action.CHANGE, person)
     if document_file:
         consent_document_check(document_file)
     age = person.age_on(given_on)
@@ -421,7 +421,7 @@ def consent_document_open(*, user, consent: Consent, request=None):
 @transaction.atomic
 def consent_withdraw(*, user, consent: Consent, withdrawn_on: dt.date, request=None) -> Consent:
     """Withdraw consent; devices that depended on it are flagged for removal."""
-    _require_scope(user, access.Action.CHANGE, consent.person.region_id)
+    access.require(user, access.Action.CHANGE, consent.person)
     if consent.withdrawn_on is not None:
         raise ValidationError({"withdrawn_on": _("This consent was already withdrawn.")})
     if withdrawn_on < consent.given_on:
@@ -455,6 +455,7 @@ def device_record(
     request=None,
 ) -> Device:
     """Record an installed device; some kinds need an active consent first."""
+    access.require(user, access.Action.CHANGE, person)
     purpose = DEVICE_CONSENT.get(kind)
     if purpose is not None:
         consent = (
@@ -485,7 +486,7 @@ def device_record(
 @transaction.atomic
 def device_remove(*, user, device: Device, removed_on: dt.date, request=None) -> Device:
     """Record that a device was taken out of the home; clears the removal flag (and its duty)."""
-    _require_scope(user, access.Action.CHANGE, device.person.region_id)
+    access.require(user, access.Action.CHANGE, device.person)
     if device.removed_on is not None:
         raise ValidationError({"removed_on": _("This device was already removed.")})
     if removed_on < device.installed_on:
@@ -511,7 +512,7 @@ def device_remove(*, user, device: Device, removed_on: dt.date, request=None) ->
 def household_create(
     *, user, region_id: str, address: str = "", number: str = "", request=None
 ) -> Household:
-    _require_scope(user, access.Action.CHANGE, region_id)
+    access.require_region(user, access.Action.CHANGE, region_id)
     household = Household(region_id=region_id, address=address, number=number)
     household.full_clean()
     household.save()

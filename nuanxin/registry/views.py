@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from nuanxin.core import access, timeline
+from nuanxin.core import access, fieldviews, timeline
+from nuanxin.core.forms import errors_to_form
 
 from . import forms, selectors, services
 from .models import Consent, Device, Enrollment
@@ -30,9 +31,14 @@ PAGE_SIZE = 50
 @login_required
 def person_list(request):
     form = forms.PersonFilterForm(request.GET or None, user=request.user)
-    people = selectors.person_list(user=request.user, **form.selector_kwargs())
+    filters = form.selector_kwargs()
+    people = selectors.person_list(user=request.user, **filters)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "people": page.object_list}
+    if filters.get("q"):
+        services.person_searched(user=request.user, text=filters["q"], request=request)
+    views = fieldviews.people_views(request.user, page.object_list)
+    rows = [(person, views[person.pk]) for person in page.object_list]
+    context = {"form": form, "page": page, "rows": rows}
     # Live search swaps only the results; a plain request gets the whole page.
     if request.htmx and request.htmx.target == "person-results":
         return render(request, "registry/_person_results.html", context)
@@ -100,10 +106,13 @@ def _casework_buttons(person) -> list[dict]:
 
 def _render_profile(request, person, *, bound=None, status=200):
     """The profile page; `bound` is a sub-form that failed, shown open with its errors."""
-    if access.is_link_only(request.user, person.region_id):
-        return render(request, "registry/person_detail_restricted.html", {"person": person})
     user = request.user
-    can_change = access.can(user, access.Action.CHANGE, person.region_id)
+    view = fieldviews.person_view(user, person)
+    if view.task:
+        return render(
+            request, "registry/person_detail_restricted.html", {"person": person, "view": view}
+        )
+    can_change = access.allows(user, access.Action.CHANGE, person)
     subforms = {}
     if can_change:
         for name, url_name in SUBFORM_URLS.items():
@@ -113,19 +122,13 @@ def _render_profile(request, person, *, bound=None, status=200):
                 "open": is_bound,
                 "action": reverse(url_name, args=[person.pk]),
             }
-    members = []
-    if person.household_id:
-        members = [
-            m
-            for m in person.household.members.all()
-            if m.pk != person.pk and access.can(user, access.Action.VIEW, m.region_id)
-        ]
     context = {
         "person": person,
+        "view": view,
         "region_path": person.region.ancestors()[1:],
-        "members": members,
+        "members": selectors.household_members(user=user, person=person),
         "can_change": can_change,
-        "can_reveal": access.can(user, access.Action.REVEAL, person.region_id),
+        "can_reveal": access.allows(user, access.Action.REVEAL, person),
         "can_audit": access.can(user, access.Action.AUDIT),
         "subforms": subforms,
         "withdraw_form": forms.ConsentWithdrawForm(),
@@ -160,7 +163,7 @@ def person_reveal(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            forms.form_errors_from(form, exc)
+            errors_to_form(form, exc)
     field = form["field"].value() or "id_number"
     if field not in services.REVEALABLE:
         raise Http404
@@ -180,8 +183,7 @@ def _show_warnings(request, warnings):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_create(request):
-    if not access.can(request.user, access.Action.CHANGE):
-        raise Http404
+    access.require_somewhere(request.user, access.Action.CHANGE)
     form = forms.PersonForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -189,7 +191,7 @@ def person_create(request):
                 user=request.user, request=request, **form.service_fields()
             )
         except ValidationError as exc:
-            forms.form_errors_from(form, exc)
+            errors_to_form(form, exc)
         except PermissionDenied as exc:
             form.add_error("region", str(exc))
         else:
@@ -210,7 +212,7 @@ def person_edit(request, pk):
                 user=request.user, person=person, request=request, **form.service_fields()
             )
         except ValidationError as exc:
-            forms.form_errors_from(form, exc)
+            errors_to_form(form, exc)
             # The service may have changed the instance before failing: reload it.
             person.refresh_from_db()
         except PermissionDenied as exc:
@@ -226,20 +228,21 @@ def person_edit(request, pk):
 # --- the small forms on the profile -----------------------------------------
 
 
-def _person_for_change(request, pk):
+def _profile_for_change(request, pk):
+    """The profile of a person the user may change (404 out of sight, 403 read-only)."""
     person = selectors.person_get(user=request.user, pk=pk, action=access.Action.CHANGE)
     return selectors.person_profile(user=request.user, pk=person.pk)
 
 
 def _save_subform(request, pk, name, save):
     """Validate sub-form `name`, call `save(person, cleaned_data)`, back to the profile."""
-    person = _person_for_change(request, pk)
+    person = _profile_for_change(request, pk)
     form = _subform(name, person, request.POST, request.FILES)
     if form.is_valid():
         try:
             save(person, form.cleaned_data)
         except ValidationError as exc:
-            forms.form_errors_from(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, SUBFORM_SAVED[name])
             return redirect(f"{person.get_absolute_url()}#section-{name}")
@@ -262,7 +265,7 @@ def enrollment_add(request, pk):
 @login_required
 @require_POST
 def enrollment_end(request, pk, enrollment_pk):
-    person = _person_for_change(request, pk)
+    person = _profile_for_change(request, pk)
     enrollment = get_object_or_404(
         Enrollment, pk=enrollment_pk, person=person, end_date__isnull=True
     )
@@ -323,7 +326,7 @@ def consent_record(request, pk):
 @login_required
 @require_POST
 def consent_withdraw(request, pk, consent_pk):
-    person = _person_for_change(request, pk)
+    person = _profile_for_change(request, pk)
     consent = get_object_or_404(Consent, pk=consent_pk, person=person, withdrawn_on__isnull=True)
     form = forms.ConsentWithdrawForm(request.POST)
     if form.is_valid():
@@ -369,7 +372,7 @@ def consent_document(request, pk, consent_pk):
 @login_required
 @require_POST
 def device_remove(request, pk, device_pk):
-    person = _person_for_change(request, pk)
+    person = _profile_for_change(request, pk)
     device = get_object_or_404(Device, pk=device_pk, person=person, removed_on__isnull=True)
     form = forms.DeviceRemoveForm(request.POST)
     try:

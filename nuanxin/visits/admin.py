@@ -2,15 +2,12 @@
 
 from django.contrib import admin
 
+from . import services
 from .models import ChecklistVersion, ColdSnap, CoverageSignoff, TierRule, VisitPolicy
 
 
 def _refresh_all() -> None:
-    from nuanxin.regions.models import Level, Region
-
-    from .services import _refresh_later
-
-    _refresh_later([r.prefix for r in Region.objects.filter(level=Level.DISTRICT)])
+    services.schedules_refresh_everywhere()
 
 
 @admin.register(TierRule)

@@ -8,9 +8,9 @@ class VisitsConfig(AppConfig):
     def ready(self):
         from nuanxin.core import duties
 
-        from . import signals, timeline
+        from . import receivers, timeline
         from .duties import VisitDuties
 
-        signals.connect()
+        receivers.connect()
         duties.register(VisitDuties())
         timeline.ready()

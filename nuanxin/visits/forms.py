@@ -8,9 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.tiers import Tier
 from nuanxin.regions.models import Level, Region
-from nuanxin.registry.models import Tier
 
+from . import signals
 from .models import FindingKind, FollowUpKind, Method, Outcome, WithWhom
 
 ANSWERS = [("", _("not checked")), ("ok", _("OK")), ("fail", _("failed")), ("na", _("n/a"))]
@@ -91,17 +92,17 @@ class FindingForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assign to"), required=False)
 
     def __init__(self, *args, person=None, **kwargs):
-        from nuanxin.casework.forms.service_tasks import assignee_choices
-        from nuanxin.casework.models import TaskKind
-
         super().__init__(*args, **kwargs)
-        self.fields["task_kind"].choices = [("", "—"), *TaskKind.choices]
+        options = signals.task_options
+        self.fields["task_kind"].choices = [("", "—"), *options.kinds()]
         choices = [("", "—")]
         if person is not None:
             # Once per page, not once per finding row.
             if not hasattr(person, "_assignee_choices"):
-                person._assignee_choices = assignee_choices(person.region_id)
-            choices = person._assignee_choices
+                person._assignee_choices = [
+                    c for c in options.assignees(person.region_id) if c[0] != ""
+                ]
+            choices = [("", "—"), *person._assignee_choices]
         self.fields["assignee"].choices = choices
 
     def clean_assignee(self):

@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.registry.models import Tier
-
-TIER_RANK = {Tier.RED: 0, Tier.YELLOW: 1, Tier.BLUE: 2}
+from nuanxin.core import access
+from nuanxin.core.tiers import Tier
 
 
 class Method(models.TextChoices):
@@ -98,6 +97,8 @@ class TierRule(models.Model):
 class TierRaise(models.Model):
     """A worker's decision to raise a person's tier, with a reason and an end date."""
 
+    gate_region = "person__region_id"
+
     person = models.ForeignKey("registry.Person", models.CASCADE, related_name="tier_raises")
     tier = models.CharField(_("tier"), max_length=6, choices=Tier.choices)
     reason = models.CharField(_("reason"), max_length=300)
@@ -110,6 +111,8 @@ class TierRaise(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "-id"]
@@ -230,6 +233,8 @@ class VisitSchedule(models.Model):
     due_reason = models.CharField(max_length=20, blank=True)  # policy / cold_snap / major_change
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = access.RestrictedQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["region_id", "due_on"], name="schedule_region_due_idx"),
@@ -285,13 +290,16 @@ class Visit(models.Model):
     # {item code: "ok" | "fail" | "na"}
     checklist = models.JSONField(_("checklist answers"), default=dict, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    client_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Sent by a phone with each visit so a retry is stored once: unique per author.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
     # Recorded after the month's figures were signed off (shown as such).
     late = models.BooleanField(_("after sign-off"), default=False)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-visited_on", "-id"]
@@ -308,6 +316,13 @@ class Visit(models.Model):
             ),
             models.Index(fields=["person", "visited_on"], name="visit_person_idx"),
             models.Index(fields=["region_id", "visited_on"], name="visit_region_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recorded_by", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="visit_client_id_per_author",
+            ),
         ]
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
@@ -331,11 +346,14 @@ class FindingKind(models.TextChoices):
 
 
 class Finding(models.Model):
+    gate_region = "visit__region_id"
     visit = models.ForeignKey(Visit, models.CASCADE, related_name="findings")
     kind = models.CharField(_("kind"), max_length=16, choices=FindingKind.choices)
     text = models.CharField(_("what was found"), max_length=300)
     tier = models.CharField(_("raise to"), max_length=6, choices=Tier.choices, blank=True)
     ends_on = models.DateField(_("until"), null=True, blank=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -382,6 +400,8 @@ class FollowUp(models.Model):
     picked_up_ref = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = access.RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["due_on", "id"]
         verbose_name = _("follow-up")
@@ -410,6 +430,8 @@ class CoverageSignoff(models.Model):
         verbose_name=_("countersigned by"),
     )
     countersigned_at = models.DateTimeField(_("countersigned at"), null=True, blank=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         constraints = [

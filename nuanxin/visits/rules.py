@@ -11,9 +11,10 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from nuanxin.registry.models import CHILD_CATEGORIES, Tier
+from nuanxin.core.tiers import TIER_RANK
+from nuanxin.registry.models import CHILD_CATEGORIES
 
-RANK = {Tier.RED: 0, Tier.YELLOW: 1, Tier.BLUE: 2, "": 3}
+RANK = TIER_RANK
 
 
 @dataclasses.dataclass
@@ -27,34 +28,31 @@ class Facts:
     severe_disability: bool
     has_guardian: bool
     has_carer: bool
-    # From the latest needs assessment (casework); None / "" when never assessed.
+    # From the latest needs assessment (casework, through derive.register_facts);
+    # None / "" when never assessed.
     adl_dependent: int | None = None
     loneliness: str = ""
 
 
 def facts_of(
-    person, today: dt.date, *, enrollments=None, grades=None, contacts=None, assessment=None
+    person, today: dt.date, *, enrollments=None, grades=None, contacts=None, extra=None
 ) -> Facts:
     """Facts from a person and their rows: enrollments as (category, start, end),
-    disability grades, contacts as (is_guardian, is_emergency), the latest
-    assessment as (adl_dependent, loneliness) — () when there is none. Rows not
-    given are read from the person's (prefetched) relations."""
+    disability grades, contacts as (is_guardian, is_emergency). Rows not given
+    are read from the person's (prefetched) relations. `extra` holds the facts
+    other apps contribute (`derive.register_facts`), by Facts field name."""
     if enrollments is None:
         enrollments = [(e.category, e.start_date, e.end_date) for e in person.enrollments.all()]
     if grades is None:
         grades = [d.grade for d in person.disabilities.all()]
     if contacts is None:
         contacts = [(c.is_guardian, c.is_emergency) for c in person.contacts.all()]
-    if assessment is None:
-        latest = max(person.assessments.all(), key=lambda a: a.version, default=None)
-        assessment = (latest.adl_dependent, latest.loneliness) if latest else ()
-    adl_dependent, loneliness = assessment or (None, "")
     categories = {
         category
         for category, start, end in enrollments
         if (start is None or start <= today) and (end is None or end >= today)
     }
-    return Facts(
+    facts = Facts(
         categories=categories,
         age=person.age_on(today),
         living=person.living,
@@ -62,9 +60,8 @@ def facts_of(
         severe_disability=any(g <= 2 for g in grades),
         has_guardian=any(guardian for guardian, _e in contacts),
         has_carer=any(guardian or emergency for guardian, emergency in contacts),
-        adl_dependent=adl_dependent,
-        loneliness=loneliness or "",
     )
+    return dataclasses.replace(facts, **(extra or {}))
 
 
 def rule_matches(conditions: dict, facts: Facts) -> bool:

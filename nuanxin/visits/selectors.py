@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import defaultdict
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -17,22 +18,25 @@ from django.utils import timezone
 
 from nuanxin.accounts.models import Membership
 from nuanxin.core import access
-from nuanxin.regions.models import PREFIX_LENGTH, Level, Region, code_range, prefix_q
+from nuanxin.regions.models import PREFIX_LENGTH, Level, Region, code_range
 from nuanxin.registry.models import Person
+from nuanxin.registry.selectors import person_get
 
 from . import rules
 from .models import (
     EXPLAINING_OUTCOMES,
+    ChecklistVersion,
     ColdSnap,
+    CoverageMonth,
     CoverageSignoff,
     FollowUp,
     Method,
     Outcome,
     Visit,
+    VisitPolicy,
     VisitSchedule,
     VisitTally,
 )
-from .services import policy_versions
 
 CHILD_LEVEL = {
     Level.CITY: Level.DISTRICT,
@@ -42,16 +46,36 @@ CHILD_LEVEL = {
 }
 
 
+# --- policies and the checklist ------------------------------------------------
+
+
+def policy_versions(day: dt.date | None = None) -> dict[str, list[rules.PolicyVersion]]:
+    """All policy versions per tier (one query)."""
+    versions: dict[str, list[rules.PolicyVersion]] = defaultdict(list)
+    for p in VisitPolicy.objects.order_by("valid_from"):
+        versions[p.tier].append(
+            rules.PolicyVersion(
+                p.valid_from, p.max_gap_days, tuple(p.methods), p.major_change_hours
+            )
+        )
+    return versions
+
+
+def checklist_current(day: dt.date | None = None) -> ChecklistVersion | None:
+    day = day or timezone.localdate()
+    return ChecklistVersion.objects.filter(valid_from__lte=day).order_by("-version").first()
+
+
 # --- worklist ------------------------------------------------------------------
 
 
 def schedule_due(*, user, until: dt.date, region: str = "") -> QuerySet[VisitSchedule]:
     """Visit duties the user may see, due on or before `until` (overdue included)."""
-    qs = VisitSchedule.objects.filter(
-        access.region_q(user, access.Action.VIEW, "region_id"), active=True, due_on__lte=until
+    qs = (
+        VisitSchedule.objects.restrict(user, access.Action.VIEW)
+        .within(region)
+        .filter(active=True, due_on__lte=until)
     )
-    if region:
-        qs = qs.filter(prefix_q(region, "region_id"))
     return qs.select_related("person").order_by("tier_rank", "due_on", "person_id")
 
 
@@ -69,7 +93,7 @@ def schedule_due_by_region(*, user, region: Region, today: dt.date) -> list[Regi
     child_len = PREFIX_LENGTH[CHILD_LEVEL.get(region.level, Level.GRID)]
     until = today + dt.timedelta(days=6)
     low, high = code_range(region.prefix)
-    scope_sql, scope_params = _scope_sql(user, "s.region_id")
+    scope_sql, scope_params = access.scope(user, access.Action.VIEW).sql("s.region_id")
     sql = f"""
         SELECT substr(s.region_id, 1, %s) AS child,
                SUM(CASE WHEN s.due_on < %s THEN 1 ELSE 0 END),
@@ -91,16 +115,6 @@ def schedule_due_by_region(*, user, region: Region, today: dt.date) -> list[Regi
     ]
 
 
-def _scope_sql(user, column: str) -> tuple[str, list]:
-    """The access rule as SQL for raw queries: OR of the user's code ranges."""
-    parts, params = [], []
-    for prefix in access._collapse(access.prefixes_for(user, access.Action.VIEW)):  # noqa: SLF001
-        low, high = code_range(prefix)
-        parts.append(f"({column} >= %s AND {column} < %s)")
-        params += [low, high or "~"]
-    return (" OR ".join(parts) or "1 = 0"), params
-
-
 def _pad(code: str) -> str:
     return code if len(code) >= 12 else code.ljust(12, "0")
 
@@ -111,12 +125,13 @@ def _region_names(codes) -> dict[str, str]:
 
 def region_for(*, user, code: str = "") -> Region:
     """The region a page is about: the one asked for if the user reaches it, else their own."""
+    reach = access.scope(user, access.Action.VIEW)
     if not code:
-        prefixes = access._collapse(access.prefixes_for(user, access.Action.VIEW))  # noqa: SLF001
-        if not prefixes:
+        widest = reach.widest()
+        if not widest:
             raise Http404
-        code = prefixes[0] if len(prefixes[0]) >= 12 else prefixes[0].ljust(12, "0")
-    if not access.can(user, access.Action.VIEW, code):
+        code = widest if len(widest) >= 12 else widest.ljust(12, "0")
+    if not reach.covers(code):
         raise Http404
     region = Region.objects.filter(code=code).first()
     if region is None:
@@ -125,29 +140,22 @@ def region_for(*, user, code: str = "") -> Region:
 
 
 def cold_snaps_for(*, user, today: dt.date) -> list[ColdSnap]:
-    """Current or coming alerts over any district the user reaches."""
-    districts = {p[:6] for p in access.prefixes_for(user, access.Action.VIEW)}
-    if not districts:
+    """Current or coming alerts over any district the user reaches (an alert is district-wide)."""
+    reach = access.scope(user, access.Action.VIEW)
+    if reach.nowhere:
         return []
     snaps = ColdSnap.objects.filter(cancelled_at__isnull=True, ends_on__gte=today).prefetch_related(
         "districts"
     )
-    city = any(len(p) <= 4 for p in access.prefixes_for(user, access.Action.VIEW))
-    return [s for s in snaps if city or any(d.code[:6] in districts for d in s.districts.all())]
+    return [s for s in snaps if any(reach.touches(d.code) for d in s.districts.all())]
 
 
 # --- visits --------------------------------------------------------------------
 
 
-def person_for_visit(*, user, pk: int, action: str = access.Action.VIEW) -> Person:
-    person = Person.objects.visible_to(user, action).select_related("region").filter(pk=pk).first()
-    if person is None:
-        raise Http404
-    return person
-
-
 def person_visits(*, user, pk: int) -> tuple[Person, QuerySet[Visit]]:
-    person = person_for_visit(user=user, pk=pk)
+    """A person's visits: their history, never read by a user a task links to them."""
+    person = person_get(user=user, pk=pk, history=True)
     visits = (
         Visit.objects.filter(person_id=person.pk)
         .select_related("recorded_by")
@@ -157,30 +165,26 @@ def person_visits(*, user, pk: int) -> tuple[Person, QuerySet[Visit]]:
 
 
 def visit_list(*, user, region: str = "") -> QuerySet[Visit]:
-    qs = Visit.objects.filter(access.region_q(user, access.Action.VIEW, "region_id"))
-    if region:
-        qs = qs.filter(prefix_q(region, "region_id"))
+    qs = Visit.objects.restrict(user, access.Action.VIEW).within(region)
     return qs.select_related("person", "recorded_by")
 
 
 def visit_get(*, user, pk: int) -> Visit:
-    visit = (
-        Visit.objects.filter(access.region_q(user, access.Action.VIEW, "region_id"), pk=pk)
-        .select_related("person", "recorded_by", "checklist_version")
-        .prefetch_related("findings", "follow_ups")
-        .first()
+    return access.get_or_404(
+        Visit.objects.select_related("person", "recorded_by", "checklist_version").prefetch_related(
+            "findings", "follow_ups"
+        ),
+        user,
+        pk=pk,
     )
-    if visit is None:
-        raise Http404
-    return visit
 
 
 def follow_ups_open(*, user, region: str = "") -> QuerySet[FollowUp]:
-    qs = FollowUp.objects.filter(
-        access.region_q(user, access.Action.VIEW, "region_id"), picked_up_at__isnull=True
+    qs = (
+        FollowUp.objects.restrict(user, access.Action.VIEW)
+        .within(region)
+        .filter(picked_up_at__isnull=True)
     )
-    if region:
-        qs = qs.filter(prefix_q(region, "region_id"))
     return qs.select_related("person", "visit")
 
 
@@ -429,22 +433,24 @@ def coverage_for(*, user, region_code: str = "", month: dt.date, today=None) -> 
         )
         if result.signoff:
             first, last = rules.month_bounds(result.month)
-            result.late_visits = Visit.objects.filter(
-                prefix_q(region.prefix, "region_id"),
-                visited_on__gte=first,
-                visited_on__lte=last,
-                late=True,
-            ).count()
+            result.late_visits = (
+                Visit.objects.within(region.prefix)
+                .filter(
+                    visited_on__gte=first,
+                    visited_on__lte=last,
+                    late=True,
+                )
+                .count()
+            )
     return result
 
 
 def signoffs_in(*, user, region: Region, month: dt.date) -> list[CoverageSignoff]:
     return list(
-        CoverageSignoff.objects.filter(
-            prefix_q(region.prefix, "region_id"),
-            access.region_q(user, access.Action.VIEW, "region_id"),
-            month=month.replace(day=1),
-        ).select_related("region", "signed_by", "countersigned_by")
+        CoverageSignoff.objects.restrict(user, access.Action.VIEW)
+        .within(region.prefix)
+        .filter(month=month.replace(day=1))
+        .select_related("region", "signed_by", "countersigned_by")
     )
 
 
@@ -521,36 +527,36 @@ def responsible_workers(region_ids: set[str]):
     return worker
 
 
+def trend_months(today: dt.date, months: int) -> list[dt.date]:
+    """The first days of the last `months` months, oldest first, this month last."""
+    wanted = [today.replace(day=1)]
+    while len(wanted) < months:
+        wanted.insert(0, (wanted[0] - dt.timedelta(days=1)).replace(day=1))
+    return wanted
+
+
 def coverage_trend(*, region: Region, months: int, today: dt.date) -> list[Figures]:
     """The last `months` months' totals, oldest first.
 
-    Finished months come from stored figures (one query), computed once when
-    missing; only the running month is counted live.
+    Finished months come from stored figures (one query; `services.coverage_months_store`
+    keeps them), any not stored yet are counted live, like the running month.
     """
-    from .models import CoverageMonth
-
-    first = today.replace(day=1)
-    wanted = [first]
-    while len(wanted) < months:
-        wanted.insert(0, (wanted[0] - dt.timedelta(days=1)).replace(day=1))
+    wanted = trend_months(today, months)
     stored = {
         c.month: Figures(region.code, region.name, c.in_scope, c.visited, c.explained)
         for c in CoverageMonth.objects.filter(region_code=region.code, month__in=wanted[:-1])
     }
-    out = []
-    for m in wanted:
-        figures = stored.get(m)
-        if figures is None:
-            figures = coverage_compute(region=region, month=m, today=today).total
-            if m < first:
-                CoverageMonth.objects.update_or_create(
-                    region_code=region.code,
-                    month=m,
-                    defaults={
-                        "in_scope": figures.in_scope,
-                        "visited": figures.visited,
-                        "explained": figures.explained,
-                    },
-                )
-        out.append(figures)
-    return out
+    return [
+        stored.get(m) or coverage_compute(region=region, month=m, today=today).total for m in wanted
+    ]
+
+
+def coverage_months_missing(*, region: Region, months: int, today: dt.date) -> list[dt.date]:
+    """Finished months of the trend whose figures are not stored yet."""
+    wanted = trend_months(today, months)[:-1]
+    have = set(
+        CoverageMonth.objects.filter(region_code=region.code, month__in=wanted).values_list(
+            "month", flat=True
+        )
+    )
+    return [m for m in wanted if m not in have]

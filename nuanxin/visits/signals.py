@@ -1,31 +1,38 @@
-"""Keep each person's tier and visit duty current when the registry changes them.
+"""Signals the visits app sends: what other apps may act on, without visits knowing them.
 
-The registry knows nothing of tiers; it saves people, enrollments, disabilities
-and contacts, and these receivers recompute the one person concerned (a few
-indexed queries). Bulk loads that bypass the ORM run `nuanxin visits_refresh`.
+``follow_up_created(follow_up=…)`` is sent inside the visit's transaction for
+each follow-up a visit records (a finding that needs a help request or a
+service task, a failed safety item to rectify). Casework subscribes in its
+`receivers.py`; a receiver that raises undoes the whole visit, and the visitor
+sees why on the form.
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
-from nuanxin.registry.models import Contact, Disability, Enrollment, Person
-
-
-def _person_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    origin = kwargs.get("origin")
-    if isinstance(origin, Person) or getattr(origin, "model", None) is Person:
-        return  # the person itself is being deleted
-    from .services import schedules_refresh
-
-    person_id = instance.pk if sender is Person else instance.person_id
-    schedules_refresh(person_ids=[person_id])
+follow_up_created = Signal()
 
 
-def connect() -> None:
-    post_save.connect(_person_changed, sender=Person, dispatch_uid="visits_person_saved")
-    for model in (Enrollment, Disability, Contact):
-        post_save.connect(_person_changed, sender=model, dispatch_uid=f"visits_{model.__name__}_s")
-        post_delete.connect(
-            _person_changed, sender=model, dispatch_uid=f"visits_{model.__name__}_d"
-        )
+# --- what another app offers the visit form --------------------------------------------
+#
+# A follow-up that becomes a service task names the task and who does it; the
+# kinds of task and the people who may be given one are casework's to say.
+# Casework provides them at start-up (`provide_task_options`), so the visit
+# form offers exactly what casework accepts without visits importing casework.
+
+
+class TaskOptions:
+    """The default until an app provides better: no task kinds, nobody to assign."""
+
+    def kinds(self) -> list[tuple[str, str]]:
+        return []
+
+    def assignees(self, region_id: str) -> list[tuple[str, str]]:
+        return []
+
+
+task_options: TaskOptions = TaskOptions()
+
+
+def provide_task_options(options: TaskOptions) -> None:
+    global task_options  # noqa: PLW0603 — one provider, set once at start-up
+    task_options = options

@@ -2,16 +2,14 @@
 
 from django_tasks import task
 
+from . import derive
+
 
 @task()
 def schedules_refresh_task(prefix: str) -> int:
-    from .services import schedules_refresh_prefix
-
-    return schedules_refresh_prefix(prefix=prefix)
+    return derive.schedules_refresh_prefix(prefix=prefix)
 
 
 @task()
 def cold_snaps_tick_task() -> int:
-    from .services import cold_snaps_tick
-
-    return cold_snaps_tick()
+    return derive.cold_snaps_tick()

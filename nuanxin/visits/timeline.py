@@ -16,9 +16,7 @@ ICONS = {"home": "house-heart", "phone": "telephone", "video": "camera-video"}
 
 def _visits(*, user, person):
     # A visit keeps the region where it happened: scope it by that, like the visit pages.
-    return Visit.objects.filter(
-        access.region_q(user, access.Action.VIEW, "region_id"), person=person
-    )
+    return Visit.objects.restrict(user, access.Action.VIEW).filter(person=person)
 
 
 class VisitTimeline:

@@ -19,7 +19,11 @@ from django.views.decorators.http import require_POST
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access, duties
+from nuanxin.core.forms import errors_to_form
+from nuanxin.core.tiers import Tier
+from nuanxin.core.xlsx import LedgerSheet, write_ledger
 from nuanxin.regions.models import Level
+from nuanxin.registry.selectors import person_get
 
 from . import selectors, services
 from .forms import ColdSnapForm, FindingFormSet, TierRaiseForm, VisitForm, parse_month
@@ -33,17 +37,12 @@ def _today(request) -> dt.date:
         return timezone.localdate()
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for field, msgs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, msgs)
-
-
 @login_required
 def worklist(request):
     """Field workers: their duties, red first. Officers: counts per sub-region, click through."""
     today = _today(request)
     code = request.GET.get("region", "")
-    if not code and not access.prefixes_for(request.user, access.Action.VIEW):
+    if not code and access.scope(request.user, access.Action.VIEW).nowhere:
         # Volunteers and partners reach people through their tasks only: no area to show.
         region = None
     else:
@@ -58,19 +57,9 @@ def worklist(request):
             user=request.user, region=region, today=today
         )
         # Above the counts, what names this user: requests, care sessions, tasks.
-        context["mine"] = [
-            d
-            for source in duties.sources()
-            if source.kind != "visit"
-            for d in source.due(
-                user=request.user,
-                today=today,
-                until=today + dt.timedelta(days=6),
-                region=region.prefix,
-            )
-            if d.owner_id == request.user.pk
-        ]
-        context["mine"].sort(key=lambda d: d.sort_key(today))
+        context["mine"] = duties.mine(
+            user=request.user, today=today, until=today + dt.timedelta(days=6), region=region.prefix
+        )
     else:
         items = duties.worklist(
             user=request.user,
@@ -86,11 +75,9 @@ def worklist(request):
 
 @login_required
 def visit_new(request, person_id: int):
-    # Recording a visit is a change: inspectors and link-only users get 404 here.
-    person = selectors.person_for_visit(
-        user=request.user, pk=person_id, action=access.Action.CHANGE
-    )
-    version = services.checklist_current()
+    # Recording a visit is a change: 403 for inspectors, 404 for link-only users.
+    person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
+    version = selectors.checklist_current()
     items = version.items if version else []
     if request.method == "POST":
         form = VisitForm(request.POST, checklist_items=items)
@@ -110,10 +97,8 @@ def visit_new(request, person_id: int):
                     client_id=form.cleaned_data["client_id"],
                     request=request,
                 )
-            except PermissionDenied:
-                raise Http404 from None
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 if created:
                     messages.success(request, _("Visit recorded."))
@@ -154,16 +139,15 @@ def person_visits(request, person_id: int):
     schedule = getattr(person, "visit_schedule", None)
     form = TierRaiseForm()
     if request.method == "POST":
+        access.require(request.user, access.Action.CHANGE, person)
         form = TierRaiseForm(request.POST)
         if form.is_valid():
             try:
                 services.tier_raise(
                     user=request.user, person=person, request=request, **form.cleaned_data
                 )
-            except PermissionDenied:
-                raise Http404 from None
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("Tier raised."))
                 return redirect("visits:person_visits", person.pk)
@@ -173,6 +157,7 @@ def person_visits(request, person_id: int):
         "visits/person_visits.html",
         {
             "person": person,
+            "can_change": access.allows(request.user, access.Action.CHANGE, person),
             "schedule": schedule,
             "page": page,
             "form": form,
@@ -221,11 +206,7 @@ def coverage_sign(request):
 @login_required
 @require_POST
 def coverage_countersign(request, pk: int):
-    signoff = CoverageSignoff.objects.filter(
-        access.region_q(request.user, access.Action.VIEW, "region_id"), pk=pk
-    ).first()
-    if signoff is None:
-        raise Http404
+    signoff = access.get_or_404(CoverageSignoff, request.user, pk=pk)
     try:
         services.coverage_countersign(user=request.user, signoff=signoff, request=request)
         messages.success(request, _("Countersigned."))
@@ -268,11 +249,7 @@ def blind_spots(request):
 
 
 def _blind_spots_xlsx(request, region, month, rows) -> HttpResponse:
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet(_("Blind spots")[:31])
     header = [
         _("Name"),
         _("Region code"),
@@ -282,22 +259,19 @@ def _blind_spots_xlsx(request, region, month, rows) -> HttpResponse:
         _("Due"),
         _("Responsible worker"),
     ]
-    sheet.write_row(0, 0, header)
-    for i, r in enumerate(rows, start=1):
-        sheet.write_row(
-            i,
-            0,
-            [
-                r.name,
-                r.region_id,
-                r.address,
-                r.tier,
-                str(r.last_contact_on or ""),
-                str(r.due_on or ""),
-                r.worker,
-            ],
-        )
-    book.close()
+    cells = (
+        [
+            r.name,
+            r.region_id,
+            r.address,
+            Tier(r.tier).label if r.tier in Tier.values else r.tier,
+            str(r.last_contact_on or ""),
+            str(r.due_on or ""),
+            r.worker,
+        ]
+        for r in rows
+    )
+    write_ledger(buffer, [LedgerSheet(title=_("Blind spots"), headers=header, rows=cells)])
     audit_record(
         user=request.user,
         action=AuditAction.EXPORT,
@@ -348,7 +322,7 @@ def cold_snap_list(request):
                     request=request,
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("Cold-snap alert declared; duties are being updated."))
                 return redirect("visits:cold_snap_list")

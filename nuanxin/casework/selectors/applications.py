@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from nuanxin.core import access
 
@@ -13,7 +12,7 @@ from ..models import Application
 def application_list(
     *, user, scheme: str = "", status: str = "", person_id: int | None = None
 ) -> QuerySet[Application]:
-    qs = Application.objects.filter(access.region_q(user, access.Action.VIEW, "region_id"))
+    qs = Application.objects.restrict(user, access.Action.VIEW)
     if scheme:
         qs = qs.filter(scheme=scheme)
     if status:
@@ -24,15 +23,9 @@ def application_list(
 
 
 def application_get(*, user, pk: int) -> Application:
-    application = (
-        Application.objects.filter(access.region_q(user, access.Action.VIEW, "region_id"))
-        .select_related("person", "helped_by", "help_request")
-        .filter(pk=pk)
-        .first()
+    return access.get_or_404(
+        Application.objects.select_related("person", "helped_by", "help_request"), user, pk=pk
     )
-    if application is None:
-        raise Http404
-    return application
 
 
 def ready() -> None:

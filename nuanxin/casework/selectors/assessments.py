@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from nuanxin.core import access
 from nuanxin.registry.models import Person
+from nuanxin.visits import derive
 
-from ..models import AdlItem, Assessment, HelpRequest
+from ..models import AdlItem, Assessment
 
 # Fields compared between two versions (the detail page highlights what changed).
 COMPARED = (
@@ -24,31 +24,9 @@ COMPARED = (
 )
 
 
-def person_for(*, user, pk: int, action: str = access.Action.VIEW) -> Person:
-    """A person reached by region for `action` (never through a link: casework is staff work)."""
-    person = (
-        Person.objects.filter(access.region_q(user, action, "region_id"))
-        .select_related("region")
-        .filter(pk=pk)
-        .first()
-    )
-    if person is None:
-        raise Http404
-    return person
-
-
-def help_request_for(*, person: Person, pk) -> HelpRequest | None:
-    """The help request a create page links to (?request=ID), if it is this person's."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        return None
-    return HelpRequest.objects.filter(pk=pk, person_id=person.pk).first()
-
-
 def assessments_of(*, user, person: Person) -> QuerySet[Assessment]:
     return (
-        Assessment.objects.filter(access.region_q(user, access.Action.VIEW, "region_id"))
+        Assessment.objects.restrict(user, access.Action.VIEW)
         .filter(person_id=person.pk)
         .select_related("created_by")
         .prefetch_related("assessors")
@@ -57,23 +35,20 @@ def assessments_of(*, user, person: Person) -> QuerySet[Assessment]:
 
 
 def assessment_list(*, user, person_id: int | None = None) -> QuerySet[Assessment]:
-    qs = Assessment.objects.filter(access.region_q(user, access.Action.VIEW, "region_id"))
+    qs = Assessment.objects.restrict(user, access.Action.VIEW)
     if person_id is not None:
         qs = qs.filter(person_id=person_id)
     return qs.select_related("person").prefetch_related("assessors").order_by("-id")
 
 
 def assessment_get(*, user, pk: int) -> Assessment:
-    assessment = (
-        Assessment.objects.filter(access.region_q(user, access.Action.VIEW, "region_id"))
-        .select_related("person", "help_request", "created_by")
-        .prefetch_related("assessors")
-        .filter(pk=pk)
-        .first()
+    return access.get_or_404(
+        Assessment.objects.select_related("person", "help_request", "created_by").prefetch_related(
+            "assessors"
+        ),
+        user,
+        pk=pk,
     )
-    if assessment is None:
-        raise Http404
-    return assessment
 
 
 def previous_of(assessment: Assessment) -> Assessment | None:
@@ -97,5 +72,19 @@ def changed_fields(assessment: Assessment, previous: Assessment | None) -> set[s
     return changed
 
 
+def assessment_facts(ids, today) -> dict[int, dict]:
+    """The tier rules' facts from each person's latest assessment (one query a batch)."""
+    latest: dict[int, dict] = {}
+    rows = Assessment.objects.filter(person_id__in=ids).order_by("person_id", "-version")
+    for person_id, adl_dependent, loneliness in rows.values_list(
+        "person_id", "adl_dependent", "loneliness"
+    ):
+        latest.setdefault(
+            person_id, {"adl_dependent": adl_dependent, "loneliness": loneliness or ""}
+        )
+    return latest
+
+
 def ready() -> None:
-    """Called from AppConfig.ready: register duty sources, access links, receivers."""
+    """Called from AppConfig.ready: the latest assessment feeds the tier rules."""
+    derive.register_facts(assessment_facts)

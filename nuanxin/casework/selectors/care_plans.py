@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -13,33 +12,37 @@ from nuanxin.core import access, duties
 
 from ..models import CarePlan, CareSession, OccurrenceStatus, PlanStatus
 
-
-def plan_q(user) -> Q:
-    q = access.region_q(user, access.Action.VIEW)
-    if getattr(user, "is_authenticated", False):
-        mine = CarePlan.responsible.through.objects.filter(user_id=user.pk).values("careplan_id")
-        q |= Q(pk__in=mine)
-    return q
+# --- links: a plan's responsible workers reach it wherever they work ---------------------
 
 
-def session_q(user) -> Q:
-    q = access.region_q(user, access.Action.VIEW)
-    if getattr(user, "is_authenticated", False):
-        mine = CarePlan.responsible.through.objects.filter(user_id=user.pk).values("careplan_id")
-        q |= Q(plan_id__in=mine)
-    return q
+def _my_plans(user):
+    return CarePlan.responsible.through.objects.filter(user_id=user.pk).values("careplan_id")
+
+
+def plan_link(user, action: str) -> Q | None:
+    """Plans naming the user as responsible: to read (closing one is staff work)."""
+    if action != access.Action.VIEW or not getattr(user, "is_authenticated", False):
+        return None
+    return Q(pk__in=_my_plans(user))
+
+
+def session_link(user, action: str) -> Q | None:
+    """Sessions of those plans: to read and to record as held (a change)."""
+    if action not in (access.Action.VIEW, access.Action.CHANGE):
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Q(plan_id__in=_my_plans(user))
 
 
 def plan_get(*, user, pk: int) -> CarePlan:
-    plan = (
-        CarePlan.objects.filter(plan_q(user), pk=pk)
-        .select_related("person", "assessment", "help_request", "created_by")
-        .prefetch_related("responsible")
-        .first()
+    return access.get_or_404(
+        CarePlan.objects.select_related(
+            "person", "assessment", "help_request", "created_by"
+        ).prefetch_related("responsible"),
+        user,
+        pk=pk,
     )
-    if plan is None:
-        raise Http404
-    return plan
 
 
 def plan_sessions(*, plan: CarePlan) -> QuerySet[CareSession]:
@@ -47,14 +50,9 @@ def plan_sessions(*, plan: CarePlan) -> QuerySet[CareSession]:
 
 
 def session_get(*, user, pk: int) -> CareSession:
-    session = (
-        CareSession.objects.filter(session_q(user), pk=pk)
-        .select_related("plan", "person", "held_by")
-        .first()
+    return access.get_or_404(
+        CareSession.objects.select_related("plan", "person", "held_by"), user, pk=pk
     )
-    if session is None:
-        raise Http404
-    return session
 
 
 def can_record(user, plan: CarePlan) -> bool:
@@ -79,13 +77,11 @@ class SessionDuties:
 
     @staticmethod
     def _rows(user, region: str):
-        from nuanxin.regions.models import prefix_q
-
-        rows = CareSession.objects.filter(
-            session_q(user), status=OccurrenceStatus.DUE, plan__status=PlanStatus.ACTIVE
+        rows = (
+            CareSession.objects.restrict(user, access.Action.VIEW)
+            .within(region)
+            .filter(status=OccurrenceStatus.DUE, plan__status=PlanStatus.ACTIVE)
         )
-        if region:
-            rows = rows.filter(prefix_q(region, "region_id"))
         # Whether the user is one of the plan's responsible workers: the duty is theirs.
         responsible = CarePlan.responsible.through.objects.filter(
             careplan_id=OuterRef("plan_id"), user_id=getattr(user, "pk", None)
@@ -117,3 +113,5 @@ class SessionDuties:
 def ready() -> None:
     """Called from AppConfig.ready: register duty sources, access links, receivers."""
     duties.register(SessionDuties())
+    access.register_link("casework.CarePlan", plan_link)
+    access.register_link("casework.CareSession", session_link)

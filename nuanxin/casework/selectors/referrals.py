@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from nuanxin.core import access, duties
+from nuanxin.core import access, duties, fieldviews
 from nuanxin.directory.selectors import account_provider
-from nuanxin.regions.models import prefix_q
 
 from ..models import Referral
 from ..models import ReferralStatus as S
@@ -25,12 +23,23 @@ from ..models import ReferralStatus as S
 OPEN = (S.SENT, S.ACCEPTED)
 
 
-def _reach(user) -> Q:
-    q = access.region_q(user, access.Action.VIEW, "region_id")
+def referral_link(user, action: str) -> Q | None:
+    """A provider's own account reaches its provider's referrals: to read and to record."""
+    if action not in (access.Action.VIEW, access.Action.CHANGE):
+        return None
     provider = account_provider(user)
-    if provider is not None:
-        q |= Q(provider_id=provider.pk)
-    return q
+    return None if provider is None else Q(provider_id=provider.pk)
+
+
+def person_link(user, action: str) -> Q | None:
+    """People with an open referral to the provider this user answers for (task view)."""
+    if action != access.Action.VIEW or not access.has_link_role(user):
+        return None
+    return Q(
+        pk__in=Referral.objects.filter(provider__accounts__user_id=user.pk, status__in=OPEN).values(
+            "person_id"
+        )
+    )
 
 
 def referral_list(
@@ -42,7 +51,7 @@ def referral_list(
     today: dt.date | None = None,
     person_id: int | None = None,
 ) -> QuerySet[Referral]:
-    qs = Referral.objects.filter(_reach(user))
+    qs = Referral.objects.restrict(user, access.Action.VIEW)
     if status:
         qs = qs.filter(status=status)
     if provider_id:
@@ -55,34 +64,22 @@ def referral_list(
 
 
 def referral_get(*, user, pk: int) -> Referral:
-    referral = (
-        Referral.objects.filter(_reach(user))
-        .select_related("person", "provider", "help_request", "created_by", "updated_by")
-        .filter(pk=pk)
-        .first()
+    return access.get_or_404(
+        Referral.objects.select_related(
+            "person", "provider", "help_request", "created_by", "updated_by"
+        ),
+        user,
+        pk=pk,
     )
-    if referral is None:
-        raise Http404
-    return referral
 
 
 def is_provider_view(user, referral: Referral) -> bool:
-    """True when the user sees this referral only as the provider (restricted fields)."""
-    return not access.can(user, access.Action.VIEW, referral.region_id)
+    """True when the user sees this referral only as the provider (the task view)."""
+    return fieldviews.view_by_region(user, referral.region_id).task
 
 
 def can_record(user, referral: Referral) -> bool:
-    if access.can(user, access.Action.CHANGE, referral.region_id):
-        return True
-    provider = account_provider(user)
-    return provider is not None and provider.pk == referral.provider_id
-
-
-def _linked_people(user):
-    """People with an open referral to the provider this user answers for."""
-    return Referral.objects.filter(provider__accounts__user_id=user.pk, status__in=OPEN).values(
-        "person_id"
-    )
+    return access.allows(user, access.Action.CHANGE, referral)
 
 
 class ReferralDuties:
@@ -91,9 +88,11 @@ class ReferralDuties:
     kind = "referral"
 
     def _rows(self, user, region: str, until: dt.date, limit: int):
-        qs = Referral.objects.filter(_reach(user), status__in=OPEN, due_on__lte=until)
-        if region:
-            qs = qs.filter(prefix_q(region, "region_id"))
+        qs = (
+            Referral.objects.restrict(user, access.Action.VIEW)
+            .within(region)
+            .filter(status__in=OPEN, due_on__lte=until)
+        )
         return qs.select_related("person", "provider").order_by("due_on", "id")[:limit]
 
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
@@ -126,4 +125,5 @@ class ReferralDuties:
 def ready() -> None:
     """Called from AppConfig.ready: register duty sources, access links, receivers."""
     duties.register(ReferralDuties())
-    access.register_link(_linked_people)
+    access.register_link("casework.Referral", referral_link)
+    access.register_link("registry.Person", person_link)

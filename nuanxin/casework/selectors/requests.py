@@ -11,11 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.core import access
+from nuanxin.core import access, duties
 from nuanxin.core.duties import Duty
-from nuanxin.regions.models import prefix_q
-from nuanxin.registry.models import Person
-from nuanxin.registry.selectors import person_search_q
+from nuanxin.registry.selectors import identifier_digits, person_search_q
 
 from ..models import OPEN_STATUSES, HelpRequest, RequestEvent, Urgency
 
@@ -65,8 +63,8 @@ def with_breaches(qs: QuerySet, now: dt.datetime) -> QuerySet:
 
 
 def requests_visible(user, action: str = access.Action.VIEW) -> QuerySet[HelpRequest]:
-    """The one rule: requests whose region the user reaches for `action` (none for link-only roles)."""
-    return HelpRequest.objects.filter(access.region_q(user, action, "region_id"))
+    """Requests whose region the user reaches for `action` (none for link-only roles)."""
+    return HelpRequest.objects.restrict(user, action)
 
 
 def request_list(
@@ -85,9 +83,7 @@ def request_list(
 ) -> QuerySet[HelpRequest]:
     """Requests in scope, filtered, with breach flags; person, region and assignees prefetched."""
     now = now or timezone.now()
-    qs = with_breaches(requests_visible(user), now)
-    if region:
-        qs = qs.filter(prefix_q(region, "region_id"))
+    qs = with_breaches(requests_visible(user).within(region), now)
     if status:
         qs = qs.filter(status=status)
     if open_only:
@@ -107,16 +103,25 @@ def request_list(
         )
     q = (q or "").strip()
     if q:
-        match = Q(caller_name__contains=q) | Q(
-            person__in=Person.objects.filter(person_search_q(q)).values("pk")
-        )
-        digits = q.replace(" ", "")
-        if digits.isdigit() and len(digits) >= 4:
-            match |= Q(caller_phone__endswith=digits)
-        if q.lstrip("#").isdigit():
-            match |= Q(pk=int(q.lstrip("#")))
+        match = Q(caller_name__contains=q) | person_search_q(q, user=user, prefix="person__")
+        digits = identifier_digits(q)
+        if digits:
+            # A caller's phone is masked like anyone's: the last four, or more to whoever may
+            # reveal it.
+            action = access.Action.VIEW if len(digits) == 4 else access.Action.REVEAL
+            match |= access.scope(user, action).q("region_id") & Q(caller_phone__endswith=digits)
+        number = q.lstrip("#")
+        if number.isdigit() and len(number) <= 12:
+            match |= Q(pk=int(number))
         qs = qs.filter(match)
     return qs.select_related("person", "region").prefetch_related("assignees")
+
+
+def help_request_for(*, user, person, pk) -> HelpRequest | None:
+    """The help request a create page links to (?request=ID), if it is this person's."""
+    if not str(pk or "").isdigit() or len(str(pk)) > 18:
+        return None
+    return requests_visible(user).filter(pk=int(pk), person_id=person.pk).first()
 
 
 def request_get(*, user, pk: int, now: dt.datetime | None = None) -> HelpRequest:
@@ -166,9 +171,7 @@ def sla_counts(*, user, region: str = "", now: dt.datetime | None = None) -> Sla
     """Open requests and how many breached a deadline, per urgency (one query)."""
     now = now or timezone.now()
     first, resolve = breach_q(now)
-    qs = requests_visible(user).filter(status__in=OPEN_STATUSES)
-    if region:
-        qs = qs.filter(prefix_q(region, "region_id"))
+    qs = requests_visible(user).within(region).filter(status__in=OPEN_STATUSES)
     rows = qs.values("urgency").annotate(n=Count("pk"), late=Count("pk", filter=first | resolve))
     counts = SlaCounts(by_urgency={u: (0, 0) for u in Urgency.values})
     for row in rows:
@@ -208,7 +211,7 @@ class RequestDuties:
         if not (access.roles_of(user) & OVERSEER_ROLES):
             qs = qs.filter(
                 Q(assignees=user)
-                | (Q(assignees__isnull=True) & access.region_q(user, access.Action.CHANGE))
+                | (Q(assignees__isnull=True) & access.scope(user, access.Action.CHANGE).q())
             )
         now = _moment(today)
         return [self._duty(hr, user, now) for hr in qs[:limit]]
@@ -221,9 +224,7 @@ class RequestDuties:
 
     @staticmethod
     def _open(user, region: str) -> QuerySet[HelpRequest]:
-        qs = requests_visible(user).filter(status__in=OPEN_STATUSES)
-        if region:
-            qs = qs.filter(prefix_q(region, "region_id"))
+        qs = requests_visible(user).within(region).filter(status__in=OPEN_STATUSES)
         return (
             qs.select_related("person")
             .prefetch_related("assignees")
@@ -261,23 +262,6 @@ class RequestDuties:
 # --- wiring ----------------------------------------------------------------------------
 
 
-def _follow_up_saved(sender, instance, created, **kwargs):
-    """A visit's help-request follow-up becomes a help request (same transaction)."""
-    from nuanxin.visits.models import FollowUpKind
-
-    if not created or instance.kind != FollowUpKind.HELP_REQUEST or instance.picked_up_at:
-        return
-    from ..services.requests import request_from_follow_up
-
-    request_from_follow_up(instance)
-
-
 def ready() -> None:
-    """Called from AppConfig.ready: register duty sources, access links, receivers."""
-    from django.db.models.signals import post_save
-
-    from nuanxin.core import duties
-    from nuanxin.visits.models import FollowUp
-
+    """Called from AppConfig.ready: register the duty source."""
     duties.register(RequestDuties())
-    post_save.connect(_follow_up_saved, sender=FollowUp, dispatch_uid="casework.requests.follow_up")

@@ -2,9 +2,10 @@
 
 Two kinds of reader:
 
-- staff reach tasks by region (`access.region_q`);
-- a volunteer (a link-only role) reaches the occurrences assigned to them, and
-  through them only the person's name, address and phone.
+- staff reach tasks by region (the gate, `restrict`);
+- whoever a task is assigned to — a volunteer above all — reaches it and its
+  occurrences through links declared here, and through them only the person's
+  name, address and phone (the gate's task view).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -23,35 +23,36 @@ from ..models import OccurrenceStatus, ServiceTask, TaskOccurrence, TaskStatus
 MISSED_SHOWN_DAYS = 7  # an explicitly missed day stays on the blind-spot report this long
 
 
-# --- who sees what --------------------------------------------------------------------
+# --- links: what an assignment lets its assignee reach ---------------------------------
 
 
-def is_staff(user, region_id: str | None = None) -> bool:
-    """May the user see tasks by area (as opposed to only their own)?"""
-    return access.can(user, access.Action.VIEW, region_id)
+def _signed_in(user) -> bool:
+    return getattr(user, "is_authenticated", False)
 
 
-def occurrence_q(user, action: str = access.Action.VIEW) -> Q:
-    """Occurrences the user reaches: their own, and their area's if staff."""
-    q = access.region_q(user, action)
-    if getattr(user, "is_authenticated", False):
-        q |= Q(assignee_id=user.pk)
-    return q
+def task_link(user, action: str) -> Q | None:
+    """Tasks assigned to the user, or with an occurrence assigned to them (to read)."""
+    if action != access.Action.VIEW or not _signed_in(user):
+        return None
+    mine = TaskOccurrence.objects.filter(assignee_id=user.pk).values("task_id")
+    return Q(assignee_id=user.pk) | Q(pk__in=mine)
 
 
-def task_q(user) -> Q:
-    """Tasks the user reaches: their area's, or those with an occurrence assigned to them."""
-    q = access.region_q(user, access.Action.VIEW)
-    if getattr(user, "is_authenticated", False):
-        mine = TaskOccurrence.objects.filter(assignee_id=user.pk).values("task_id")
-        q |= Q(assignee_id=user.pk) | Q(pk__in=mine)
-    return q
+def occurrence_link(user, action: str) -> Q | None:
+    """Occurrences assigned to the user: to read, and to mark done (a change)."""
+    if action not in (access.Action.VIEW, access.Action.CHANGE) or not _signed_in(user):
+        return None
+    return Q(assignee_id=user.pk)
 
 
-def linked_person_ids(user):
-    """access.register_link provider: the people of active tasks assigned to the user."""
-    return ServiceTask.objects.filter(assignee_id=user.pk, status=TaskStatus.ACTIVE).values(
-        "person_id"
+def person_link(user, action: str) -> Q | None:
+    """People of active tasks assigned to a volunteer or partner: their task view."""
+    if action != access.Action.VIEW or not access.has_link_role(user):
+        return None
+    return Q(
+        pk__in=ServiceTask.objects.filter(assignee_id=user.pk, status=TaskStatus.ACTIVE).values(
+            "person_id"
+        )
     )
 
 
@@ -73,7 +74,7 @@ def task_list(
         Q(status=OccurrenceStatus.MISSED) | Q(status=OccurrenceStatus.DUE, due_on__lt=today)
     )
     rows = (
-        ServiceTask.objects.filter(access.region_q(user, access.Action.VIEW))
+        ServiceTask.objects.restrict(user, access.Action.VIEW, links=False)
         .select_related("person", "assignee")
         .annotate(
             n_total=Count("occurrence_set"),
@@ -107,33 +108,23 @@ def my_occurrences(*, user, start: dt.date, end: dt.date) -> QuerySet[TaskOccurr
 
 
 def task_get(*, user, pk: int) -> ServiceTask:
-    task = (
-        ServiceTask.objects.filter(task_q(user), pk=pk)
-        .select_related("person", "assignee", "created_by", "help_request", "follow_up")
-        .first()
+    return access.get_or_404(
+        ServiceTask.objects.select_related(
+            "person", "assignee", "created_by", "help_request", "follow_up"
+        ),
+        user,
+        pk=pk,
     )
-    if task is None:
-        raise Http404
-    return task
 
 
 def task_occurrences(*, user, task: ServiceTask) -> QuerySet[TaskOccurrence]:
-    """A task's occurrences; a volunteer sees only those assigned to them."""
-    rows = TaskOccurrence.objects.filter(task=task).select_related("assignee", "done_by")
-    if not is_staff(user, task.region_id):
-        rows = rows.filter(assignee_id=user.pk)
-    return rows.order_by("due_on")
+    """A task's occurrences, as far as the user reaches them (a volunteer: their own)."""
+    rows = TaskOccurrence.objects.restrict(user, access.Action.VIEW).filter(task=task)
+    return rows.select_related("assignee", "done_by").order_by("due_on")
 
 
 def occurrence_get(*, user, pk: int) -> TaskOccurrence:
-    occ = (
-        TaskOccurrence.objects.filter(occurrence_q(user), pk=pk)
-        .select_related("task", "person")
-        .first()
-    )
-    if occ is None:
-        raise Http404
-    return occ
+    return access.get_or_404(TaskOccurrence.objects.select_related("task", "person"), user, pk=pk)
 
 
 # --- duties -------------------------------------------------------------------------
@@ -159,11 +150,7 @@ class TaskDuties:
 
     @staticmethod
     def _rows(user, region: str):
-        from nuanxin.regions.models import prefix_q
-
-        rows = TaskOccurrence.objects.filter(occurrence_q(user))
-        if region:
-            rows = rows.filter(prefix_q(region, "region_id"))
+        rows = TaskOccurrence.objects.restrict(user, access.Action.VIEW).within(region)
         return rows.select_related("task", "person").order_by("due_on", "id")
 
     @staticmethod
@@ -191,27 +178,9 @@ class TaskDuties:
 # --- wiring ---------------------------------------------------------------------------
 
 
-def _follow_up_saved(sender, instance, created, raw=False, **kwargs):
-    """A visit's service-task or rectification follow-up becomes a task at once."""
-    from nuanxin.visits.models import FollowUpKind
-
-    if raw or not created:
-        return
-    if instance.kind not in (FollowUpKind.SERVICE_TASK, FollowUpKind.RECTIFICATION):
-        return
-    from ..services.service_tasks import task_from_follow_up
-
-    task_from_follow_up(instance)
-
-
 def ready() -> None:
-    """Called from AppConfig.ready: register duty sources, access links, receivers."""
-    from django.db.models.signals import post_save
-
-    from nuanxin.visits.models import FollowUp
-
+    """Called from AppConfig.ready: register duty sources and access links."""
     duties.register(TaskDuties())
-    access.register_link(linked_person_ids)
-    post_save.connect(
-        _follow_up_saved, sender=FollowUp, dispatch_uid="casework.service_tasks.follow_up"
-    )
+    access.register_link("casework.ServiceTask", task_link)
+    access.register_link("casework.TaskOccurrence", occurrence_link)
+    access.register_link("registry.Person", person_link)

@@ -22,7 +22,7 @@ from nuanxin.registry.selectors import person_for_change
 
 from ..models import Application, HelpRequest, Scheme
 from ..models import ApplicationStatus as S
-from .assessments import check_help_request, require
+from .assessments import check_help_request
 
 TRANSITIONS: dict[str, set[str]] = {
     S.PREPARING: {S.SUBMITTED, S.WITHDRAWN},
@@ -77,8 +77,7 @@ def application_create(
     request=None,
 ) -> Application:
     """Start helping a person apply: status "gathering documents"."""
-    require(user, access.Action.CHANGE, person.region_id)
-    # Read again, locked and within scope: the caller's copy may be stale.
+    # Read again, locked, through the gate: the caller's copy may be stale.
     person = person_for_change(user=user, pk=person.pk)
     check_help_request(help_request, person)
     application = Application(
@@ -116,8 +115,9 @@ def application_update(
     request=None,
 ) -> Application:
     """Update documents or details, or move the status on (with its dates)."""
-    require(user, access.Action.CHANGE, application.region_id)
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = access.get_or_404(
+        Application, user, access.Action.CHANGE, pk=application.pk, for_update=True
+    )
     before = {
         "status": application.status,
         "documents": list(application.documents),

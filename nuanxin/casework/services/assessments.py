@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +20,8 @@ from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
 from nuanxin.registry.models import Person
+from nuanxin.registry.selectors import person_for_change
+from nuanxin.visits import derive
 
 from ..models import AdlItem, AdlLevel, Assessment, HelpRequest, Loneliness
 
@@ -42,23 +43,6 @@ TEXT_FIELDS = (
     "summary",
     "recommendations",
 )
-
-
-def require(user, action: str, region_code: str) -> None:
-    """Out of sight → 404 (as if missing); seen but not allowed → 403."""
-    if access.can(user, action, region_code):
-        return
-    if action != access.Action.VIEW and access.can(user, access.Action.VIEW, region_code):
-        raise PermissionDenied(_("You may not change records of this region."))
-    raise Http404
-
-
-def person_locked(person_id: int) -> Person:
-    """The person's row, locked so two writers number their versions one after the other."""
-    person = Person.objects.select_for_update().filter(pk=person_id).first()
-    if person is None:
-        raise Http404
-    return person
 
 
 def check_help_request(help_request: HelpRequest | None, person: Person) -> None:
@@ -126,11 +110,8 @@ def assessment_create(
     **texts,
 ) -> Assessment:
     """Record the next version of a person's needs assessment and refresh their tier."""
-    from nuanxin.visits.services import schedules_refresh
-
-    require(user, access.Action.CHANGE, person.region_id)
-    person = person_locked(person.pk)
-    require(user, access.Action.CHANGE, person.region_id)
+    # Locked, so two writers number their versions one after the other.
+    person = person_for_change(user=user, pk=person.pk)
     unknown = set(texts) - set(TEXT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
@@ -169,5 +150,5 @@ def assessment_create(
             "loneliness": assessment.loneliness,
         },
     )
-    schedules_refresh(person_ids=[person.pk])
+    derive.schedules_refresh(person_ids=[person.pk])
     return assessment

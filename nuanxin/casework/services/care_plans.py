@@ -10,7 +10,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -127,15 +126,13 @@ def care_plan_create(
 
 def _session_locked(user, pk: int) -> CareSession:
     """The session, locked, if the user is responsible for its plan or staff with CHANGE."""
-    from django.db.models import Q
-
-    q = access.region_q(user, access.Action.CHANGE)
-    if getattr(user, "is_authenticated", False):
-        q |= Q(plan__responsible=user)
-    found = CareSession.objects.filter(q, pk=pk).values_list("pk", flat=True).distinct().first()
-    if found is None:
-        raise Http404
-    return CareSession.objects.select_for_update().select_related("plan", "person").get(pk=found)
+    return access.get_or_404(
+        CareSession.objects.select_related("plan", "person"),
+        user,
+        access.Action.CHANGE,
+        pk=pk,
+        for_update=True,
+    )
 
 
 @transaction.atomic
@@ -199,13 +196,7 @@ def care_plan_close(
     *, user, plan_id: int, outcome: str, closed_on: dt.date | None = None, request=None
 ) -> CarePlan:
     """Close the plan with its outcome; sessions not yet held are cancelled."""
-    plan = (
-        CarePlan.objects.select_for_update()
-        .filter(access.region_q(user, access.Action.CHANGE), pk=plan_id)
-        .first()
-    )
-    if plan is None:
-        raise Http404
+    plan = access.get_or_404(CarePlan, user, access.Action.CHANGE, pk=plan_id, for_update=True)
     if plan.status != PlanStatus.ACTIVE:
         raise ValidationError({"__all__": _("The plan is already closed.")})
     if not (outcome or "").strip():

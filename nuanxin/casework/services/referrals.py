@@ -18,13 +18,12 @@ from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
 from nuanxin.directory.models import ServiceProvider
-from nuanxin.directory.selectors import account_provider
 from nuanxin.registry.models import Person
 from nuanxin.registry.selectors import person_for_change
 
 from ..models import HelpRequest, Referral
 from ..models import ReferralStatus as S
-from .assessments import check_help_request, require
+from .assessments import check_help_request
 
 # status -> the statuses it may move to.
 TRANSITIONS: dict[str, set[str]] = {
@@ -56,8 +55,7 @@ def referral_create(
     request=None,
 ) -> Referral:
     """Refer a person to a provider that is active and serves their region."""
-    require(user, access.Action.CHANGE, person.region_id)
-    # Read again, locked and within scope: the caller's copy may be stale.
+    # Read again, locked, through the gate: the caller's copy may be stale.
     person = person_for_change(user=user, pk=person.pk)
     check_help_request(help_request, person)
     if not provider.active:
@@ -95,21 +93,13 @@ def referral_create(
     return referral
 
 
-def _may_record(user, referral: Referral, to: str) -> None:
-    """A worker with CHANGE over the region, or the provider's own account."""
-    if access.can(user, access.Action.CHANGE, referral.region_id):
-        return
-    provider = account_provider(user)
-    if provider is not None and provider.pk == referral.provider_id:
-        if to in PROVIDER_MAY:
-            return
-        raise PermissionDenied(_("Only the referring workers may cancel a referral."))
-    require(user, access.Action.CHANGE, referral.region_id)  # 403 if seen, else 404
-
-
 def _move(*, user, referral: Referral, to: str, note: str = "", request=None) -> Referral:
-    _may_record(user, referral, to)
-    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    """A worker with CHANGE over the region, or the provider's own account (its link)."""
+    referral = access.get_or_404(
+        Referral, user, access.Action.CHANGE, pk=referral.pk, for_update=True
+    )
+    if to not in PROVIDER_MAY and not access.can(user, access.Action.CHANGE, referral.region_id):
+        raise PermissionDenied(_("Only the referring workers may cancel a referral."))
     if to not in TRANSITIONS[referral.status]:
         raise ValidationError(
             {

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +25,7 @@ from nuanxin.core import access
 from nuanxin.core.phones import PhoneError, normalize_phone
 from nuanxin.regions.models import Region
 from nuanxin.registry.models import Person
+from nuanxin.registry.selectors import person_get
 
 from ..models import (
     OPEN_STATUSES,
@@ -163,7 +163,7 @@ def request_create(
         raise ValidationError({"received_at": _("A request cannot be received in the future.")})
     person = None
     if person_id:
-        person = _person_for(user, person_id)
+        person = person_get(user=user, pk=person_id, action=access.Action.CHANGE)
         region_id = person.region_id
         caller_name = caller_name.strip()
         if caller_phone.strip():  # someone calling for the person: a daughter, a neighbour
@@ -186,7 +186,7 @@ def request_create(
             errors["region_id"] = _("Choose where the caller lives.")
         elif not Region.objects.filter(code=region_id).exists():
             errors["region_id"] = _("Unknown region code.")
-        elif user is not None and not access.can(user, access.Action.CHANGE, region_id):
+        elif not access.can(user, access.Action.CHANGE, region_id):
             errors["region_id"] = _("That region is outside your scope.")
         if errors:
             raise ValidationError(errors)
@@ -220,21 +220,8 @@ def request_create(
         object_repr=f"#{hr.pk} {hr.who} · {hr.get_need_type_display()}",
         changes={"source": source, "need_type": need_type, "urgency": urgency},
     )
-    if user is not None and not access.can(user, access.Action.CHANGE, hr.region_id):
-        raise PermissionDenied(_("That region is outside your scope."))  # re-check after the write
+    access.recheck(user, access.Action.CHANGE, hr)  # after the write, inside the transaction
     return hr
-
-
-def _person_for(user, person_id: int) -> Person:
-    """The person a request is about: visible (else 404) and changeable (else 403)."""
-    if user is None:
-        return Person.objects.get(pk=person_id)
-    person = Person.objects.visible_to(user, access.Action.VIEW).filter(pk=person_id).first()
-    if person is None:
-        raise Http404
-    if not access.can(user, access.Action.CHANGE, person.region_id):
-        raise PermissionDenied(_("You may not open requests for this person."))
-    return person
 
 
 # --- visit findings ----------------------------------------------------------------
@@ -284,18 +271,13 @@ def request_from_follow_up(follow_up) -> HelpRequest:
 def _locked(user, help_request: HelpRequest | int) -> HelpRequest:
     """The request, row-locked, if the user may change it: 404 unseen, 403 seen but read-only."""
     pk = help_request if isinstance(help_request, int) else help_request.pk
-    hr = (
-        HelpRequest.objects.select_for_update()
-        .filter(access.region_q(user, access.Action.CHANGE, "region_id"), pk=pk)
-        .first()
+    return access.get_or_404(
+        HelpRequest,
+        user,
+        access.Action.CHANGE,
+        pk=pk,
+        for_update=True,
     )
-    if hr is not None:
-        return hr
-    if HelpRequest.objects.filter(
-        access.region_q(user, access.Action.VIEW, "region_id"), pk=pk
-    ).exists():
-        raise PermissionDenied(_("You may view this request but not change it."))
-    raise Http404
 
 
 def _check(hr: HelpRequest, action: str) -> str:
@@ -345,8 +327,7 @@ def _step(
         object_repr=f"#{hr.pk} {hr.who} · {hr.get_need_type_display()}",
         changes={"action": action, "status": [from_status, to_status], **(changes or {})},
     )
-    if not access.can(user, access.Action.CHANGE, hr.region_id):
-        raise PermissionDenied(_("That region is outside your scope."))
+    access.recheck(user, access.Action.CHANGE, hr)  # after the write, inside the transaction
     return hr
 
 
@@ -512,8 +493,9 @@ def request_merge(*, user, help_request, into_id: int, request=None) -> HelpRequ
     if into_id == hr.pk:
         raise ValidationError({"merged_into": _("A request cannot be merged into itself.")})
     target = (
-        HelpRequest.objects.select_for_update()
-        .filter(access.region_q(user, access.Action.CHANGE, "region_id"), pk=into_id)
+        HelpRequest.objects.restrict(user, access.Action.CHANGE)
+        .select_for_update()
+        .filter(pk=into_id)
         .first()
     )
     if target is None:
@@ -560,7 +542,7 @@ def request_link_person(*, user, help_request, person_id: int, request=None) -> 
     if hr.status in (S.CLOSED, S.REJECTED, S.MERGED):
         raise ValidationError({"person_id": _("A finished request cannot be linked.")})
     person = (
-        Person.objects.visible_to(user, access.Action.CHANGE).filter(pk=person_id).first()
+        Person.objects.restrict(user, access.Action.CHANGE).filter(pk=person_id).first()
         if person_id
         else None
     )

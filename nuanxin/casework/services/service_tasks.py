@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +19,9 @@ from nuanxin.accounts.selectors import users_over
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
+from nuanxin.core.errors import Conflict
 from nuanxin.registry.selectors import person_for_change
+from nuanxin.visits.models import FollowUpKind
 
 from ..models import (
     HelpRequest,
@@ -137,10 +138,6 @@ def _assignee_check(assignee, region_id: str, field: str = "assignee") -> None:
         )
 
 
-def _is_staff_for(user, region_id: str, action: str = access.Action.CHANGE) -> bool:
-    return user is not None and access.can(user, action, region_id)
-
-
 # --- create ------------------------------------------------------------------------
 
 
@@ -251,8 +248,6 @@ def task_from_follow_up(follow_up) -> ServiceTask | None:
     Runs inside the visit's transaction: a bad assignee undoes the whole visit,
     and the visitor sees why on the form.
     """
-    from nuanxin.visits.models import FollowUpKind
-
     visit = follow_up.visit
     user = visit.recorded_by
     assignee = None
@@ -294,16 +289,15 @@ def task_from_follow_up(follow_up) -> ServiceTask | None:
 # --- changes to a task --------------------------------------------------------------
 
 
-def _task_locked(user, pk: int, action: str = access.Action.CHANGE) -> ServiceTask:
-    task = (
-        ServiceTask.objects.select_for_update()
-        .filter(access.region_q(user, action), pk=pk)
-        .select_related("person")
-        .first()
+def _task_locked(user, pk: int) -> ServiceTask:
+    """The task, locked for a change by staff of its area (404 out of sight, 403 otherwise)."""
+    return access.get_or_404(
+        ServiceTask.objects.select_related("person"),
+        user,
+        access.Action.CHANGE,
+        pk=pk,
+        for_update=True,
     )
-    if task is None:
-        raise Http404
-    return task
 
 
 @transaction.atomic
@@ -373,20 +367,17 @@ def _finish_if_done(task: ServiceTask) -> None:
 
 
 def _occurrence_for(user, pk: int, *, staff_only: bool = False) -> TaskOccurrence:
-    """The occurrence, locked, if the user is its assignee or staff with CHANGE over it."""
-    from django.db.models import Q
+    """The occurrence, locked, if the user is its assignee or staff with CHANGE over it.
 
-    q = access.region_q(user, access.Action.CHANGE)
-    if not staff_only and getattr(user, "is_authenticated", False):
-        q |= Q(assignee_id=user.pk)
-    occ = (
-        TaskOccurrence.objects.select_for_update()
-        .filter(q, pk=pk)
-        .select_related("task", "person")
-        .first()
+    ``staff_only``: the assignee's link does not count (recording a miss is staff work).
+    """
+    occ = access.get_or_404(
+        TaskOccurrence.objects.select_related("task", "person"), user, pk=pk, for_update=True
     )
-    if occ is None:
-        raise Http404
+    if staff_only:
+        access.require_region(user, access.Action.CHANGE, occ.region_id)
+    else:
+        access.require(user, access.Action.CHANGE, occ)
     return occ
 
 
@@ -400,10 +391,8 @@ def occurrence_done(
     """
     client_id = (client_id or "").strip() or None
     if client_id:
-        seen = TaskOccurrence.objects.filter(client_id=client_id).first()
+        seen = _seen(user, client_id, occurrence_id)
         if seen is not None:
-            if seen.pk != occurrence_id:
-                raise ValidationError({"client_id": _("That client id was used for another task.")})
             with transaction.atomic():
                 _occurrence_for(user, occurrence_id)  # still theirs?
             return seen, False
@@ -433,11 +422,23 @@ def occurrence_done(
                 changes={"status": [before, OccurrenceStatus.DONE]},
             )
     except IntegrityError:
-        seen = TaskOccurrence.objects.filter(client_id=client_id).first() if client_id else None
+        seen = _seen(user, client_id, occurrence_id) if client_id else None
         if seen is None:
             raise
         return seen, False
     return occ, True
+
+
+def _seen(user, client_id: str, occurrence_id: int) -> TaskOccurrence | None:
+    """The author's own "done" sent with this client id (a retry); another's is never read."""
+    author = user if getattr(user, "is_authenticated", False) else None
+    seen = TaskOccurrence.objects.filter(done_by=author, client_id=client_id).first()
+    if seen is not None and seen.pk != occurrence_id:
+        raise Conflict(
+            {"client_id": _("That client id was already used for another task; send a new one.")},
+            code="conflict",
+        )
+    return seen
 
 
 @transaction.atomic
@@ -464,8 +465,3 @@ def occurrence_missed(*, user, occurrence_id: int, reason: str, request=None) ->
         changes={"status": [OccurrenceStatus.DUE, OccurrenceStatus.MISSED]},
     )
     return occ
-
-
-def require_change(user, region_id: str) -> None:
-    if not _is_staff_for(user, region_id):
-        raise PermissionDenied(_("You may not change this."))

@@ -12,12 +12,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from nuanxin.core import access
-from nuanxin.registry.forms import form_errors_from
+from nuanxin.core.forms import errors_to_form
+from nuanxin.registry.selectors import person_get
 
 from ..forms.applications import ApplicationForm, ApplicationUpdateForm
 from ..models import ApplicationStatus, Scheme
 from ..selectors import applications as selectors
-from ..selectors import assessments as people
+from ..selectors.requests import help_request_for
 from ..services import applications as services
 
 
@@ -46,9 +47,11 @@ def application_list(request):
 
 @login_required
 def application_new(request, person_id: int):
-    person = people.person_for(user=request.user, pk=person_id, action=access.Action.CHANGE)
-    help_request = people.help_request_for(
-        person=person, pk=request.POST.get("request") or request.GET.get("request")
+    person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
+    help_request = help_request_for(
+        user=request.user,
+        person=person,
+        pk=request.POST.get("request") or request.GET.get("request"),
     )
     scheme = request.POST.get("scheme") or request.GET.get("scheme", "")
     form = ApplicationForm(request.POST or None, scheme=scheme, initial={"scheme": scheme})
@@ -64,7 +67,7 @@ def application_new(request, person_id: int):
                 request=request,
             )
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Application recorded."))
             return redirect("casework:application_detail", application.pk)
@@ -78,7 +81,7 @@ def application_new(request, person_id: int):
 @login_required
 def application_detail(request, pk: int):
     application = selectors.application_get(user=request.user, pk=pk)
-    can_change = access.can(request.user, access.Action.CHANGE, application.region_id)
+    can_change = access.allows(request.user, access.Action.CHANGE, application)
     form = None
     if can_change or request.method == "POST":
         form = ApplicationUpdateForm(request.POST or None, application=application)
@@ -95,7 +98,7 @@ def application_detail(request, pk: int):
                 request=request,
             )
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Application updated."))
             return redirect("casework:application_detail", application.pk)

@@ -11,20 +11,24 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from nuanxin.core import access
-from nuanxin.registry.forms import form_errors_from
+from nuanxin.core.forms import errors_to_form
+from nuanxin.registry.selectors import person_get
 
 from ..forms.assessments import AssessmentForm
 from ..models import AdlItem, AdlLevel
 from ..selectors import assessments as selectors
+from ..selectors.requests import help_request_for
 from ..services import assessments as services
 
 
 @login_required
 def assessment_new(request, person_id: int):
     # Writing needs CHANGE over the person: anyone else answers 404, as if missing.
-    person = selectors.person_for(user=request.user, pk=person_id, action=access.Action.CHANGE)
-    help_request = selectors.help_request_for(
-        person=person, pk=request.POST.get("request") or request.GET.get("request")
+    person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
+    help_request = help_request_for(
+        user=request.user,
+        person=person,
+        pk=request.POST.get("request") or request.GET.get("request"),
     )
     form = AssessmentForm(request.POST or None, region_code=person.region_id)
     if request.method == "GET" and request.user.pk in {
@@ -46,7 +50,7 @@ def assessment_new(request, person_id: int):
                 **form.texts(),
             )
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request, _("Assessment version %(v)s recorded.") % {"v": assessment.version}
@@ -84,14 +88,14 @@ def assessment_detail(request, pk: int):
             "previous": previous,
             "changed": changed,
             "adl_rows": adl_rows,
-            "can_change": access.can(request.user, access.Action.CHANGE, assessment.region_id),
+            "can_change": access.allows(request.user, access.Action.CHANGE, assessment),
         },
     )
 
 
 @login_required
 def assessment_list(request, person_id: int):
-    person = selectors.person_for(user=request.user, pk=person_id)
+    person = person_get(user=request.user, pk=person_id, history=True)
     page = Paginator(selectors.assessments_of(user=request.user, person=person), 50).get_page(
         request.GET.get("page")
     )
@@ -101,7 +105,7 @@ def assessment_list(request, person_id: int):
         {
             "person": person,
             "page": page,
-            "can_change": access.can(request.user, access.Action.CHANGE, person.region_id),
+            "can_change": access.allows(request.user, access.Action.CHANGE, person),
         },
     )
 

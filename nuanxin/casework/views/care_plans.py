@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import access
-from nuanxin.registry.models import Person
+from nuanxin.core.forms import errors_to_form
+from nuanxin.registry.selectors import person_get
 
 from ..forms.care_plans import CloseForm, PlanForm, SessionForm
 from ..models import Assessment, HelpRequest, OccurrenceStatus, PlanStatus
@@ -20,25 +21,16 @@ from ..selectors import care_plans as selectors
 from ..services import care_plans as services
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for field, msgs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, msgs)
-
-
 def _linked(model, user, person, pk):
     if not pk or not str(pk).isdigit():
         return None
-    rows = model.objects.filter(pk=int(pk), person_id=person.pk)
-    return rows.filter(access.region_q(user, access.Action.VIEW)).first()
+    rows = model.objects.restrict(user, access.Action.VIEW)
+    return rows.filter(pk=int(pk), person_id=person.pk).first()
 
 
 @login_required
 def plan_new(request, person_id: int):
-    person = (
-        Person.objects.visible_to(request.user, access.Action.CHANGE).filter(pk=person_id).first()
-    )
-    if person is None:
-        raise Http404
+    person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
     help_request = _linked(HelpRequest, request.user, person, request.GET.get("request"))
     assessment = _linked(Assessment, request.user, person, request.GET.get("assessment"))
     if request.method == "POST":
@@ -62,7 +54,7 @@ def plan_new(request, person_id: int):
                     request=request,
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("Care plan created."))
                 return redirect("casework:plan_detail", plan.pk)
@@ -78,12 +70,11 @@ def plan_new(request, person_id: int):
 @login_required
 def plan_detail(request, pk: int):
     plan = selectors.plan_get(user=request.user, pk=pk)
-    can_change = access.can(request.user, access.Action.CHANGE, plan.region_id)
+    can_change = access.allows(request.user, access.Action.CHANGE, plan)
     can_record = selectors.can_record(request.user, plan)
     close_form = CloseForm() if can_change else None
     if request.method == "POST":
-        if not can_change:
-            raise Http404
+        access.require(request.user, access.Action.CHANGE, plan)
         action = request.POST.get("action")
         if action == "close":
             close_form = CloseForm(request.POST)
@@ -97,7 +88,7 @@ def plan_detail(request, pk: int):
                         request=request,
                     )
                 except ValidationError as exc:
-                    _errors_to_form(close_form, exc)
+                    errors_to_form(close_form, exc)
                 else:
                     messages.success(request, _("Care plan closed."))
                     return redirect("casework:plan_detail", plan.pk)
@@ -142,7 +133,7 @@ def session_record(request, pk: int):
     plan = session.plan
     if not selectors.can_record(request.user, plan):
         if request.method == "POST":
-            raise Http404
+            access.require(request.user, access.Action.CHANGE, session)
         can_record = False
     else:
         can_record = plan.status == PlanStatus.ACTIVE and session.status in (
@@ -162,7 +153,7 @@ def session_record(request, pk: int):
                     request=request,
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("Session recorded."))
                 return redirect("casework:plan_detail", plan.pk)

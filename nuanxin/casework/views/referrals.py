@@ -20,14 +20,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from nuanxin.core import access
+from nuanxin.core.forms import errors_to_form
 from nuanxin.directory.models import ServiceProvider
 from nuanxin.directory.selectors import account_provider
-from nuanxin.registry.forms import form_errors_from
+from nuanxin.registry.selectors import person_get
 
 from ..forms.referrals import CancelForm, CompleteForm, DeclineForm, KindFilterForm, ReferralForm
 from ..models import ReferralStatus
-from ..selectors import assessments as people
 from ..selectors import referrals as selectors
+from ..selectors.requests import help_request_for
 from ..services import referrals as services
 
 
@@ -82,9 +83,11 @@ def referral_list(request):
 
 @login_required
 def referral_new(request, person_id: int):
-    person = people.person_for(user=request.user, pk=person_id, action=access.Action.CHANGE)
-    help_request = people.help_request_for(
-        person=person, pk=request.POST.get("request") or request.GET.get("request")
+    person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
+    help_request = help_request_for(
+        user=request.user,
+        person=person,
+        pk=request.POST.get("request") or request.GET.get("request"),
     )
     kinds = KindFilterForm(request.GET)
     kind = kinds.cleaned_data["kind"] if kinds.is_valid() else ""
@@ -102,7 +105,7 @@ def referral_new(request, person_id: int):
                 request=request,
             )
         except ValidationError as exc:
-            form_errors_from(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Referral sent to %(p)s.") % {"p": referral.provider})
             return redirect("casework:referral_detail", referral.pk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -15,26 +15,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from nuanxin.core import access
+from nuanxin.core.forms import errors_to_form
 from nuanxin.regions.models import Level, Region
 from nuanxin.registry.models import Person
-from nuanxin.registry.selectors import person_search_q
+from nuanxin.registry.selectors import person_get, person_search_q
+from nuanxin.registry.services import person_searched
 
 from ..forms import requests as forms
 from ..selectors import requests as selectors
 from ..services import requests as services
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for field, msgs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, msgs)
-
-
 @login_required
 def request_list(request):
     form = forms.RequestFilterForm(request.GET or None)
     now = timezone.now()
-    rows = selectors.request_list(user=request.user, now=now, **form.filters())
+    filters = form.filters()
+    rows = selectors.request_list(user=request.user, now=now, **filters)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    if filters["q"]:
+        person_searched(user=request.user, text=filters["q"], request=request)
     return render(
         request,
         "casework/requests/request_list.html",
@@ -51,7 +51,7 @@ def request_list(request):
 def _intake_regions(user) -> list[tuple[str, str]]:
     """Streets, communities and grids the user may open requests in (for unregistered callers)."""
     regions = Region.objects.filter(
-        access.region_q(user, access.Action.CHANGE, "code"), level__gte=Level.STREET
+        access.scope(user, access.Action.CHANGE).q("code"), level__gte=Level.STREET
     ).order_by("code")[:1000]
     return [(r.code, f"{r.name} · {r.code}") for r in regions]
 
@@ -60,19 +60,14 @@ def _intake_regions(user) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def request_new(request):
     """The hotline intake: find the caller in the registry, or take their name, phone and region."""
-    if not access.can(request.user, access.Action.CHANGE):
-        raise Http404
     person = None
     person_id = request.POST.get("person_id") or request.GET.get("person")
     if person_id:
-        person = (
-            Person.objects.visible_to(request.user, access.Action.CHANGE)
-            .select_related("region")
-            .filter(pk=person_id if str(person_id).isdigit() else 0)
-            .first()
-        )
-        if person is None:
+        # Named, the person decides: out of sight 404, in sight but read-only 403.
+        if not str(person_id).isdigit() or len(str(person_id)) > 18:
             raise Http404
+        person = person_get(user=request.user, pk=int(person_id), action=access.Action.CHANGE)
+    access.require_somewhere(request.user, access.Action.CHANGE)
     form = forms.RequestIntakeForm(
         request.POST or None,
         regions=[] if person else _intake_regions(request.user),
@@ -84,9 +79,7 @@ def request_new(request):
         try:
             hr = services.request_create(user=request.user, request=request, **data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
-        except PermissionDenied:
-            raise Http404 from None
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Help request #%(n)s received.") % {"n": hr.pk})
             return redirect("casework:request_detail", hr.pk)
@@ -94,11 +87,12 @@ def request_new(request):
     found = []
     if q and person is None:
         found = list(
-            Person.objects.visible_to(request.user, access.Action.CHANGE)
-            .filter(person_search_q(q))
+            Person.objects.restrict(request.user, access.Action.CHANGE)
+            .filter(person_search_q(q, user=request.user))
             .select_related("region")
             .order_by("name", "pk")[:20]
         )
+        person_searched(user=request.user, text=q, request=request)
     return render(
         request,
         "casework/requests/request_new.html",
@@ -115,8 +109,7 @@ def request_detail(request, pk: int):
     may_change = selectors.can_change(request.user, hr)
     failed = None
     if request.method == "POST":
-        if not may_change:
-            raise PermissionDenied
+        access.require(request.user, access.Action.CHANGE, hr)
         action = request.POST.get("action", "")
         form = _action_form(action, hr, request.user, data=request.POST)
         if form is None:
@@ -130,7 +123,7 @@ def request_detail(request, pk: int):
                     user=request.user, help_request=hr, action=action, request=request, **fields
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("casework:request_detail", hr.pk)
@@ -197,7 +190,7 @@ def _link_candidates(hr, user) -> list[Person]:
     if hr.caller_name:
         q |= Q(name=hr.caller_name)
     return list(
-        Person.objects.visible_to(user, access.Action.CHANGE)
+        Person.objects.restrict(user, access.Action.CHANGE)
         .filter(q)
         .select_related("region")
         .order_by("name", "pk")[:20]

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,12 +17,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nuanxin.core import access
-from nuanxin.registry.models import Person
+from nuanxin.core import access, fieldviews
+from nuanxin.core.forms import errors_to_form
+from nuanxin.registry.selectors import person_get
 
 from ..forms.service_tasks import AssignForm, CancelForm, DoneForm, MissedForm, TaskForm
-from ..models import HelpRequest, OccurrenceStatus, TaskKind, TaskStatus
+from ..models import OccurrenceStatus, TaskKind, TaskStatus
 from ..selectors import service_tasks as selectors
+from ..selectors.requests import help_request_for
 from ..services import service_tasks as services
 
 DAYS_AHEAD = 6
@@ -36,18 +38,13 @@ def _today(request) -> dt.date:
         return timezone.localdate()
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for field, msgs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, msgs)
-
-
 # --- the list: a volunteer's days, or the area's tasks -------------------------------
 
 
 @login_required
 def task_list(request):
     today = _today(request)
-    if request.GET.get("mine") or not access.prefixes_for(request.user, access.Action.VIEW):
+    if request.GET.get("mine") or access.scope(request.user, access.Action.VIEW).nowhere:
         return _my_days(request, today)
     rows = selectors.task_list(
         user=request.user,
@@ -80,9 +77,7 @@ def _assignee_filter_choices(user) -> list[tuple[str, str]]:
 
     from ..models import ServiceTask
 
-    ids = ServiceTask.objects.filter(access.region_q(user, access.Action.VIEW)).values(
-        "assignee_id"
-    )
+    ids = ServiceTask.objects.restrict(user, access.Action.VIEW, links=False).values("assignee_id")
     users = get_user_model().objects.filter(pk__in=ids).order_by("username")
     return [(str(u.pk), u.get_full_name() or u.get_username()) for u in users]
 
@@ -118,24 +113,10 @@ def _my_days(request, today: dt.date):
 # --- create -----------------------------------------------------------------------------
 
 
-def _help_request_for(user, person, request_id: str | None):
-    if not request_id or not str(request_id).isdigit():
-        return None
-    return (
-        HelpRequest.objects.filter(access.region_q(user, access.Action.VIEW))
-        .filter(pk=int(request_id), person_id=person.pk)
-        .first()
-    )
-
-
 @login_required
 def task_new(request, person_id: int):
-    person = (
-        Person.objects.visible_to(request.user, access.Action.CHANGE).filter(pk=person_id).first()
-    )
-    if person is None:
-        raise Http404
-    help_request = _help_request_for(request.user, person, request.GET.get("request"))
+    person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
+    help_request = help_request_for(user=request.user, person=person, pk=request.GET.get("request"))
     if request.method == "POST":
         form = TaskForm(request.POST, region_id=person.region_id)
         if form.is_valid():
@@ -155,7 +136,7 @@ def task_new(request, person_id: int):
                     request=request,
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("Task created."))
                 return redirect("casework:task_detail", task.pk)
@@ -177,8 +158,10 @@ def task_new(request, person_id: int):
 @login_required
 def task_detail(request, pk: int):
     task = selectors.task_get(user=request.user, pk=pk)
-    staff = selectors.is_staff(request.user, task.region_id)
-    can_change = access.can(request.user, access.Action.CHANGE, task.region_id)
+    # Staff read the task by its area; an assignee reaches it only through the link.
+    view = fieldviews.view_by_region(request.user, task.region_id)
+    staff = not view.task
+    can_change = access.allows(request.user, access.Action.CHANGE, task)
     assign_form = (
         AssignForm(initial={"assignee": task.assignee_id}, region_id=task.region_id)
         if can_change
@@ -187,10 +170,7 @@ def task_detail(request, pk: int):
     cancel_form = CancelForm() if can_change else None
     missed_error = None
     if request.method == "POST":
-        if not can_change:
-            if not staff:
-                raise Http404
-            raise PermissionDenied
+        access.require(request.user, access.Action.CHANGE, task)
         action = request.POST.get("action")
         try:
             if action == "assign":
@@ -236,7 +216,7 @@ def task_detail(request, pk: int):
             if action == "missed":
                 missed_error = "; ".join(exc.messages)
             else:
-                _errors_to_form(target, exc)
+                errors_to_form(target, exc)
     occurrences = list(selectors.task_occurrences(user=request.user, task=task))
     return render(
         request,

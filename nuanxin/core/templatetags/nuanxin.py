@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from nuanxin.core.masking import mask_id_number, mask_phone
-from nuanxin.registry.models import Tier
+from nuanxin.core.tiers import Tier
 
 register = template.Library()
 

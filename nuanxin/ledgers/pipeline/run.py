@@ -83,6 +83,10 @@ class Outcome:
         }
 
 
+def _everywhere(scope) -> bool:
+    return scope is None or scope.everywhere
+
+
 class Importer:
     """Runs the pipeline over files; the caller owns the transaction."""
 
@@ -90,7 +94,7 @@ class Importer:
         self,
         *,
         regions,
-        prefixes: list[str] | None,
+        scope,
         known_areas,
         source: str,
         on_rejected: Callable[[list[Rejection]], None],
@@ -100,7 +104,7 @@ class Importer:
         batch_rows: int = BATCH_ROWS,
         parallel: bool | None = None,
     ):
-        self.resolver = RegionResolver(regions, prefixes)
+        self.resolver = RegionResolver(regions, scope)
         self.known_areas = known_areas
         self.today = today or dt.date.today()
         self.on_rejected = on_rejected
@@ -164,7 +168,7 @@ class Importer:
             read_so_far = {"fraction": 0.0}
             # A valid row's cells are needed only to reject it for a stored person
             # outside the scope; otherwise they are not worth the trip.
-            keep_cells = bool(self.writer.people_before) and self.resolver.prefixes is not None
+            keep_cells = bool(self.writer.people_before) and not _everywhere(self.resolver.scope)
             stream = _in_processes(sheet, header, validate, read_so_far, keep_cells)
             sheet.progress = lambda: read_so_far["fraction"]
         else:

@@ -125,15 +125,16 @@ class RegionResolver:
         "村",
     )
 
-    def __init__(self, regions, prefixes: list[str] | None):
-        """`regions`: (code, name, level); `prefixes`: the scope (None = everywhere)."""
+    def __init__(self, regions, scope):
+        """`regions`: (code, name, level); `scope`: where the importer may change records,
+        as the gate says (`access.scope(user, "change")`; None: everywhere)."""
         self.levels: dict[int, dict[str, list[str]]] = {lv: {} for lv in Level.values}
         self.codes: dict[str, int] = {}
         for code, name, level in regions:
             self.codes[code] = level
             for key in self._keys(name):
                 self.levels[level].setdefault(key, []).append(code)
-        self.prefixes = prefixes
+        self.scope = scope
         self._cache: dict[tuple, tuple[str, str | None]] = {}
 
     def _keys(self, name: str) -> set[str]:
@@ -146,7 +147,7 @@ class RegionResolver:
         return keys
 
     def in_scope(self, code: str) -> bool:
-        return self.prefixes is None or any(code.startswith(p) for p in self.prefixes)
+        return self.scope is None or self.scope.covers(code)
 
     def resolve(self, code: str, names: tuple[str, str, str, str]) -> tuple[str, str | None]:
         """(code or "", reason code or None); the reason may be a warning (region_coarse)."""

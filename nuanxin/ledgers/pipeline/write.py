@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from nuanxin.core.pinyin import name_initials, name_pinyin
+from nuanxin.registry.models import Person
 
 from .merge import MERGE_FIELDS, PersonState, Plan
 from .validate import (
@@ -43,11 +44,13 @@ PERSON_VALUES = (
     "id", "name", "name_pinyin", "name_initials", "id_number", "sex", "birth_date", "phone",
     "phone2", "address", "status", "living", "note", "region_id",
 )  # fmt: skip
+# Every other column of the person table takes the model's own default, so a field
+# added to the model is filled here without anyone remembering to.
 PERSON_DEFAULTS = {
-    "relation_to_head": "", "adl_eating": False, "adl_dressing": False, "adl_toileting": False,
-    "adl_transfer": False, "adl_bathing": False, "adl_walking": False, "tier": "",
-    "household_id": None,
-}  # fmt: skip
+    f.attname: f.get_default()
+    for f in Person._meta.concrete_fields
+    if f.attname not in PERSON_VALUES and f.attname not in ("created_at", "updated_at")
+}
 ENROLLMENT_COLUMNS = ("person_id", "category", "start_date", "end_date", "source", "created_at")
 
 

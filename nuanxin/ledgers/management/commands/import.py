@@ -6,7 +6,7 @@ import json
 import sys
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from nuanxin.ledgers import services
@@ -31,6 +31,9 @@ class Command(BaseCommand):
             run = services.import_run_create(user=user, files=paths, copy=False)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
+        except PermissionDenied as exc:
+            # The same answer as the pages and the API: the gate said no.
+            raise CommandError(str(exc)) from None
         bar = _Bar(sys.stderr) if sys.stderr.isatty() and not options["json"] else None
         try:
             run = services.ledger_import(run=run, on_progress=bar.show if bar else None)

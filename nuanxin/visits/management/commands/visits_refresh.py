@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from nuanxin.registry.models import Person
-from nuanxin.visits import services
+from nuanxin.visits import derive
 from nuanxin.visits.models import TierRaise
 
 
@@ -30,20 +30,20 @@ class Command(BaseCommand):
     def handle(self, *args, region, daily, tallies=False, **options):
         started = time.perf_counter()
         if tallies:
-            count = services.visit_tallies_rebuild()
+            count = derive.visit_tallies_rebuild()
             self.stdout.write(f"{count:,} tallies in {time.perf_counter() - started:.1f} s")
             return
         if daily:
             today = timezone.localdate()
-            written = services.cold_snaps_tick(today=today)
+            written = derive.cold_snaps_tick(today=today)
             # Raises that ended yesterday: the rules take over again.
             ended = TierRaise.objects.filter(ends_on=today - dt.timedelta(days=1))
-            written += services.schedules_refresh(
+            written += derive.schedules_refresh(
                 person_ids=ended.values_list("person_id", flat=True).distinct(), today=today
             )
         elif region:
-            written = services.schedules_refresh_prefix(prefix=region.rstrip("0") or region)
+            written = derive.schedules_refresh_prefix(prefix=region.rstrip("0") or region)
         else:
             ids = Person.objects.values_list("pk", flat=True).iterator(10000)
-            written = services.schedules_refresh(person_ids=ids)
+            written = derive.schedules_refresh(person_ids=ids)
         self.stdout.write(f"{written:,} schedules written in {time.perf_counter() - started:.1f} s")

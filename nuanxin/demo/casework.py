@@ -26,12 +26,7 @@ from django.utils import timezone, translation
 from nuanxin.accounts.models import User
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
-from nuanxin.demo.story import story_person
-from nuanxin.demo.users import DEMO_REPAIR_PROVIDER, demo_users_ensure
-from nuanxin.directory.models import ProviderKind, ServiceProvider
-from nuanxin.directory.services import provider_create
-
-from .models import (
+from nuanxin.casework.models import (
     AdlItem,
     AdlLevel,
     Application,
@@ -56,6 +51,12 @@ from .models import (
     TaskStatus,
     Urgency,
 )
+from nuanxin.directory.models import ProviderKind, ServiceProvider
+from nuanxin.directory.services import provider_create
+from nuanxin.regions.models import contains
+
+from .story import story_person
+from .users import DEMO_REPAIR_PROVIDER, demo_users_ensure
 
 HEMEI = "510108010001"  # S1/S2's community: kept free of generated casework
 
@@ -239,10 +240,9 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 def story_s8_seed(*, rng: random.Random, today: dt.date, stdout=None) -> None:
     """Grandma Li, from the hotline call (3 days ago) to the camera: see STORIES.md S8."""
+    from nuanxin.casework.services import assessments, care_plans, referrals, requests
     from nuanxin.registry.models import DeviceKind
     from nuanxin.registry.services import consent_record, device_record
-
-    from .services import assessments, care_plans, referrals, requests
 
     li = story_person("grandma_li")
     if li is None:
@@ -459,7 +459,7 @@ def background_seed(*, rng: random.Random, today: dt.date, stdout=None) -> None:
         .exclude(pk=getattr(li, "pk", None))
         .order_by("pk")
         .values_list("pk", "region_id")
-        if not region_id.startswith(HEMEI)
+        if not contains(HEMEI, region_id)
     ]
     if not pool:
         return
@@ -590,7 +590,7 @@ def _requests_seed(rng, people, workers, now) -> int:
 
 
 def _tasks_seed(rng, people, workers, today) -> int:
-    from .services.service_tasks import recurrence_dates
+    from nuanxin.casework.services.service_tasks import recurrence_dates
 
     chosen = rng.sample(people, max(1, len(people) // 5))
     tasks, plans = [], []
@@ -650,7 +650,7 @@ def _tasks_seed(rng, people, workers, today) -> int:
 
 
 def _plans_seed(rng, people, workers, today, admin) -> int:
-    from .services.care_plans import care_plan_create
+    from nuanxin.casework.services.care_plans import care_plan_create
 
     plans, held = 0, []
     for person_id, region_id in rng.sample(people, min(8, len(people))):
@@ -716,7 +716,7 @@ def _referrals_seed(rng, people, today, admin) -> int:
 
 def _applications_seed(rng, people, today, admin) -> int:
     """Applications being prepared, submitted, approved or refused."""
-    from .services.applications import common_documents
+    from nuanxin.casework.services.applications import common_documents
 
     rows = []
     for person_id, region_id in rng.sample(people, min(20, len(people))):

@@ -14,8 +14,8 @@ import random
 
 from django.db import connection
 
-from .models import Visit, VisitSchedule
-from .services import schedules_due_refresh, schedules_refresh, visit_tallies_rebuild
+from nuanxin.visits.derive import schedules_due_refresh, schedules_refresh, visit_tallies_rebuild
+from nuanxin.visits.models import Visit, VisitSchedule
 
 GAP = {"red": 7, "yellow": 14, "blue": 30}
 WHO = ["grid_worker", "grid_worker", "community_worker", "social_worker", "volunteer"]
