@@ -173,9 +173,12 @@ NOT_LISTED = {
     # derived figures read by the coverage SQL, scoped there (access.scope(...).sql);
     "visits.visittally",
     "visits.coveragemonth",
-    # the gate's own input, and reference data that names no person.
+    # the gate's own input, and reference data that names no person: every signed-in
+    # user reads the directory.
     "accounts.membership",
     "regions.areacodealias",
+    "directory.organisation",
+    "directory.hotline",
 }
 
 

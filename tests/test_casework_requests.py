@@ -597,7 +597,8 @@ def test_it_shows_officers_the_requests_on_the_dashboard(
     _new(community_worker, ms_cai, urgency="low")
     client.force_login(district_officer)
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
-    requests = response.context["home"].requests
+    (card,) = [c for c in response.context["home"].cards if "requests" in c.context]
+    requests = card.context["requests"]
     assert requests.open == 2 and requests.breached == 1
     assert requests.by_urgency["urgent"] == (1, 1)
     html = response.content.decode()

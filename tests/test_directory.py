@@ -170,3 +170,63 @@ def test_it_serves_the_providers_api(
         _provider(city_admin, f"维修{i}", [BAOHE])
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get("/api/v1/providers", **headers).json()["count"] == 22
+
+
+# --- organisations and hotlines -------------------------------------------------------------
+
+
+def test_it_adds_organisations_within_the_districts_a_user_manages(
+    district_officer, community_worker, outsider, city_admin
+):
+    from nuanxin.directory.models import OrganisationKind
+    from nuanxin.directory.services import organisation_create
+
+    dept = organisation_create(
+        user=district_officer,
+        name="成华区民政局",
+        kind=OrganisationKind.DEPARTMENT,
+        region_code="510108000000",
+        contacts=[{"name": "刘洋", "role": "科长", "phone": "028-84311111"}],
+    )
+    assert dept.contacts.count() == 1
+    with pytest.raises(PermissionDenied):
+        organisation_create(user=community_worker, name="x", kind="company")
+    with pytest.raises(ValidationError):
+        organisation_create(user=outsider, name="y", kind="company", region_code="510108000000")
+    with pytest.raises(ValidationError):  # the city's: only the city admin
+        organisation_create(user=district_officer, name="z", kind="company")
+    assert organisation_create(user=city_admin, name="成都市民政局", kind="department").region is None
+
+
+def test_it_lets_a_partner_contact_answer_for_an_organisation(district_officer, partner_contact):
+    from nuanxin.directory.selectors import account_organisation
+    from nuanxin.directory.services import organisation_account_add, organisation_create
+
+    org = organisation_create(
+        user=district_officer, name="成华区教育局", kind="department", region_code="510108000000"
+    )
+    organisation_account_add(user=district_officer, organisation=org, account=partner_contact)
+    assert account_organisation(partner_contact) == org
+    with pytest.raises(ValidationError):
+        organisation_account_add(user=district_officer, organisation=org, account=district_officer)
+
+
+def test_it_lists_the_hotlines_that_answer_for_a_region(city_admin, district_officer, places):
+    from nuanxin.directory.selectors import hotlines_for
+    from nuanxin.directory.services import hotline_create, hotline_update
+
+    city = hotline_create(user=city_admin, unit="成都市民政局", number="12345", hours="24小时")
+    chenghua = hotline_create(
+        user=district_officer,
+        unit="成华区社会救助",
+        number="028-83333333",
+        region_code="510108000000",
+        position=2,
+    )
+    hotline_create(user=city_admin, unit="锦江区社会救助", number="028-86666666",
+                   region_code="510104000000")  # fmt: skip
+    assert list(hotlines_for(region_code="510108010001")) == [chenghua, city]
+    hotline_update(user=district_officer, hotline=chenghua, active=False)
+    assert list(hotlines_for(region_code="510108010001")) == [city]
+    with pytest.raises(ValidationError):
+        hotline_update(user=district_officer, hotline=chenghua, region_code="510104000000")

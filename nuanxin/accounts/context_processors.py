@@ -1,4 +1,4 @@
-from nuanxin.core import access
+from nuanxin.core import access, menu
 
 
 def memberships(request):
@@ -6,7 +6,9 @@ def memberships(request):
     if user is None or not user.is_authenticated:
         return {}
     roles = access.roles_of(user)
+    match = getattr(request, "resolver_match", None)
     return {
+        "menu": menu.menu_for(user, match.view_name if match else ""),
         "user_roles": roles,
         "can_audit": access.can(user, access.Action.AUDIT),
         "can_export": access.can(user, access.Action.EXPORT),

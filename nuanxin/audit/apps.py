@@ -6,3 +6,18 @@ class AuditConfig(AppConfig):
     name = "nuanxin.audit"
     label = "audit"
     verbose_name = _("Audit log")
+
+    def ready(self):
+        from nuanxin.core import access, menu
+
+        menu.register(
+            menu.Entry(
+                "audit:event_list",
+                _("Audit log"),
+                "journal-text",
+                group=menu.ADMIN,
+                position=90,
+                shown=lambda user: access.can(user, access.Action.AUDIT),
+                active_on=("audit:",),
+            )
+        )

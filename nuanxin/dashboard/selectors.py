@@ -7,8 +7,7 @@ import datetime as dt
 
 from django.db.models import Count
 
-from nuanxin.casework.selectors import requests as help_requests
-from nuanxin.core import access, duties
+from nuanxin.core import access, cards, duties
 from nuanxin.regions.models import Region
 from nuanxin.visits import selectors as visits
 from nuanxin.visits.models import VisitSchedule
@@ -26,7 +25,7 @@ class Home:
     overdue_by_tier: dict = dataclasses.field(default_factory=dict)
     follow_ups: int = 0
     snaps: list = dataclasses.field(default_factory=list)
-    requests: object = None  # casework's SlaCounts for officers: open help requests, breaches
+    cards: list = dataclasses.field(default_factory=list)  # other apps' cards (core.cards)
 
 
 def is_field_worker(user) -> bool:
@@ -76,5 +75,5 @@ def home_for(*, user, today: dt.date, months: int = 12) -> Home:
     home.follow_ups = visits.follow_ups_open(user=user, region=region.prefix).count()
     if not field:
         home.trend = visits.coverage_trend(region=region, months=months, today=today)
-        home.requests = help_requests.sla_counts(user=user, region=region.prefix)
+        home.cards = cards.cards_for(user=user, region=region, today=today)
     return home

@@ -1,8 +1,8 @@
-"""Reads of the directory: providers, scoped to who may see them.
+"""Reads of the directory: providers, organisations and hotlines.
 
-Providers are not personal data: every signed-in user reads the directory.
+None of it is personal data: every signed-in user reads the directory.
 Writing it is for users who may change a district or more (district officers,
-the city admin), and only for providers whose whole service area they hold.
+the city admin), and only for records whose whole area they hold.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.http import Http404
 from nuanxin.core import access
 from nuanxin.regions.models import Level, Region
 
-from .models import ProviderAccount, ServiceProvider
+from .models import Hotline, Organisation, OrganisationAccount, ProviderAccount, ServiceProvider
 
 
 def _editors_scope(user):
@@ -94,3 +94,61 @@ def account_provider(user) -> ServiceProvider | None:
 
 def ready() -> None:
     """Called from AppConfig.ready: register duty or link sources here."""
+
+
+# --- organisations and hotlines ---------------------------------------------------------
+
+
+def organisation_list(*, user, q: str = "", kind: str = "", region: str = "") -> QuerySet:
+    """Organisations by name or kind; `region`: those of that region or one above it."""
+    if not getattr(user, "is_authenticated", False):
+        return Organisation.objects.none()
+    qs = Organisation.objects.select_related("region")
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region:
+        qs = qs.within(region)
+    return qs
+
+
+def organisation_get(*, user, pk: int) -> Organisation:
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    found = (
+        Organisation.objects.select_related("region").prefetch_related("contacts").filter(pk=pk)
+    ).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def can_edit_organisation(user, organisation: Organisation) -> bool:
+    return can_edit(user, [organisation.region_id] if organisation.region_id else [])
+
+
+def hotlines_for(*, region_code: str = "", active_only: bool = True) -> QuerySet:
+    """Hotlines answering for a region (the city's included), in sheet order."""
+    qs = Hotline.objects.select_related("region")
+    if active_only:
+        qs = qs.filter(active=True)
+    if region_code:
+        qs = qs.serving(region_code)
+    return qs
+
+
+def account_organisation(user) -> Organisation | None:
+    """The organisation this user answers for, if any (cached on the user for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if access.Role.PARTNER_CONTACT not in access.roles_of(user):
+        return None
+    if not hasattr(user, "_nuanxin_organisation"):
+        account = (
+            OrganisationAccount.objects.select_related("organisation")
+            .filter(user_id=user.pk)
+            .first()
+        )
+        user._nuanxin_organisation = account.organisation if account else None
+    return user._nuanxin_organisation

@@ -1,6 +1,27 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgersConfig(AppConfig):
     name = "nuanxin.ledgers"
     label = "ledgers"
+
+    def ready(self):
+        from nuanxin.core import menu
+
+        from . import exports, services
+
+        exports.register(
+            exports.Ledger(kind="people", label=_("People"), write=services.people_export_to)
+        )
+        menu.register(
+            menu.Entry(
+                "ledgers:import_start",
+                _("Import ledgers"),
+                "upload",
+                group=menu.ADMIN,
+                position=10,
+                shown=menu.changers,
+                active_on=("ledgers:",),
+            )
+        )

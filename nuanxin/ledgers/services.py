@@ -354,6 +354,18 @@ EXPORT_COLUMNS = [
 _DISABILITY_NAMES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
 
 
+def people_export_to(*, user, target, region: str = "", reveal=False, reason="", request=None):
+    """The people ledger as `exports.Ledger.write` takes it (the command line's form)."""
+    return people_export(
+        user=user,
+        target=target,
+        filters={"region": region},
+        reveal=reveal,
+        reason=reason,
+        request=request,
+    )
+
+
 def people_export(
     *, user, target, filters: dict, reveal: bool = False, reason: str = "", request=None
 ) -> int:

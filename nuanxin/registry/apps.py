@@ -8,10 +8,15 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry")
 
     def ready(self):
-        from nuanxin.core import duties
+        from nuanxin.core import duties, menu
 
         from . import timeline
         from .duties import DeviceRemovalDuties
 
         duties.register(DeviceRemovalDuties())
         timeline.ready()
+        menu.register(
+            menu.Entry(
+                "registry:person_list", _("People"), "people", position=20, active_on=("registry:",)
+            )
+        )

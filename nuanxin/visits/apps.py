@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class VisitsConfig(AppConfig):
@@ -6,7 +7,7 @@ class VisitsConfig(AppConfig):
     label = "visits"
 
     def ready(self):
-        from nuanxin.core import duties
+        from nuanxin.core import duties, menu
 
         from . import receivers, timeline
         from .duties import VisitDuties
@@ -14,3 +15,44 @@ class VisitsConfig(AppConfig):
         receivers.connect()
         duties.register(VisitDuties())
         timeline.ready()
+        menu.register(
+            menu.Entry(
+                "visits:worklist",
+                _("Worklist"),
+                "list-check",
+                position=10,
+                active_on=("visits:worklist", "visits:visit_new"),
+            ),
+            menu.Entry(
+                "visits:coverage", _("Coverage"), "bar-chart", group=menu.REPORTS, position=10
+            ),
+            menu.Entry(
+                "visits:blind_spots",
+                _("Blind spots"),
+                "exclamation-triangle",
+                group=menu.REPORTS,
+                position=20,
+            ),
+            menu.Entry(
+                "visits:visit_list",
+                _("Visits"),
+                "house-heart",
+                group=menu.REPORTS,
+                position=30,
+                active_on=("visits:visit_list", "visits:visit_detail", "visits:person_visits"),
+            ),
+            menu.Entry(
+                "visits:follow_up_list",
+                _("Follow-ups"),
+                "arrow-return-right",
+                group=menu.REPORTS,
+                position=40,
+            ),
+            menu.Entry(
+                "visits:cold_snap_list",
+                _("Cold snaps"),
+                "snow",
+                group=menu.REPORTS,
+                position=50,
+            ),
+        )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.core import access, duties
+from nuanxin.core import access, cards, duties
 from nuanxin.core.duties import Duty
 from nuanxin.registry.selectors import identifier_digits, person_search_q
 
@@ -259,9 +259,25 @@ class RequestDuties:
         )
 
 
+# --- the dashboard card ------------------------------------------------------------------
+
+
+class RequestsCard:
+    """Officers' home page: open help requests in the area and how many are late."""
+
+    position = 20
+    template = "casework/_card_requests.html"
+
+    def context(self, *, user, region, today) -> dict | None:
+        if not access.can(user, access.Action.VIEW, region.code):
+            return None
+        return {"requests": sla_counts(user=user, region=region.prefix)}
+
+
 # --- wiring ----------------------------------------------------------------------------
 
 
 def ready() -> None:
-    """Called from AppConfig.ready: register the duty source."""
+    """Called from AppConfig.ready: register the duty source and the dashboard card."""
     duties.register(RequestDuties())
+    cards.register(RequestsCard())

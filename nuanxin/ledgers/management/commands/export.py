@@ -1,23 +1,28 @@
-"""`nuanxin export people [--region CODE] [--user USERNAME] [--reveal REASON] -o FILE.xlsx`."""
+"""`nuanxin export KIND [--region CODE] [--user USERNAME] [--reveal REASON] -o FILE.xlsx`.
+
+KIND is any ledger an app registered (`nuanxin.ledgers.exports`): `people`, and
+those of the other domains.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
 
-from nuanxin.ledgers.services import people_export
+from nuanxin.ledgers import exports
 from nuanxin.regions.models import significant
 
 
 class Command(BaseCommand):
     help = (
-        "Write a ledger (xlsx). KIND: people. Runs as the system (the whole city) unless "
-        "--user; identifiers are in clear only with --reveal."
+        "Write a ledger (xlsx). Runs as the system (the whole city) unless --user; "
+        "identifiers are in clear only with --reveal."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["people"])
+        parser.add_argument("kind", choices=exports.kinds())
         parser.add_argument("--region", default="", help="region code (everything under it)")
         parser.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
         parser.add_argument("--user", metavar="USERNAME", help="export within this user's scope")
@@ -36,16 +41,16 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"no such user: {options['user']}")
         try:
-            count = people_export(
+            count = exports.ledger(options["kind"]).write(
                 user=user,
                 target=options["output"],
-                filters={"region": region},
+                region=region,
                 reveal=bool(options["reveal"]),
                 reason=options["reveal"] or "",
             )
-        except PermissionDenied as exc:
+        except (PermissionDenied, Http404) as exc:
             # The same answer as the pages and the API: the gate said no.
-            raise CommandError(str(exc) or "not allowed") from None
+            raise CommandError(str(exc) or "not found") from None
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(f"{count} rows written to {options['output']}")

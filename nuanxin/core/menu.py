@@ -1,0 +1,105 @@
+"""The menu protocol: each app declares its entries, the base page shows those a user may use.
+
+An entry names a URL, a label, an icon, a group and who sees it — a predicate on
+the user, usually "holds this action somewhere" from the gate. Link-only roles
+(volunteers, partner contacts, provider accounts) see only the entries made for
+them, so nobody is offered a page that is always empty or always refused:
+
+    from nuanxin.core import menu
+
+    menu.register(menu.Entry("visits:coverage", _("Coverage"), "bar-chart",
+                             group=menu.REPORTS, shown=menu.viewers))
+
+Groups keep the bar short on a phone: daily work first, then the reports, then
+administration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from django.urls import NoReverseMatch, reverse
+
+from . import access
+
+WORK, REPORTS, ADMIN = "work", "reports", "admin"
+GROUP_ORDER = (WORK, REPORTS, ADMIN)
+
+
+def viewers(user) -> bool:
+    """Anyone who reaches people by region (not only through a task)."""
+    return access.can(user, access.Action.VIEW)
+
+
+def changers(user) -> bool:
+    return access.can(user, access.Action.CHANGE)
+
+
+def link_only(user) -> bool:
+    """Volunteers, partner contacts and provider accounts with no area of their own."""
+    return access.has_link_role(user) and not viewers(user)
+
+
+def everyone(user) -> bool:
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    url_name: str
+    label: object  # a lazy translation
+    icon: str  # a bootstrap-icons name, without "bi-"
+    group: str = WORK
+    position: int = 50
+    shown: Callable[[object], bool] = viewers
+    # URL names (or "namespace:" prefixes) that light this entry up as the current page.
+    active_on: tuple[str, ...] = ()
+
+    def is_active(self, view_name: str) -> bool:
+        names = self.active_on or (self.url_name,)
+        return any(
+            view_name == name or (name.endswith(":") and view_name.startswith(name))
+            for name in names
+        )
+
+
+_entries: list[Entry] = []
+
+
+def register(*entries: Entry) -> None:
+    """Add entries once (apps call this from AppConfig.ready)."""
+    for entry in entries:
+        if all(e.url_name != entry.url_name for e in _entries):
+            _entries.append(entry)
+
+
+def entries() -> list[Entry]:
+    return sorted(_entries, key=lambda e: (GROUP_ORDER.index(e.group), e.position))
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    url: str
+    label: str
+    icon: str
+    group: str
+    active: bool
+
+
+def menu_for(user, view_name: str = "") -> list[Shown]:
+    """The entries `user` may use, in order, with the current page marked."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    found = []
+    for entry in entries():
+        if not entry.shown(user):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        found.append(
+            Shown(url, str(entry.label), entry.icon, entry.group, entry.is_active(view_name))
+        )
+    return found
