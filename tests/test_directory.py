@@ -195,7 +195,9 @@ def test_it_adds_organisations_within_the_districts_a_user_manages(
         organisation_create(user=outsider, name="y", kind="company", region_code="510108000000")
     with pytest.raises(ValidationError):  # the city's: only the city admin
         organisation_create(user=district_officer, name="z", kind="company")
-    assert organisation_create(user=city_admin, name="成都市民政局", kind="department").region is None
+    assert (
+        organisation_create(user=city_admin, name="成都市民政局", kind="department").region is None
+    )
 
 
 def test_it_lets_a_partner_contact_answer_for_an_organisation(district_officer, partner_contact):
