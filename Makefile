@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast bench lint format messages clean
+.PHONY: demo test test-fast bench fuzz lint format messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n auto -m "not browser" $(PYTEST_ARGS)
+
+# schemathesis over the API for two roles, against a throwaway city (tests/fuzz_api.py).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz_api
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'

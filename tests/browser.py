@@ -114,7 +114,9 @@ class _Pages:
         self.contexts = []
 
     def __call__(self, **options):
-        context = _browser(self.config).new_context(**{**DESKTOP, **options})
+        # The pages forbid eval (script-src 'self'); Playwright's own waiting evaluates
+        # strings in the page, so the test browser alone sets the policy aside.
+        context = _browser(self.config).new_context(**{**DESKTOP, "bypass_csp": True, **options})
         context.set_default_timeout(10_000)
         self.contexts.append(context)
         return context.new_page()

@@ -110,7 +110,7 @@ def test_it_reads_39_of_40_and_lists_the_one_missed_s2(
 
     spots = client.get(f"/api/v1/blind-spots?region={HEMEI}&month={month}").json()
     assert spots["count"] == 1
-    (missed,) = spots["people"]
+    (missed,) = spots["items"]
     assert missed["person_id"] == unvisited.pk
     assert missed["tier"] == "red"
     expected_worker = "hemei_grid1" if unvisited.region_id == HEMEI_GRID1 else "hemei_worker"

@@ -488,12 +488,13 @@ def test_it_preselects_the_only_region_of_a_grid_worker(as_user, grid_worker):
     assert f'<option value="{HEMEI_GRID1}" selected>' in html
 
 
-def test_it_ignores_a_filter_out_of_scope_but_keeps_the_search(
+def test_it_refuses_an_area_out_of_scope_and_shows_no_one(
     as_user, community_worker, ms_cai, grid2_person
 ):
-    html = _content(as_user(community_worker).get(LIST, {"region": JINJIANG_COMMUNITY, "q": "cay"}))
-    assert f'href="{ms_cai.get_absolute_url()}"' in html
-    assert grid2_person.get_absolute_url() not in html
+    response = as_user(community_worker).get(LIST, {"region": JINJIANG_COMMUNITY, "q": "cay"})
+    assert response.status_code == 400  # not an area she may choose: the address is refused
+    html = _content(response)
+    assert ms_cai.get_absolute_url() not in html and grid2_person.get_absolute_url() not in html
 
 
 # --- in a real browser: live search and the inline reveal (htmx) ----------------------

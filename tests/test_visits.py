@@ -138,7 +138,7 @@ def test_it_records_ms_cais_visit_and_its_finding_s1(grid_worker, ms_cai):
     assert {t.repeat_days for t in tasks} == {14}
     assert FollowUp.objects.filter(person=ms_cai, kind="rectification").count() == 1
     # The person's visits, through the API.
-    listed = api(grid_worker).get(f"/api/v1/persons/{ms_cai.pk}/visits").json()
+    listed = api(grid_worker).get(f"/api/v1/persons/{ms_cai.pk}/visits").json()["items"]
     assert listed[0]["findings"][0]["text"] == finding
 
 
@@ -202,8 +202,9 @@ def due_people(places):
 def test_it_lists_the_grid_workers_duties_red_first(grid_worker, due_people):
     response = api(grid_worker).get("/api/v1/worklist")
     assert response.status_code == 200
-    overdue = response.json()["overdue"]
-    assert len(overdue) == 5  # not the other grid's person
+    body = response.json()
+    overdue = [d for d in body["items"] if d["bucket"] == "overdue"]
+    assert len(overdue) == 5 == body["overdue"]  # not the other grid's person
     tiers = [d["tier"] for d in overdue]
     assert tiers == sorted(tiers, key=["red", "yellow", "blue"].index)
     assert all(d["days_late"] > 0 for d in overdue)
@@ -246,8 +247,8 @@ def test_it_shows_an_officer_the_worklist_by_sub_region(client, district_officer
 def test_it_takes_the_date_of_the_worklist(grid_worker, due_people):
     far = (timezone.localdate() - dt.timedelta(days=200)).isoformat()
     data = api(grid_worker).get(f"/api/v1/worklist?date={far}").json()
-    assert data["overdue"] == [] and data["today"] == []
-    assert api(grid_worker).get("/api/v1/worklist?date=2026-13-01").status_code == 422
+    assert data["overdue"] == 0 and data["items"] == []
+    assert api(grid_worker).get("/api/v1/worklist?date=2026-13-01").status_code == 400
 
 
 def test_it_pages_through_a_persons_visits(client, grid_worker, ms_cai):
@@ -356,7 +357,7 @@ def test_it_merges_duties_from_every_registered_source(grid_worker, ms_cai):
     duties.register(CareSessions())
     try:
         data = api(grid_worker).get("/api/v1/worklist").json()
-        assert [d["kind"] for d in data["overdue"]] == ["care_session"]
+        assert [d["kind"] for d in data["items"] if d["bucket"] == "overdue"] == ["care_session"]
         spots = duties.blind_spots(user=grid_worker, today=timezone.localdate())
         assert [d.kind for d in spots] == ["care_session"]
     finally:

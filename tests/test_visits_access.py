@@ -114,7 +114,7 @@ def test_it_answers_the_api_owner_outsider_and_anonymous(community_worker, outsi
         assert stranger.get(url).status_code == 404, url
         assert anonymous.get(url).status_code == 401, url
     assert anonymous.get("/api/v1/worklist").status_code == 401
-    assert stranger.get("/api/v1/worklist").json()["overdue"] == []
+    assert stranger.get("/api/v1/worklist").json()["items"] == []
     body = {
         "person_id": ms_cai.pk,
         "visited_on": timezone.localdate().isoformat(),

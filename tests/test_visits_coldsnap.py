@@ -84,9 +84,9 @@ def test_it_runs_the_cold_snap_story_s3(client, city_admin, outsider, grid_worke
     assert due(cold_city["jj_blue"])[1] == "policy"
 
     # 锦江's worklist shows them at the top, with the alert.
-    jinjiang = api(outsider).get("/api/v1/worklist").json()
-    assert jinjiang["today"][0]["person_name"] == "锦红"
-    assert jinjiang["today"][0]["label"].startswith("Cold snap")
+    jinjiang = api(outsider).get("/api/v1/worklist").json()["items"]
+    assert jinjiang[0]["bucket"] == "today" and jinjiang[0]["person_name"] == "锦红"
+    assert jinjiang[0]["label"].startswith("Cold snap")
     client.force_login(outsider)
     page = client.get(f"/worklist/?region={JINJIANG_COMMUNITY}")
     assert "寒潮预警 1号" in page.content.decode()

@@ -8,13 +8,12 @@ the name, address and phone — never the ID number, categories or health.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
 from ninja import Status as Answer
 
 from nuanxin.casework.models import AdlLevel, Assessment, HelpRequest, Loneliness, Referral
@@ -31,16 +30,20 @@ from nuanxin.registry.selectors import person_get
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     ErrorOut,
+    Id,
+    IdQuery,
+    PageNumber,
     PageOut,
+    PageSize,
+    RegionCode,
     ValidationErrorOut,
     paginate,
 )
 
 router = Router(tags=["casework"])
 
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 WRITE_ERRORS = {**ERRORS, 403: ErrorOut}
 
 
@@ -57,9 +60,9 @@ def _help_request(person, pk: int | None) -> HelpRequest | None:
 
 
 class AssessmentIn(Schema):
-    person_id: int
+    person_id: Id
     assessed_on: dt.date
-    assessor_ids: list[int]
+    assessor_ids: list[Id]
     adl: dict[str, AdlLevel]
     loneliness: Loneliness | None = None
     living_conditions: str = ""
@@ -70,7 +73,7 @@ class AssessmentIn(Schema):
     finances: str = ""
     summary: str
     recommendations: str = ""
-    help_request_id: int | None = None
+    help_request_id: Id | None = None
 
 
 class AssessmentOut(Schema):
@@ -122,7 +125,7 @@ def _assessment_out(a: Assessment) -> dict:
     response={200: list[AssessmentOut], **ERRORS},
     url_name="person_assessments",
 )
-def person_assessments(request, person_id: int):
+def person_assessments(request, person_id: Id):
     """A person's needs assessments, latest version first."""
     person = person_get(user=request.auth, pk=person_id, history=True)
     rows = assessment_selectors.assessments_of(user=request.auth, person=person)[:200]
@@ -170,7 +173,7 @@ def assessment_create(request, payload: AssessmentIn):
     response={200: AssessmentOut, **ERRORS},
     url_name="assessment_detail",
 )
-def assessment_detail(request, assessment_id: int):
+def assessment_detail(request, assessment_id: Id):
     return _assessment_out(assessment_selectors.assessment_get(user=request.auth, pk=assessment_id))
 
 
@@ -234,17 +237,17 @@ def _referral_out(request, r: Referral, today: dt.date) -> dict:
 
 @router.get(
     "/referrals",
-    response={200: ReferralPageOut, 401: ErrorOut, 422: ValidationErrorOut},
+    response={200: ReferralPageOut, 400: ValidationErrorOut, 401: ErrorOut},
     url_name="referral_list",
 )
 def referral_list(
     request,
     status: RS | None = None,
-    provider: int | None = None,
+    provider: IdQuery | None = None,
     overdue: bool = False,
-    person: int | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    person: IdQuery | None = None,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ):
     """Referrals in your scope (a provider's account: those sent to its provider)."""
     today = timezone.localdate()
@@ -261,12 +264,12 @@ def referral_list(
 
 
 class ReferralIn(Schema):
-    person_id: int
-    provider_id: int
+    person_id: Id
+    provider_id: Id
     asked: str
     due_on: dt.date
     sent_on: dt.date | None = None
-    help_request_id: int | None = None
+    help_request_id: Id | None = None
 
 
 @router.post("/referrals", response={201: ReferralOut, **WRITE_ERRORS}, url_name="referral_create")
@@ -295,7 +298,7 @@ def referral_create(request, payload: ReferralIn):
     response={200: ReferralOut, **ERRORS},
     url_name="referral_detail",
 )
-def referral_detail(request, referral_id: int):
+def referral_detail(request, referral_id: Id):
     referral = referral_selectors.referral_get(user=request.auth, pk=referral_id)
     return _referral_out(request, referral, timezone.localdate())
 
@@ -308,7 +311,7 @@ class CompleteIn(Schema):
     outcome: str
 
 
-def _step(request, referral_id: int, service, **extra) -> dict:
+def _step(request, referral_id: Id, service, **extra) -> dict:
     referral = referral_selectors.referral_get(user=request.auth, pk=referral_id)
     service(user=request.auth, referral=referral, request=request, **extra)
     referral = referral_selectors.referral_get(user=request.auth, pk=referral_id)
@@ -320,7 +323,7 @@ def _step(request, referral_id: int, service, **extra) -> dict:
     response={200: ReferralOut, **WRITE_ERRORS},
     url_name="referral_accept",
 )
-def referral_accept(request, referral_id: int):
+def referral_accept(request, referral_id: Id):
     """The provider takes the job (its own account, or a worker recording it)."""
     return _step(request, referral_id, referral_services.referral_accept)
 
@@ -330,7 +333,7 @@ def referral_accept(request, referral_id: int):
     response={200: ReferralOut, **WRITE_ERRORS},
     url_name="referral_decline",
 )
-def referral_decline(request, referral_id: int, payload: DeclineIn):
+def referral_decline(request, referral_id: Id, payload: DeclineIn):
     return _step(request, referral_id, referral_services.referral_decline, reason=payload.reason)
 
 
@@ -339,7 +342,7 @@ def referral_decline(request, referral_id: int, payload: DeclineIn):
     response={200: ReferralOut, **WRITE_ERRORS},
     url_name="referral_complete",
 )
-def referral_complete(request, referral_id: int, payload: CompleteIn):
+def referral_complete(request, referral_id: Id, payload: CompleteIn):
     """The job is done: the referral closes with what was done."""
     return _step(request, referral_id, referral_services.referral_complete, outcome=payload.outcome)
 
@@ -364,16 +367,16 @@ class ProviderPageOut(PageOut):
 
 @router.get(
     "/providers",
-    response={200: ProviderPageOut, 401: ErrorOut, 422: ValidationErrorOut},
+    response={200: ProviderPageOut, 400: ValidationErrorOut, 401: ErrorOut},
     url_name="provider_list",
 )
 def provider_list(
     request,
     q: str = "",
     kind: ProviderKind | None = None,
-    serves: Annotated[str, Query(description="A region code the provider must serve.")] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    serves: RegionCode = "",
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ):
     """The provider directory (every signed-in user reads it)."""
     if serves and not (serves.isdigit() and len(serves) in (12, 15)):

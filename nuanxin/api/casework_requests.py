@@ -17,16 +17,18 @@ from nuanxin.registry.services import person_searched
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     ErrorOut,
+    Id,
+    PageNumber,
     PageOut,
+    PageSize,
     ValidationErrorOut,
     paginate,
 )
 
 router = Router(tags=["casework"])
 
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class RequestEventOut(Schema):
@@ -78,7 +80,7 @@ class RequestIn(Schema):
     need_type: NeedType
     description: str
     urgency: Urgency = Urgency.NORMAL
-    person_id: int | None = None
+    person_id: Id | None = None
     caller_name: str = ""
     caller_phone: str = ""
     caller_address: str = ""
@@ -94,13 +96,13 @@ class TransitionIn(Schema):
     action: str
     urgency: Urgency | None = None
     need_type: NeedType | None = None
-    assignee_ids: list[int] | None = None
+    assignee_ids: list[Id] | None = None
     at: dt.datetime | None = None
     note: str | None = None
     resolution: str | None = None
     reason: str | None = None
-    into_id: int | None = None
-    person_id: int | None = None
+    into_id: Id | None = None
+    person_id: Id | None = None
 
 
 def _out(hr: HelpRequest) -> dict:
@@ -163,8 +165,8 @@ def request_list(
     breached: Annotated[bool, Query(description="Only requests past a deadline.")] = False,
     mine: Annotated[bool, Query(description="Only requests assigned to you.")] = False,
     q: Annotated[str, Query(description="Name, pinyin, phone tail or request number.")] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ):
     """Help requests in your scope, newest first, with breach flags; a fixed number of queries."""
     rows = selectors.request_list(
@@ -202,7 +204,7 @@ def request_create(request, payload: RequestIn):
     response={200: RequestDetailOut, **ERRORS},
     url_name="request_detail",
 )
-def request_detail(request, request_id: int):
+def request_detail(request, request_id: Id):
     """One request with its history and the actions its status allows you."""
     return _detail(request.auth, request_id)
 
@@ -212,7 +214,7 @@ def request_detail(request, request_id: int):
     response={200: RequestDetailOut, 403: ErrorOut, **ERRORS},
     url_name="request_transition",
 )
-def request_transition(request, request_id: int, payload: TransitionIn):
+def request_transition(request, request_id: Id, payload: TransitionIn):
     """Move the request on. 422 when its status does not allow the action; 403 if you may
     only read it."""
     hr = selectors.request_get(user=request.auth, pk=request_id)  # 404 if not yours

@@ -7,13 +7,14 @@ address and phone — never the ID number, categories or health.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
 from nuanxin.casework.models import (
@@ -24,6 +25,7 @@ from nuanxin.casework.models import (
     Recurrence,
     SessionMode,
     TaskKind,
+    TaskStatus,
 )
 from nuanxin.casework.selectors import care_plans as plan_selectors
 from nuanxin.casework.selectors import service_tasks as task_selectors
@@ -33,15 +35,21 @@ from nuanxin.core import access
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
+    ClientId,
+    Day,
     ErrorOut,
+    Id,
+    PageNumber,
     PageOut,
+    PageSize,
+    Times,
     ValidationErrorOut,
     paginate,
 )
 
 router = Router(tags=["casework"])
 
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 # --- shapes ----------------------------------------------------------------------------
@@ -95,19 +103,19 @@ class TaskPageOut(PageOut):
 
 
 class TaskIn(Schema):
-    person_id: int
+    person_id: Id
     kind: TaskKind
     details: str = ""
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
     recurrence: Recurrence = Recurrence.ONCE
     starts_on: dt.date
-    occurrences: int | None = None
+    occurrences: Times | None = None
     until: dt.date | None = None
-    help_request_id: int | None = None
+    help_request_id: Id | None = None
 
 
 class DoneIn(Schema):
-    client_id: str | None = None
+    client_id: ClientId | None = None
     note: str = ""
 
 
@@ -141,17 +149,17 @@ class PlanOut(Schema):
 
 
 class PlanIn(Schema):
-    person_id: int
+    person_id: Id
     kind: PlanKind
     goals: str
     measures: str = ""
-    responsible: list[int]
+    responsible: list[Id]
     starts_on: dt.date
     recurrence: Recurrence = Recurrence.WEEKLY
-    sessions: int
+    sessions: Times
     review_on: dt.date | None = None
-    help_request_id: int | None = None
-    assessment_id: int | None = None
+    help_request_id: Id | None = None
+    assessment_id: Id | None = None
 
 
 class SessionIn(Schema):
@@ -242,15 +250,6 @@ def _user(pk: int | None, field: str):
     return user
 
 
-def _day(text: str | None, field: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")}) from None
-
-
 # --- tasks -----------------------------------------------------------------------------
 
 
@@ -259,15 +258,17 @@ def _day(text: str | None, field: str) -> dt.date | None:
 )
 def task_list(
     request,
-    kind: str = "",
-    assignee: str = "",
-    status: str = "",
+    kind: TaskKind | None = None,
+    assignee: Annotated[
+        str, Query(pattern=r"^(none|[1-9][0-9]{0,17})?$", description="A user's id, or none.")
+    ] = "",
+    status: TaskStatus | None = None,
     missed: bool = False,
-    date_from: str | None = None,
-    date_to: str | None = None,
+    date_from: Day = None,
+    date_to: Day = None,
     mine: bool = False,
-    page: int = 1,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ):
     """Staff: the tasks of their area (filters: kind, assignee, status, missed).
 
@@ -277,13 +278,18 @@ def task_list(
     user = request.auth
     today = timezone.localdate()
     if mine or access.scope(user, access.Action.VIEW).nowhere:
-        start = _day(date_from, "date_from") or today - dt.timedelta(days=7)
-        end = _day(date_to, "date_to") or today + dt.timedelta(days=7)
+        start = date_from or today - dt.timedelta(days=7)
+        end = date_to or today + dt.timedelta(days=7)
         rows = task_selectors.my_occurrences(user=user, start=start, end=end)
         info, items = paginate(request, rows, page=page, page_size=page_size)
         return {**info, "items": [_occurrence_out(o) for o in items]}
     rows = task_selectors.task_list(
-        user=user, kind=kind, assignee=assignee, status=status, missed=missed, today=today
+        user=user,
+        kind=kind or "",
+        assignee=assignee,
+        status=status or "",
+        missed=missed,
+        today=today,
     )
     info, items = paginate(request, rows, page=page, page_size=page_size)
     return {**info, "items": [_task_out(t) for t in items]}
@@ -320,7 +326,7 @@ def task_create(request, payload: TaskIn):
 
 
 @router.get("/tasks/{task_id}", response={200: TaskOut, **ERRORS}, url_name="task_detail")
-def task_detail(request, task_id: int):
+def task_detail(request, task_id: Id):
     """One task and its schedule; a volunteer sees only their own occurrences of it."""
     task = task_selectors.task_get(user=request.auth, pk=task_id)
     occurrences = task_selectors.task_occurrences(user=request.auth, task=task).select_related(
@@ -334,7 +340,7 @@ def task_detail(request, task_id: int):
     response={200: OccurrenceOut, 201: OccurrenceOut, **ERRORS},
     url_name="occurrence_done",
 )
-def occurrence_done(request, occurrence_id: int, payload: DoneIn):
+def occurrence_done(request, occurrence_id: Id, payload: DoneIn):
     """Mark an occurrence done: 201 the first time, 200 when it already was (same client_id)."""
     occ, changed = task_services.occurrence_done(
         user=request.auth,
@@ -388,7 +394,7 @@ def plan_create(request, payload: PlanIn):
 
 
 @router.get("/care-plans/{plan_id}", response={200: PlanOut, **ERRORS}, url_name="plan_detail")
-def plan_detail(request, plan_id: int):
+def plan_detail(request, plan_id: Id):
     return _plan_out(plan_selectors.plan_get(user=request.auth, pk=plan_id))
 
 
@@ -397,7 +403,7 @@ def plan_detail(request, plan_id: int):
     response={200: PlanOut, **ERRORS},
     url_name="session_record",
 )
-def session_record(request, session_id: int, payload: SessionIn):
+def session_record(request, session_id: Id, payload: SessionIn):
     """Record a session as held (in person, online or by phone); answers the whole plan."""
     session = plan_services.care_session_record(
         user=request.auth,

@@ -27,16 +27,19 @@ from nuanxin.registry.models import (
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     ErrorOut,
+    Id,
+    PageNumber,
     PageOut,
+    PageSize,
+    RegionCode,
     ValidationErrorOut,
     paginate,
 )
 
 router = Router(tags=["persons"])
 
-ERRORS = {401: ErrorOut, 404: ErrorOut}
+ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 404: ErrorOut}
 
 
 # ---- output -------------------------------------------------------------------------------
@@ -154,7 +157,7 @@ class PersonIn(Schema):
     phone: str = ""
     phone2: str = ""
     address: str = ""
-    household: int | None = None
+    household: Id | None = None
     relation_to_head: str = ""
     status: str = Status.ACTIVE
     living: str = Living.WITH_FAMILY
@@ -177,7 +180,7 @@ class PersonPatch(Schema):
     phone: str = ""
     phone2: str = ""
     address: str = ""
-    household: int | None = None
+    household: Id | None = None
     relation_to_head: str = ""
     status: str = ""
     living: str = ""
@@ -202,16 +205,16 @@ REGION_HELP = "12- or 15-digit region code: that region and everything under it.
 SEARCH_HELP = "Name, pinyin or initials (`cay`), or the last digits of an ID number or phone."
 
 
-@router.get("", response={200: PersonPageOut, 401: ErrorOut, 422: ValidationErrorOut})
+@router.get("", response={200: PersonPageOut, 400: ValidationErrorOut, 401: ErrorOut})
 def person_list(
     request,
-    region: Annotated[str, Query(description=REGION_HELP)] = "",
+    region: RegionCode = "",
     category: Annotated[Category | None, Query(description="Holds this category today.")] = None,
     tier: Tier | None = None,
     status: Status | None = None,
     q: Annotated[str, Query(description=SEARCH_HELP)] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ):
     """People in your scope, masked, in region and name order; a fixed number of queries.
 
@@ -237,7 +240,7 @@ def person_list(
 
 
 @router.get("/{int:person_id}", response={200: PersonDetailOut | PersonLinkOut, **ERRORS})
-def person_detail(request, person_id: int):
+def person_detail(request, person_id: Id):
     """One person, masked; the viewing is logged.
 
     A volunteer or partner who reaches the person only through a task or pairing
@@ -254,7 +257,10 @@ def person_detail(request, person_id: int):
     return PersonDetailOut(**_detail(profile, view))
 
 
-@router.post("", response={201: PersonWriteOut, 401: ErrorOut, 422: ValidationErrorOut})
+@router.post(
+    "",
+    response={201: PersonWriteOut, 400: ValidationErrorOut, 401: ErrorOut, 422: ValidationErrorOut},
+)
 def person_create(request, payload: PersonIn):
     """Create a person, and enroll them in `categories`. Warnings (e.g. an unknown
     area code in the ID number) never block the write; they come back in `warnings`."""
@@ -284,7 +290,7 @@ def person_create(request, payload: PersonIn):
     "/{int:person_id}",
     response={200: PersonWriteOut, **ERRORS, 403: ErrorOut, 422: ValidationErrorOut},
 )
-def person_update(request, person_id: int, payload: PersonPatch):
+def person_update(request, person_id: Id, payload: PersonPatch):
     """Change the fields sent. 403 if you may see this person but not change them."""
     person = selectors.person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
     fields = _model_fields(payload.dict(exclude_unset=True))
@@ -304,7 +310,7 @@ def person_update(request, person_id: int, payload: PersonPatch):
     "/{int:person_id}/reveal",
     response={200: RevealOut, **ERRORS, 403: ErrorOut, 422: ValidationErrorOut},
 )
-def person_reveal(request, person_id: int, payload: RevealIn):
+def person_reveal(request, person_id: Id, payload: RevealIn):
     """Show a masked field (`id_number`, `phone`, `phone2`) in clear. Needs a reason; logged.
 
     403 when you may see this person but not reveal their identifiers."""
@@ -355,8 +361,8 @@ def person_timeline(
     request,
     person_id: int,
     kind: Annotated[list[str] | None, Query(description=KIND_HELP)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ):
     """The person's history, newest first: visits, casework, consents, devices, enrollments.
 

@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
 from django.db.models import QuerySet
-from ninja import Schema
+from ninja import Query, Schema
+from pydantic import Field
+
+from nuanxin.core.params import MAX_ID, MAX_PAGE
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
+
+# The same checks as the pages' (nuanxin.core.params), as types every route shares.
+# A value that breaks them answers 400 (query and path) or 422 (a body), naming the field.
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A record's id.")]
+IdQuery = Annotated[int, Query(ge=1, le=MAX_ID, description="A record's id.")]
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="From 1.")]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"At most {MAX_PAGE_SIZE}.")]
+RegionCode = Annotated[
+    str,
+    Query(
+        pattern=r"^([0-9]{12}|[0-9]{15})?$",
+        description="A 12- or 15-digit region code: that region and everything under it.",
+    ),
+]
+Month = Annotated[str, Query(pattern=r"^(20[0-9]{2}-(0[1-9]|1[0-2]))?$", description="YYYY-MM.")]
+# How many times a recurring job happens: a year of days at most (the services' cap).
+Times = Annotated[int, Field(ge=1, le=366)]
+# What a phone sends so a retry is stored once.
+ClientId = Annotated[str, Field(max_length=64)]
+Day = Annotated[dt.date | None, Query(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))]
 
 
 class ErrorOut(Schema):
@@ -37,15 +63,16 @@ class PageOut(Schema):
     previous: str | None
 
 
-def paginate(request, queryset: QuerySet, *, page: int, page_size: int) -> tuple[dict, list]:
-    """(page info, rows of that page): always two queries, a COUNT and the slice.
+def paginate(request, queryset: QuerySet | list, *, page: int, page_size: int) -> tuple[dict, list]:
+    """(page info, rows of that page): always two queries, a COUNT and the slice (or a
+    list already read, counted with len).
 
     A page past the end is an empty page rather than an error, so a client
     walking `next` never trips over rows deleted meanwhile.
     """
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(1, page)
-    count = queryset.count()
+    count = len(queryset) if isinstance(queryset, list) else queryset.count()
     pages = max(1, -(-count // page_size))
     start = (page - 1) * page_size
     rows = list(queryset[start : start + page_size]) if start < count else []

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
@@ -26,13 +26,19 @@ outside that scope answers 404, exactly like someone who does not exist.
 Identifiers (ID number, phones) come masked; `POST /persons/{id}/reveal` shows
 one in clear, with a reason, and is logged.
 
-**Pagination.** Lists take `page` (from 1) and `page_size` (default 50, maximum
-of 200) and answer `count`, `page`, `page_size`, `pages`, `next`, `previous`
-(full URLs, null at either end) and `items`. A page past the end is empty.
+**Pagination.** Every list — worklist and blind spots included — takes `page`
+(from 1) and `page_size` (default 50, maximum of 200) and answers `count`,
+`page`, `page_size`, `pages`, `next`, `previous` (full URLs, null at either end)
+and `items`. A page past the end is empty.
 
-**Errors.** 422 answers `{"detail": [{"field": …, "message": …}]}`, one entry per
-message; `__all__` names the record as a whole. Other errors answer
-`{"detail": "…"}`. Messages follow `Accept-Language` (`zh-hans` by default, `en`).
+**Errors.** A query string or path that cannot be read (a malformed region
+code, date or id, a page size over the maximum, a body that is not JSON)
+answers 400; a body that can be read but is not valid answers 422. Both carry
+`{"detail": [{"field": …, "message": …}]}`, one entry per message; `__all__`
+names the record as a whole. 409 (same shape) when a `client_id` you already
+used names another record. 401, 403 and 404 answer `{"detail": "…"}`; 404
+reads the same for "missing" and "not yours". Messages follow
+`Accept-Language` (`zh-hans` by default, `en`).
 """
 
 
@@ -75,15 +81,28 @@ def _django_validation_error(request, exc):
 
 @api.exception_handler(NinjaValidationError)
 def _input_validation_error(request, exc):
-    """Malformed input (wrong type, missing field) in the same shape as a service's errors."""
-    detail = []
+    """Malformed input in the same shape as a service's errors: 400 for the query string and
+    the path (the address cannot be read), 422 for a body (it can, but it is not valid)."""
+    detail, in_body = [], False
     for error in exc.errors:
         loc = list(error.get("loc", ()))
+        in_body = in_body or loc[:1] == ["body"]
         # ("query", "page_size") or ("body", "payload", "name", 0): keep the field name.
         parts = loc[2:] if loc[:1] == ["body"] else loc[1:]
         field = str(parts[0]) if parts else NON_FIELD_ERRORS
         detail.append({"field": field, "message": error.get("msg", "")})
-    return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": detail}, status=422 if in_body else 400)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    """A body that is not JSON, and other requests the framework cannot read: 400 with the
+    same shape as a field error, so a client handles every 400 alike."""
+    if exc.status_code == 400:
+        body = {"detail": [{"field": NON_FIELD_ERRORS, "message": str(exc)}]}
+    else:
+        body = {"detail": str(exc)}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(Http404)

@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja import Status as Answer
+from pydantic import Field
 
 from nuanxin.core import duties
 from nuanxin.visits import selectors, services
 from nuanxin.visits.models import FindingKind, FollowUpKind, Method, Outcome, WithWhom
 
-from .schemas import ErrorOut, ValidationErrorOut
+from .schemas import (
+    DEFAULT_PAGE_SIZE,
+    ClientId,
+    Day,
+    ErrorOut,
+    Id,
+    Month,
+    PageNumber,
+    PageOut,
+    PageSize,
+    RegionCode,
+    ValidationErrorOut,
+    paginate,
+)
 
 router = Router(tags=["visits"])
 
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class DutyOut(Schema):
@@ -33,35 +45,27 @@ class DutyOut(Schema):
     days_late: int
     label: str
     link: str
+    # overdue, today or this_week, relative to the worklist's date
+    bucket: str
 
 
-class WorklistOut(Schema):
+class WorklistOut(PageOut):
     date: dt.date
-    overdue: list[DutyOut]
-    today: list[DutyOut]
-    this_week: list[DutyOut]
+    overdue: int  # how many of all the pages' duties are late
+    items: list[DutyOut]
 
 
-def _day(text: str | None) -> dt.date:
-    if not text:
-        return timezone.localdate()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError({"date": _("Enter a date as YYYY-MM-DD.")}) from None
+def _month(text: str) -> dt.date:
+    return dt.date.fromisoformat(f"{text}-01") if text else timezone.localdate().replace(day=1)
 
 
-def _month(text: str | None) -> dt.date:
-    if not text:
-        return timezone.localdate().replace(day=1)
-    try:
-        return dt.date.fromisoformat(f"{text}-01")
-    except ValueError:
-        raise ValidationError({"month": _("Enter a month as YYYY-MM.")}) from None
+def _bucket(duty: duties.Duty, day: dt.date) -> str:
+    return "overdue" if duty.due_on < day else "today" if duty.due_on == day else "this_week"
 
 
 def _duty_out(duty: duties.Duty, day: dt.date) -> dict:
     return {
+        "bucket": _bucket(duty, day),
         "kind": duty.kind,
         "person_id": duty.person_id,
         "person_name": duty.person_name,
@@ -76,17 +80,22 @@ def _duty_out(duty: duties.Duty, day: dt.date) -> dict:
 
 
 @router.get("/worklist", response={200: WorklistOut, **ERRORS})
-def worklist(request, date: str | None = None, region: str = ""):
-    """What is due for the signed-in worker: overdue, today, the next six days; red first."""
-    day = _day(date)
+def worklist(
+    request,
+    date: Day = None,
+    region: RegionCode = "",
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+):
+    """What is due for the signed-in worker: overdue, today, the next six days; red first,
+    a page at a time (each duty says its `bucket`)."""
+    day = date or timezone.localdate()
     items = duties.worklist(
         user=request.auth, today=day, until=day + dt.timedelta(days=6), region=region
     )
-    out = {"date": day, "overdue": [], "today": [], "this_week": []}
-    for duty in items:
-        bucket = "overdue" if duty.due_on < day else "today" if duty.due_on == day else "this_week"
-        out[bucket].append(_duty_out(duty, day))
-    return out
+    info, rows = paginate(request, items, page=page, page_size=page_size)
+    overdue = sum(1 for duty in items if duty.due_on < day)
+    return {**info, "date": day, "overdue": overdue, "items": [_duty_out(d, day) for d in rows]}
 
 
 class FindingIn(Schema):
@@ -95,16 +104,16 @@ class FindingIn(Schema):
     tier: str = ""
     ends_on: dt.date | None = None
     follow_up_kind: FollowUpKind | None = None
-    repeat_days: int = 0
+    repeat_days: Annotated[int, Field(ge=0, le=366)] = 0
     # For a service-task follow-up: the task (water, rubbish, medicine …) and
     # the user id of who does it (staff or a volunteer of the person's area).
     task_kind: str = ""
-    assignee: int | None = None
+    assignee: Id | None = None
 
 
 class VisitIn(Schema):
-    client_id: str | None = None
-    person_id: int
+    client_id: ClientId | None = None
+    person_id: Id
     visited_on: dt.date
     method: Method
     with_whom: WithWhom
@@ -175,10 +184,18 @@ def visit_create(request, payload: VisitIn):
     return Answer(201 if created else 200, _visit_out(visit))
 
 
-@router.get("/persons/{person_id}/visits", response={200: list[VisitOut], **ERRORS})
-def person_visits(request, person_id: int):
+class VisitPageOut(PageOut):
+    items: list[VisitOut]
+
+
+@router.get("/persons/{person_id}/visits", response={200: VisitPageOut, **ERRORS})
+def person_visits(
+    request, person_id: Id, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
+):
+    """A person's visits, newest first, a page at a time."""
     _person, visits = selectors.person_visits(user=request.auth, pk=person_id)
-    return [_visit_out(v) for v in visits[:200]]
+    info, rows = paginate(request, visits, page=page, page_size=page_size)
+    return {**info, "items": [_visit_out(v) for v in rows]}
 
 
 class FiguresOut(Schema):
@@ -201,7 +218,7 @@ def _figures(f) -> dict:
 
 
 @router.get("/coverage", response={200: CoverageOut, **ERRORS})
-def coverage(request, region: str = "", month: str | None = None):
+def coverage(request, region: RegionCode = "", month: Month = ""):
     """A month's visit rate for a region and each child region (the children add up)."""
     result = selectors.coverage_for(user=request.auth, region_code=region, month=_month(month))
     return {
@@ -222,25 +239,30 @@ class BlindSpotOut(Schema):
     responsible_worker: str
 
 
-class BlindSpotsOut(Schema):
+class BlindSpotsOut(PageOut):
     region: str
     month: str
-    count: int
-    people: list[BlindSpotOut]
+    items: list[BlindSpotOut]
 
 
 @router.get("/blind-spots", response={200: BlindSpotsOut, **ERRORS})
-def blind_spots(request, region: str = "", month: str | None = None):
-    """Everyone in scope that month with no qualifying visit and no recorded reason."""
+def blind_spots(
+    request,
+    region: RegionCode = "",
+    month: Month = "",
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+):
+    """Everyone in scope that month with no qualifying visit and no recorded reason, a page
+    at a time (`count` is all of them)."""
     m = _month(month)
     found, rows = selectors.blind_spots(user=request.auth, region_code=region, month=m)
-    if found is None:
-        raise Http404
+    info, rows = paginate(request, rows, page=page, page_size=page_size)
     return {
+        **info,
         "region": found.code,
         "month": f"{m:%Y-%m}",
-        "count": len(rows),
-        "people": [
+        "items": [
             {
                 "person_id": r.person_id,
                 "name": r.name,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access
+from nuanxin.core.params import DayField, Params, parse
 
 from .models import AuditAction, AuditEvent
 
@@ -24,7 +25,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Params):
     username = forms.CharField(label=_("User"), required=False)
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("All actions")), *AuditAction.choices]
@@ -35,8 +36,8 @@ class AuditFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "registry.person"}),
     )
     object_id = forms.CharField(label=_("Object id"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+    date_from = DayField(label=_("From"), widget=DateInput)
+    date_to = DayField(label=_("Until"), widget=DateInput)
     text = forms.CharField(
         label=_("Text"),
         required=False,
@@ -82,7 +83,7 @@ def event_list(request):
         raise Http404
     form = AuditFilterForm(request.GET or None)
     events = form.filter(AuditEvent.objects.all())
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(events, PAGE_SIZE).get_page(parse(request, Params)["page"])
     return render(
         request,
         "audit/event_list.html",

@@ -1,9 +1,15 @@
-"""The ledger (xlsx) writer every export and error report uses.
+"""The ledger (xlsx) writer every export and error report uses — the only one.
 
 Every cell is written as text: an 18-digit ID number or an 11-digit phone
 written as a number would lose digits or turn into 1.38E+10 in Excel, and the
 file must re-import exactly. Rows are streamed (`constant_memory`), so a
 ledger of a million rows does not sit in memory.
+
+Text that a spreadsheet would take for a formula — starting with = + - @, a tab
+or a carriage return — gets a leading apostrophe, as OWASP's CSV-injection
+guidance says: a name imported as `=HYPERLINK(…)` comes back as the text it
+was, never as a live link, even after the file is saved as CSV and opened
+again. The ledger import drops that apostrophe (`ledgers.pipeline.validate`).
 """
 
 from __future__ import annotations
@@ -20,6 +26,14 @@ class LedgerSheet:
     headers: list[str]
     rows: Iterable[Iterable]
     widths: dict[int, int] | None = None  # column index -> width in characters
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text as text: a leading apostrophe before anything a spreadsheet would evaluate."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _title(text: str, used: set[str]) -> str:
@@ -48,12 +62,12 @@ def write_ledger(target, sheets: Iterable[LedgerSheet]) -> int:
         for col, header in enumerate(sheet.headers):
             width = (sheet.widths or {}).get(col) or max(10, min(40, len(str(header)) * 2 + 2))
             worksheet.set_column(col, col, width, text_format)
-            worksheet.write_string(0, col, str(header), header_format)
+            worksheet.write_string(0, col, neutralise(str(header)), header_format)
         worksheet.freeze_panes(1, 0)
         for row_index, row in enumerate(sheet.rows, start=1):
             for col, value in enumerate(row):
                 if value is not None and value != "":
-                    worksheet.write_string(row_index, col, str(value))
+                    worksheet.write_string(row_index, col, neutralise(str(value)))
             total += 1
     if not wrote_any:
         workbook.add_worksheet("Sheet1")

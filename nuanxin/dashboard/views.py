@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from nuanxin.visits import services as visit_services
@@ -23,6 +24,10 @@ def home(request):
     trend = {
         "months": [_month_label(today, len(home.trend) - 1 - i) for i in range(len(home.trend))],
         "rates": [round(f.rate * 100, 1) for f in home.trend],
+        # A click on a month opens that month's coverage.
+        "link": f"{reverse('visits:coverage')}?region={home.region.code}&month="
+        if home.region
+        else "",
     }
     return render(
         request,

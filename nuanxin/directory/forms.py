@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.params import Params
 from nuanxin.regions.models import Region
 
 from .models import ProviderKind
@@ -53,8 +54,8 @@ class ContactForm(forms.Form):
 ContactFormSet = forms.formset_factory(ContactForm, extra=2)
 
 
-class FilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+class FilterForm(Params):
+    q = forms.CharField(label=_("Search"), required=False, max_length=60)
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("all kinds")), *ProviderKind.choices], required=False
     )

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from nuanxin.core import params
 from nuanxin.core.forms import errors_to_form
 
 from . import selectors, services
@@ -23,8 +24,9 @@ from .forms import ContactFormSet, FilterForm, ProviderForm
 
 @login_required
 def provider_list(request):
+    data = params.parse(request, FilterForm)
     filters = FilterForm(request.GET)
-    data = filters.cleaned_data if filters.is_valid() else {}
+    filters.is_valid()
     serves = data.get("serves")
     qs = selectors.provider_list(
         user=request.user,
@@ -32,7 +34,7 @@ def provider_list(request):
         kind=data.get("kind") or "",
         serves=serves.code if serves else "",
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(data["page"])
     query = urlencode(
         {
             k: v

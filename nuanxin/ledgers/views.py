@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from nuanxin.core import access
+from nuanxin.core.params import parse
 from nuanxin.registry.forms import PersonFilterForm
 
 from . import selectors, services
@@ -109,7 +110,8 @@ def people_export(request):
     GET ?reveal=1 asks for a reason; POSTing it downloads the ledger in clear.
     """
     access.require_somewhere(request.user, access.Action.EXPORT)
-    filters = PersonFilterForm(request.GET, user=request.user).selector_kwargs()
+    query = parse(request, PersonFilterForm, user=request.user)  # the list's filters, or a 400
+    filters = PersonFilterForm.selector_kwargs(query)
     reveal = request.method == "POST"
     form = RevealForm(request.POST or None)
     if request.GET.get("reveal") and not reveal:

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access
+from nuanxin.core.params import Params
 from nuanxin.core.validators import clean_id_number, clean_phone
 from nuanxin.regions.models import Level, code_prefix
 from nuanxin.regions.selectors import regions_within
@@ -44,10 +45,13 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class PersonFilterForm(forms.Form):
+class PersonFilterForm(Params):
+    """The people list's filters and page: its query string, parsed (`core.params`)."""
+
     q = forms.CharField(
         label=_("Search"),
         required=False,
+        max_length=60,
         widget=forms.TextInput(
             attrs={
                 "type": "search",
@@ -82,10 +86,9 @@ class PersonFilterForm(forms.Form):
             *region_choices(user, access.Action.VIEW),
         ]
 
-    def selector_kwargs(self) -> dict:
-        """Arguments for `selectors.person_list`; an invalid filter is simply ignored."""
-        self.is_valid()  # fills cleaned_data with the fields that are valid
-        data = getattr(self, "cleaned_data", {})
+    @staticmethod
+    def selector_kwargs(data: dict) -> dict:
+        """Arguments for `selectors.person_list`, from cleaned parameters (`params.parse`)."""
         kwargs = {key: data.get(key) or "" for key in ("q", "category", "tier", "status")}
         code = data.get("region") or ""
         # The selector takes a code prefix: 510108010000 (a street) → 510108010.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from nuanxin.core import access, fieldviews, timeline
+from nuanxin.core import access, fieldviews, params, timeline
 from nuanxin.core.forms import errors_to_form
 
 from . import forms, selectors, services
@@ -30,10 +31,11 @@ PAGE_SIZE = 50
 
 @login_required
 def person_list(request):
+    query = params.parse(request, forms.PersonFilterForm, user=request.user)  # 400 if unreadable
     form = forms.PersonFilterForm(request.GET or None, user=request.user)
-    filters = form.selector_kwargs()
+    filters = forms.PersonFilterForm.selector_kwargs(query)
     people = selectors.person_list(user=request.user, **filters)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(people, PAGE_SIZE).get_page(query["page"])
     if filters.get("q"):
         services.person_searched(user=request.user, text=filters["q"], request=request)
     views = fieldviews.people_views(request.user, page.object_list)
@@ -394,6 +396,16 @@ def device_remove(request, pk, device_pk):
 TIMELINE_PAGE = 20
 
 
+class TimelineParams(params.Params):
+    kind = django_forms.MultipleChoiceField(required=False, choices=())
+    # A page beyond a person's history is empty; beyond this, the offset is absurd.
+    page = params.PageField(max_value=10_000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(timeline.kinds().items())
+
+
 @login_required
 def person_timeline(request, pk):
     """The person's history, newest first, filtered by kind, a page at a time.
@@ -403,11 +415,9 @@ def person_timeline(request, pk):
     """
     person = selectors.person_for_timeline(user=request.user, pk=pk)
     all_kinds = timeline.kinds()
-    chosen = [k for k in request.GET.getlist("kind") if k in all_kinds]
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    query = params.parse(request, TimelineParams)
+    chosen = query["kind"]
+    page = query["page"]
     found = timeline.timeline(
         user=request.user,
         person=person,

@@ -8,6 +8,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.params import (
+    BadParameters,
+    DayField,
+    MonthField,
+    Params,
+    RegionCodeField,
+)
 from nuanxin.core.tiers import Tier
 from nuanxin.regions.models import Level, Region
 
@@ -163,9 +170,38 @@ class ColdSnapForm(forms.Form):
         return data
 
 
+# --- query parameters (core.params) -------------------------------------------------
+
+
+class AreaParams(Params):
+    """A list narrowed to a region, a page at a time."""
+
+    region = RegionCodeField()
+
+
+class WorklistParams(AreaParams):
+    date = DayField()
+    list = forms.BooleanField(required=False)  # an officer asks for the rows, not the counts
+
+
+class MonthParams(AreaParams):
+    month = MonthField()
+    export = forms.ChoiceField(required=False, choices=[("", ""), ("xlsx", "xlsx")])
+
+    def clean_month(self):
+        return self.cleaned_data["month"] or timezone.localdate().replace(day=1)
+
+
 def parse_month(text: str | None) -> dt.date:
-    """'YYYY-MM' → the first of that month; this month when missing or malformed."""
+    """'YYYY-MM' → the first of that month (a posted form's month; 400 if unreadable)."""
+    field = MonthField()
     try:
-        return dt.date.fromisoformat(f"{text}-01") if text else timezone.localdate().replace(day=1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
+        return field.clean(text) or timezone.localdate().replace(day=1)
+    except forms.ValidationError:
+        raise BadParameters(_month_form(text)) from None
+
+
+def _month_form(text):
+    form = MonthParams({"month": text})
+    form.is_valid()
+    return form

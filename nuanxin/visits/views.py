@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
-from nuanxin.core import access, duties
+from nuanxin.core import access, duties, params
 from nuanxin.core.forms import errors_to_form
 from nuanxin.core.tiers import Tier
 from nuanxin.core.xlsx import LedgerSheet, write_ledger
@@ -26,22 +26,25 @@ from nuanxin.regions.models import Level
 from nuanxin.registry.selectors import person_get
 
 from . import selectors, services
-from .forms import ColdSnapForm, FindingFormSet, TierRaiseForm, VisitForm, parse_month
+from .forms import (
+    AreaParams,
+    ColdSnapForm,
+    FindingFormSet,
+    MonthParams,
+    TierRaiseForm,
+    VisitForm,
+    WorklistParams,
+    parse_month,
+)
 from .models import ColdSnap, CoverageSignoff
-
-
-def _today(request) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return timezone.localdate()
 
 
 @login_required
 def worklist(request):
     """Field workers: their duties, red first. Officers: counts per sub-region, click through."""
-    today = _today(request)
-    code = request.GET.get("region", "")
+    query = params.parse(request, WorklistParams)
+    today = query["date"] or timezone.localdate()
+    code = query["region"]
     if not code and access.scope(request.user, access.Action.VIEW).nowhere:
         # Volunteers and partners reach people through their tasks only: no area to show.
         region = None
@@ -52,7 +55,7 @@ def worklist(request):
         "today": today,
         "snaps": selectors.cold_snaps_for(user=request.user, today=today),
     }
-    if region is not None and region.level <= Level.STREET and "list" not in request.GET:
+    if region is not None and region.level <= Level.STREET and not query["list"]:
         context["by_region"] = selectors.schedule_due_by_region(
             user=request.user, region=region, today=today
         )
@@ -128,8 +131,9 @@ def visit_detail(request, pk: int):
 
 @login_required
 def visit_list(request):
-    visits = selectors.visit_list(user=request.user, region=request.GET.get("region", ""))
-    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    query = params.parse(request, AreaParams)
+    visits = selectors.visit_list(user=request.user, region=query["region"])
+    page = Paginator(visits, 50).get_page(query["page"])
     return render(request, "visits/visit_list.html", {"page": page})
 
 
@@ -151,7 +155,7 @@ def person_visits(request, person_id: int):
             else:
                 messages.success(request, _("Tier raised."))
                 return redirect("visits:person_visits", person.pk)
-    page = Paginator(visits, 30).get_page(request.GET.get("page"))
+    page = Paginator(visits, 30).get_page(params.parse(request, params.Params)["page"])
     return render(
         request,
         "visits/person_visits.html",
@@ -168,10 +172,9 @@ def person_visits(request, person_id: int):
 
 @login_required
 def coverage(request):
-    month = parse_month(request.GET.get("month"))
-    result = selectors.coverage_for(
-        user=request.user, region_code=request.GET.get("region", ""), month=month
-    )
+    query = params.parse(request, MonthParams)
+    month = query["month"]
+    result = selectors.coverage_for(user=request.user, region_code=query["region"], month=month)
     signoffs = []
     if result.region.level == Level.STREET:
         signoffs = selectors.signoffs_in(user=request.user, region=result.region, month=month)
@@ -217,15 +220,16 @@ def coverage_countersign(request, pk: int):
 
 @login_required
 def blind_spots(request):
-    month = parse_month(request.GET.get("month"))
+    query = params.parse(request, MonthParams)
+    month = query["month"]
     region, rows = selectors.blind_spots(
-        user=request.user, region_code=request.GET.get("region", ""), month=month
+        user=request.user, region_code=query["region"], month=month
     )
-    if request.GET.get("export") == "xlsx":
+    if query["export"] == "xlsx":
         if not access.can(request.user, access.Action.EXPORT, region.code):
             raise Http404
         return _blind_spots_xlsx(request, region, month, rows)
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page = Paginator(rows, 100).get_page(query["page"])
     # Other apps' overdue duties (service tasks, care sessions …): the visits are above.
     others = [
         d
@@ -293,8 +297,9 @@ def _blind_spots_xlsx(request, region, month, rows) -> HttpResponse:
 
 @login_required
 def follow_up_list(request):
-    rows = selectors.follow_ups_open(user=request.user, region=request.GET.get("region", ""))
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = params.parse(request, AreaParams)
+    rows = selectors.follow_ups_open(user=request.user, region=query["region"])
+    page = Paginator(rows, 50).get_page(query["page"])
     return render(request, "visits/follow_up_list.html", {"page": page})
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.params import Params, RegionCodeField
+
 from ..models import NeedType, RequestStatus, Source, Urgency
 
 ALL = _("all")
@@ -14,7 +16,7 @@ def _blank(choices):
     return [("", ALL), *choices]
 
 
-class RequestFilterForm(forms.Form):
+class RequestFilterForm(Params):
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -29,10 +31,14 @@ class RequestFilterForm(forms.Form):
     breached = forms.BooleanField(label=_("Response time breached"), required=False)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     open = forms.BooleanField(label=_("Open only"), required=False)
-    region = forms.CharField(required=False, widget=forms.HiddenInput)
+    region = RegionCodeField(widget=forms.HiddenInput)
 
     def filters(self) -> dict:
-        data = self.cleaned_data if self.is_valid() else {}
+        return self.filters_of(self.cleaned_data if self.is_valid() else {})
+
+    @staticmethod
+    def filters_of(data: dict) -> dict:
+        """The selector's arguments from cleaned parameters."""
         return {
             "q": data.get("q", ""),
             "status": data.get("status", ""),

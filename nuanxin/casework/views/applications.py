@@ -11,11 +11,12 @@ from django.urls import path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from nuanxin.core import access
+from nuanxin.core import access, params
 from nuanxin.core.forms import errors_to_form
 from nuanxin.registry.selectors import person_get
 
 from ..forms.applications import ApplicationForm, ApplicationUpdateForm
+from ..forms.params import ApplicationParams, LinkedRecords
 from ..models import ApplicationStatus, Scheme
 from ..selectors import applications as selectors
 from ..selectors.requests import help_request_for
@@ -24,12 +25,10 @@ from ..services import applications as services
 
 @login_required
 def application_list(request):
-    scheme = request.GET.get("scheme", "")
-    scheme = scheme if scheme in Scheme.values else ""
-    status = request.GET.get("status", "")
-    status = status if status in ApplicationStatus.values else ""
+    query = params.parse(request, ApplicationParams)
+    scheme, status = query["scheme"], query["status"]
     qs = selectors.application_list(user=request.user, scheme=scheme, status=status)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(query["page"])
     query = urlencode({k: v for k, v in {"scheme": scheme, "status": status}.items() if v})
     return render(
         request,
@@ -48,11 +47,8 @@ def application_list(request):
 @login_required
 def application_new(request, person_id: int):
     person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
-    help_request = help_request_for(
-        user=request.user,
-        person=person,
-        pk=request.POST.get("request") or request.GET.get("request"),
-    )
+    linked = params.parse(request, LinkedRecords, data=request.POST or request.GET)
+    help_request = help_request_for(user=request.user, person=person, pk=linked["request"])
     scheme = request.POST.get("scheme") or request.GET.get("scheme", "")
     form = ApplicationForm(request.POST or None, scheme=scheme, initial={"scheme": scheme})
     if request.method == "POST" and form.is_valid():

@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from nuanxin.core import access
+from nuanxin.core import access, params
 from nuanxin.core.forms import errors_to_form
 from nuanxin.registry.selectors import person_get
 
 from ..forms.assessments import AssessmentForm
+from ..forms.params import LinkedRecords
 from ..models import AdlItem, AdlLevel
 from ..selectors import assessments as selectors
 from ..selectors.requests import help_request_for
@@ -25,11 +26,8 @@ from ..services import assessments as services
 def assessment_new(request, person_id: int):
     # Writing needs CHANGE over the person: anyone else answers 404, as if missing.
     person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
-    help_request = help_request_for(
-        user=request.user,
-        person=person,
-        pk=request.POST.get("request") or request.GET.get("request"),
-    )
+    linked = params.parse(request, LinkedRecords, data=request.POST or request.GET)
+    help_request = help_request_for(user=request.user, person=person, pk=linked["request"])
     form = AssessmentForm(request.POST or None, region_code=person.region_id)
     if request.method == "GET" and request.user.pk in {
         u.pk for u in form.fields["assessors"].queryset
@@ -97,7 +95,7 @@ def assessment_detail(request, pk: int):
 def assessment_list(request, person_id: int):
     person = person_get(user=request.user, pk=person_id, history=True)
     page = Paginator(selectors.assessments_of(user=request.user, person=person), 50).get_page(
-        request.GET.get("page")
+        params.parse(request, params.Params)["page"]
     )
     return render(
         request,

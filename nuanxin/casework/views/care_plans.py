@@ -11,28 +11,30 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.core import access
+from nuanxin.core import access, params
 from nuanxin.core.forms import errors_to_form
 from nuanxin.registry.selectors import person_get
 
 from ..forms.care_plans import CloseForm, PlanForm, SessionForm
+from ..forms.params import LinkedRecords
 from ..models import Assessment, HelpRequest, OccurrenceStatus, PlanStatus
 from ..selectors import care_plans as selectors
 from ..services import care_plans as services
 
 
-def _linked(model, user, person, pk):
-    if not pk or not str(pk).isdigit():
+def _linked(model, user, person, pk: int | None):
+    if pk is None:
         return None
     rows = model.objects.restrict(user, access.Action.VIEW)
-    return rows.filter(pk=int(pk), person_id=person.pk).first()
+    return rows.filter(pk=pk, person_id=person.pk).first()
 
 
 @login_required
 def plan_new(request, person_id: int):
     person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
-    help_request = _linked(HelpRequest, request.user, person, request.GET.get("request"))
-    assessment = _linked(Assessment, request.user, person, request.GET.get("assessment"))
+    linked = params.parse(request, LinkedRecords)
+    help_request = _linked(HelpRequest, request.user, person, linked["request"])
+    assessment = _linked(Assessment, request.user, person, linked["assessment"])
     if request.method == "POST":
         form = PlanForm(request.POST, region_id=person.region_id)
         if form.is_valid():

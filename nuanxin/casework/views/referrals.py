@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from nuanxin.core import access
+from nuanxin.core import access, params
 from nuanxin.core.forms import errors_to_form
 from nuanxin.directory.models import ServiceProvider
 from nuanxin.directory.selectors import account_provider
 from nuanxin.registry.selectors import person_get
 
+from ..forms.params import LinkedRecords, ReferralParams
 from ..forms.referrals import CancelForm, CompleteForm, DeclineForm, KindFilterForm, ReferralForm
 from ..models import ReferralStatus
 from ..selectors import referrals as selectors
@@ -32,25 +33,15 @@ from ..selectors.requests import help_request_for
 from ..services import referrals as services
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @login_required
 def referral_list(request):
     today = timezone.localdate()
-    status = request.GET.get("status", "")
-    if status not in ReferralStatus.values:
-        status = ""
-    provider_id = _int(request.GET.get("provider"))
-    overdue = request.GET.get("overdue") == "1"
+    query = params.parse(request, ReferralParams)
+    status, provider_id, overdue = query["status"], query["provider"], query["overdue"]
     qs = selectors.referral_list(
         user=request.user, status=status, provider_id=provider_id, overdue=overdue, today=today
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(query["page"])
     own = account_provider(request.user)
     query = urlencode(
         {
@@ -84,11 +75,8 @@ def referral_list(request):
 @login_required
 def referral_new(request, person_id: int):
     person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
-    help_request = help_request_for(
-        user=request.user,
-        person=person,
-        pk=request.POST.get("request") or request.GET.get("request"),
-    )
+    linked = params.parse(request, LinkedRecords, data=request.POST or request.GET)
+    help_request = help_request_for(user=request.user, person=person, pk=linked["request"])
     kinds = KindFilterForm(request.GET)
     kind = kinds.cleaned_data["kind"] if kinds.is_valid() else ""
     form = ReferralForm(request.POST or None, region_code=person.region_id, kind=kind)

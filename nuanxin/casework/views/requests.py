@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from nuanxin.core import access
+from nuanxin.core import access, params
 from nuanxin.core.forms import errors_to_form
 from nuanxin.regions.models import Level, Region
 from nuanxin.registry.models import Person
@@ -22,17 +22,19 @@ from nuanxin.registry.selectors import person_get, person_search_q
 from nuanxin.registry.services import person_searched
 
 from ..forms import requests as forms
+from ..forms.params import IntakeParams
 from ..selectors import requests as selectors
 from ..services import requests as services
 
 
 @login_required
 def request_list(request):
+    query = params.parse(request, forms.RequestFilterForm)
     form = forms.RequestFilterForm(request.GET or None)
     now = timezone.now()
-    filters = form.filters()
+    filters = forms.RequestFilterForm.filters_of(query)
     rows = selectors.request_list(user=request.user, now=now, **filters)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = Paginator(rows, 50).get_page(query["page"])
     if filters["q"]:
         person_searched(user=request.user, text=filters["q"], request=request)
     return render(
@@ -61,12 +63,14 @@ def _intake_regions(user) -> list[tuple[str, str]]:
 def request_new(request):
     """The hotline intake: find the caller in the registry, or take their name, phone and region."""
     person = None
-    person_id = request.POST.get("person_id") or request.GET.get("person")
+    query = params.parse(request, IntakeParams)
+    person_id = query["person"]
+    if request.method == "POST":
+        person_id = params.parse(request, IntakeParams, data={"person": request.POST.get(
+            "person_id")})["person"]  # fmt: skip
     if person_id:
         # Named, the person decides: out of sight 404, in sight but read-only 403.
-        if not str(person_id).isdigit() or len(str(person_id)) > 18:
-            raise Http404
-        person = person_get(user=request.user, pk=int(person_id), action=access.Action.CHANGE)
+        person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
     access.require_somewhere(request.user, access.Action.CHANGE)
     form = forms.RequestIntakeForm(
         request.POST or None,
@@ -83,7 +87,7 @@ def request_new(request):
         else:
             messages.success(request, _("Help request #%(n)s received.") % {"n": hr.pk})
             return redirect("casework:request_detail", hr.pk)
-    q = request.GET.get("q", "").strip()
+    q = query["q"].strip()
     found = []
     if q and person is None:
         found = list(

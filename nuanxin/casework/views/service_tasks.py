@@ -17,10 +17,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nuanxin.core import access, fieldviews
+from nuanxin.core import access, fieldviews, params
 from nuanxin.core.forms import errors_to_form
 from nuanxin.registry.selectors import person_get
 
+from ..forms.params import LinkedRecords, TaskParams
 from ..forms.service_tasks import AssignForm, CancelForm, DoneForm, MissedForm, TaskForm
 from ..models import OccurrenceStatus, TaskKind, TaskStatus
 from ..selectors import service_tasks as selectors
@@ -31,32 +32,26 @@ DAYS_AHEAD = 6
 DAYS_BACK = 6
 
 
-def _today(request) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return timezone.localdate()
-
-
 # --- the list: a volunteer's days, or the area's tasks -------------------------------
 
 
 @login_required
 def task_list(request):
-    today = _today(request)
-    if request.GET.get("mine") or access.scope(request.user, access.Action.VIEW).nowhere:
+    query = params.parse(request, TaskParams)
+    today = query["date"] or timezone.localdate()
+    if query["mine"] or access.scope(request.user, access.Action.VIEW).nowhere:
         return _my_days(request, today)
     rows = selectors.task_list(
         user=request.user,
-        kind=request.GET.get("kind", ""),
-        assignee=request.GET.get("assignee", ""),
-        status=request.GET.get("status", ""),
-        missed=bool(request.GET.get("missed")),
+        kind=query["kind"],
+        assignee=query["assignee"],
+        status=query["status"],
+        missed=query["missed"],
         today=today,
     )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page = Paginator(rows, 50).get_page(query["page"])
+    others = request.GET.copy()
+    others.pop("page", None)
     return render(
         request,
         "casework/tasks/task_list.html",
@@ -66,7 +61,7 @@ def task_list(request):
             "statuses": TaskStatus.choices,
             "assignees": _assignee_filter_choices(request.user),
             "f": request.GET,
-            "query": params.urlencode(),
+            "query": others.urlencode(),
         },
     )
 
@@ -116,7 +111,8 @@ def _my_days(request, today: dt.date):
 @login_required
 def task_new(request, person_id: int):
     person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
-    help_request = help_request_for(user=request.user, person=person, pk=request.GET.get("request"))
+    linked = params.parse(request, LinkedRecords)
+    help_request = help_request_for(user=request.user, person=person, pk=linked["request"])
     if request.method == "POST":
         form = TaskForm(request.POST, region_id=person.region_id)
         if form.is_valid():

@@ -194,6 +194,13 @@ class RegionResolver:
         return code, ("region_coarse" if level < Level.COMMUNITY else None)
 
 
+def unneutralise(text: str) -> str:
+    """Undo the apostrophe our own exports put before formula-like text (core.xlsx)."""
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return text[1:]
+    return text
+
+
 _SEP = "\x1f"  # joins a row's cells so one translate folds them all
 # str.translate with a dict table is slow on non-ASCII text: only when needed.
 _WIDE = re.compile("[\uff01-\uff5e\u3000\u00a0]")
@@ -284,6 +291,8 @@ class Validator:
         at = self._at
 
         name = p[at["name"]]
+        if name[:1] == "'":
+            name = unneutralise(name)
         if " " in name:
             name = clean_name(name)
         if not name:
@@ -293,10 +302,10 @@ class Validator:
         identity = self._identity(p, cells, reasons, warnings)
         region = self._region(p, reasons, warnings)
         phones = [self._phone(p[i], f, reasons) if i >= 0 else "" for f, i in self._phones]
-        address = p[at["address"]] or p[at["registered_address"]]
+        address = unneutralise(p[at["address"]] or p[at["registered_address"]])
         if len(address) > 200:
             reasons.append(("too_long", "address", address[:20]))
-        note = p[at["note"]]
+        note = unneutralise(p[at["note"]])
         if len(note) > 2000:
             reasons.append(("too_long", "note", note[:20]))
         categories, living, status, start = self._choose(p, reasons)

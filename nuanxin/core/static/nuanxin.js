@@ -1,0 +1,64 @@
+/* Nuanxin's few behaviours, wired from data attributes: no inline script anywhere, so the
+   content security policy can forbid them (script-src 'self').
+
+   data-autosubmit        on a <select>: submit its form when it changes (the language switch)
+   data-reveal-next="sel" on a button: show the next hidden element matching sel, focus its first
+                          field, hide the button when none is left (the visit form's findings)
+   data-chart="id"        on a container: draw the line chart whose data is the JSON script #id
+                          ({months, rates, link}) with ECharts, if the page loaded it
+*/
+(function () {
+  "use strict";
+
+  function autosubmit(root) {
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  }
+
+  function revealNext(root) {
+    root.querySelectorAll("[data-reveal-next]").forEach(function (button) {
+      var selector = button.getAttribute("data-reveal-next");
+      button.addEventListener("click", function () {
+        var next = document.querySelector(selector + "[hidden]");
+        if (next) {
+          next.hidden = false;
+          var field = next.querySelector("select, input, textarea");
+          if (field) { field.focus(); }
+        }
+        if (!document.querySelector(selector + "[hidden]")) { button.hidden = true; }
+      });
+    });
+  }
+
+  function charts(root) {
+    if (typeof window.echarts === "undefined") { return; }
+    root.querySelectorAll("[data-chart]").forEach(function (box) {
+      var source = document.getElementById(box.getAttribute("data-chart"));
+      if (!source) { return; }
+      var data = JSON.parse(source.textContent);
+      var chart = window.echarts.init(box);
+      chart.setOption({
+        grid: {left: 40, right: 10, top: 20, bottom: 30},
+        tooltip: {trigger: "axis", valueFormatter: function (v) { return v + "%"; }},
+        xAxis: {type: "category", data: data.months},
+        yAxis: {type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}},
+        series: [{type: "line", data: data.rates, smooth: true, areaStyle: {opacity: 0.15}}]
+      });
+      if (data.link) {
+        chart.on("click", function (p) { window.location = data.link + encodeURIComponent(p.name); });
+      }
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  function wire(root) {
+    autosubmit(root);
+    revealNext(root);
+    charts(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { wire(document); });
+  // Parts htmx swaps in get the same behaviours.
+  document.addEventListener("htmx:load", function (event) { wire(event.target); });
+}());
