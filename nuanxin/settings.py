@@ -23,11 +23,42 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("NUANXIN_DEBUG", True)
+# A production secret key signs sessions, password-reset links and CSRF tokens: a
+# short or repetitive one can be guessed offline from a single signed cookie.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 10
+_DEVELOPMENT_KEY = "insecure-development-key-nuanxin-only-for-local-use"  # noqa: S105
+
+
+def weak_secret_key(key: str) -> str:
+    """Why `key` is too weak for production, or "" when it will do."""
+    if not key:
+        return "NUANXIN_SECRET_KEY must be set when NUANXIN_DEBUG is off"
+    if key == _DEVELOPMENT_KEY or key.startswith("django-insecure"):
+        return "NUANXIN_SECRET_KEY is a development key"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return (
+            f"NUANXIN_SECRET_KEY has {len(key)} characters; "
+            f"production needs at least {SECRET_KEY_MIN_LENGTH}"
+        )
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return (
+            f"NUANXIN_SECRET_KEY uses only {len(set(key))} distinct characters; "
+            f"production needs at least {SECRET_KEY_MIN_DISTINCT}"
+        )
+    return ""
+
+
 SECRET_KEY = os.getenv("NUANXIN_SECRET_KEY", "")
+if not DEBUG and (problem := weak_secret_key(SECRET_KEY)):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"{problem}. Generate one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("NUANXIN_SECRET_KEY must be set when NUANXIN_DEBUG is off")
-    SECRET_KEY = "insecure-development-key-nuanxin-only-for-local-use"  # noqa: S105
+    SECRET_KEY = _DEVELOPMENT_KEY
 
 ALLOWED_HOSTS = os.getenv("NUANXIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.getenv("NUANXIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
