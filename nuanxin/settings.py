@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "nuanxin.dashboard",
     "nuanxin.api",
     "nuanxin.demo",
+    *["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"],  # 2nd factor
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "nuanxin.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -174,11 +177,26 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Lockout (docs/security.md): five failures lock a user name *from that address*
+# only, so nobody elsewhere can lock a colleague out; many failures from one
+# address, whatever the names, lock the address (accounts/lockout.py adds that
+# second, higher limit to django-axes' combination parameter).
 AXES_FAILURE_LIMIT = int(os.getenv("NUANXIN_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.getenv("NUANXIN_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "nuanxin.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "nuanxin.accounts.lockout.locked_out_response"
+# Tries while locked do not push the end of the lock back: the page's "try again
+# after" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The second factor (accounts/otp.py): the name authenticator apps show for it.
+OTP_TOTP_ISSUER = "Nuanxin"
+# API tokens end after this many days unless made for fewer (at most the maximum).
+API_TOKEN_DAYS = int(os.getenv("NUANXIN_TOKEN_DAYS", "90"))
+API_TOKEN_MAX_DAYS = 365
 # A shared office PC logs out after a working day of inactivity, and when closed.
 SESSION_COOKIE_AGE = int(os.getenv("NUANXIN_SESSION_SECONDS", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
