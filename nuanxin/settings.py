@@ -194,6 +194,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # The second factor (accounts/otp.py): the name authenticator apps show for it.
 OTP_TOTP_ISSUER = "Nuanxin"
+# The admin never shows a device's secret or recovery codes once made: a superuser
+# could otherwise copy someone's authenticator.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # API tokens end after this many days unless made for fewer (at most the maximum).
 API_TOKEN_DAYS = int(os.getenv("NUANXIN_TOKEN_DAYS", "90"))
 API_TOKEN_MAX_DAYS = 365

@@ -270,3 +270,22 @@ def test_it_changes_the_session_key_when_the_code_passes(client, city_admin, set
     assert client.cookies[settings.SESSION_COOKIE_NAME].value != before
     # The session still ends after a working day without use, and with the browser.
     assert settings.SESSION_COOKIE_AGE == 8 * 3600 and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_it_keeps_secrets_out_of_the_admin(client, db):
+    from django.contrib.auth import get_user_model
+
+    from nuanxin.accounts.services import otp_enrol_confirm, otp_enrol_start
+
+    root = get_user_model().objects.create_superuser("root", "r@example.org", "pw-9-long-enough")
+    device = otp_enrol_start(user=root)
+    check, codes = otp_enrol_confirm(user=root, code=otp.code_at(device))
+    assert check.ok
+    client.force_login(root)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert page.status_code == 200 and device.key not in page.content.decode()
+    config = f"/admin/otp_totp/totpdevice/{device.pk}/config/"
+    assert client.get(config).status_code == 403
+    static = otp.recovery_device(root)
+    page = client.get(reverse("admin:otp_static_staticdevice_change", args=[static.pk]))
+    assert not any(code in page.content.decode() for code in codes)

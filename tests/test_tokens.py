@@ -161,6 +161,8 @@ def test_it_revokes_only_ones_own_token_on_the_page(client, community_worker, gr
     theirs.refresh_from_db()
     assert (mine.status, theirs.status) == ("revoked", "active")
     assert client.get(reverse("accounts:token_revoke", args=[mine.pk])).status_code == 405
+    huge = "/accounts/tokens/99999999999999999999/revoke/"
+    assert client.post(huge).status_code == 404
 
 
 def test_it_lists_tokens_with_a_fixed_number_of_queries(

@@ -25,6 +25,7 @@ from .forms import CodeForm, EnrolForm, LockLiftForm, TokenForm
 from .models import ApiToken
 
 PAGE_SIZE = 25
+MAX_ID = 2**63 - 1
 SESSION_NEW_TOKEN = "nuanxin_new_token"
 
 
@@ -209,6 +210,8 @@ def token_list(request):
 @require_POST
 def token_revoke(request, pk: int):
     """Revoke one of the user's own tokens (another's is 404, as if missing)."""
+    if pk > MAX_ID:  # the URL's int converter takes any length; the database does not
+        raise Http404
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     services.api_token_revoke(token=token, by=request.user, request=request)
     messages.success(
