@@ -61,7 +61,6 @@ class LockoutHandler(AxesDatabaseHandler):
         failures = super().get_failures(request, credentials)
         address = getattr(request, "axes_ip_address", None)
         if address_failures(address) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
-            request.nuanxin_address_locked = True
             return max(failures, get_failure_limit(request, credentials))
         return failures
 
