@@ -23,11 +23,42 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("NUANXIN_DEBUG", True)
+# A production secret key signs sessions, password-reset links and CSRF tokens: a
+# short or repetitive one can be guessed offline from a single signed cookie.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 10
+_DEVELOPMENT_KEY = "insecure-development-key-nuanxin-only-for-local-use"  # noqa: S105
+
+
+def weak_secret_key(key: str) -> str:
+    """Why `key` is too weak for production, or "" when it will do."""
+    if not key:
+        return "NUANXIN_SECRET_KEY must be set when NUANXIN_DEBUG is off"
+    if key == _DEVELOPMENT_KEY or key.startswith("django-insecure"):
+        return "NUANXIN_SECRET_KEY is a development key"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return (
+            f"NUANXIN_SECRET_KEY has {len(key)} characters; "
+            f"production needs at least {SECRET_KEY_MIN_LENGTH}"
+        )
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return (
+            f"NUANXIN_SECRET_KEY uses only {len(set(key))} distinct characters; "
+            f"production needs at least {SECRET_KEY_MIN_DISTINCT}"
+        )
+    return ""
+
+
 SECRET_KEY = os.getenv("NUANXIN_SECRET_KEY", "")
+if not DEBUG and (problem := weak_secret_key(SECRET_KEY)):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"{problem}. Generate one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("NUANXIN_SECRET_KEY must be set when NUANXIN_DEBUG is off")
-    SECRET_KEY = "insecure-development-key-nuanxin-only-for-local-use"  # noqa: S105
+    SECRET_KEY = _DEVELOPMENT_KEY
 
 ALLOWED_HOSTS = os.getenv("NUANXIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.getenv("NUANXIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -57,6 +88,7 @@ INSTALLED_APPS = [
     "nuanxin.dashboard",
     "nuanxin.api",
     "nuanxin.demo",
+    *["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"],  # 2nd factor
 ]
 
 MIDDLEWARE = [
@@ -68,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "nuanxin.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -146,11 +180,29 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Lockout (docs/security.md): five failures lock a user name *from that address*
+# only, so nobody elsewhere can lock a colleague out; many failures from one
+# address, whatever the names, lock the address (accounts/lockout.py adds that
+# second, higher limit to django-axes' combination parameter).
 AXES_FAILURE_LIMIT = int(os.getenv("NUANXIN_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.getenv("NUANXIN_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "nuanxin.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "nuanxin.accounts.lockout.locked_out_response"
+# Tries while locked do not push the end of the lock back: the page's "try again
+# after" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The second factor (accounts/otp.py): the name authenticator apps show for it.
+OTP_TOTP_ISSUER = "Nuanxin"
+# The admin never shows a device's secret or recovery codes once made: a superuser
+# could otherwise copy someone's authenticator.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# API tokens end after this many days unless made for fewer (at most the maximum).
+API_TOKEN_DAYS = int(os.getenv("NUANXIN_TOKEN_DAYS", "90"))
+API_TOKEN_MAX_DAYS = 365
 # A shared office PC logs out after a working day of inactivity, and when closed.
 SESSION_COOKIE_AGE = int(os.getenv("NUANXIN_SESSION_SECONDS", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True

@@ -17,4 +17,5 @@ urlpatterns = [
     path("audit/", include("nuanxin.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("accounts/", include("nuanxin.accounts.urls")),
 ]

@@ -167,3 +167,22 @@ def login(page, base_url: str, username: str, password: str = DEFAULT_PASSWORD) 
         page.click("form button[type='submit']")
     if "/accounts/login/" in page.url:
         raise AssertionError(f"login as {username!r} failed; still on {page.url}")
+    if "/accounts/otp/" in page.url:
+        _second_factor(page, username)
+
+
+def _second_factor(page, username: str) -> None:
+    """The login's second step, for users who have or need an authenticator: type the
+    code it shows now (enrolling one first if the page asks)."""
+    from nuanxin.accounts.models import User
+    from tests.security import current_code
+
+    user = User.objects.get(username=username)
+    page.fill("input[name='code']", current_code(user))
+    with page.expect_navigation():
+        page.click("main form button[type='submit']")
+    if "/accounts/otp/recovery-codes/" in page.url:  # just enrolled: recovery codes shown once
+        with page.expect_navigation():
+            page.click("main a.btn-primary")
+    if "/accounts/otp/" in page.url:
+        raise AssertionError(f"the second factor of {username!r} failed; still on {page.url}")

@@ -174,3 +174,9 @@ def grid2_person(places):
 @pytest.fixture
 def jinjiang_person(places):
     return make_person(name="李奶奶", region=JINJIANG_COMMUNITY, categories=["elderly_alone"])
+
+
+# The audit log's triggers and the second factor, as the tests need them (tests/security.py).
+from tests import security as _security  # noqa: E402
+
+_security.install()

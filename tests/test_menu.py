@@ -37,9 +37,10 @@ def test_it_offers_only_pages_that_open(request, client, persona, ms_cai):
 
 
 def test_it_gives_link_only_roles_their_own_pages(volunteer, partner_contact, provider):
-    assert set(_urls(volunteer)) == {"/", "/tasks/"}
-    assert set(_urls(provider)) == {"/", "/referrals/"}
-    assert set(_urls(partner_contact)) == {"/"}
+    # Everyone has their own account security page (second factor, API tokens).
+    assert set(_urls(volunteer)) == {"/", "/tasks/", "/accounts/security/"}
+    assert set(_urls(provider)) == {"/", "/referrals/", "/accounts/security/"}
+    assert set(_urls(partner_contact)) == {"/", "/accounts/security/"}
 
 
 def test_it_groups_reports_and_administration(district_officer, inspector, city_admin):

@@ -8,4 +8,36 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import receivers  # noqa: F401 — connects the login receivers
+        from nuanxin.core import menu
+
+        from . import (
+            receivers,  # noqa: F401 — connects the login receivers
+            selectors,
+        )
+
+        menu.register(
+            menu.Entry(
+                "accounts:security",
+                _("Account security"),
+                "shield-lock",
+                group=menu.ADMIN,
+                position=95,
+                shown=menu.everyone,
+                active_on=(
+                    "accounts:security",
+                    "accounts:otp_enrol",
+                    "accounts:otp_recovery",
+                    "accounts:otp_remove",
+                    "accounts:token_list",
+                ),
+            ),
+            menu.Entry(
+                "accounts:lock_list",
+                _("Locked logins"),
+                "unlock",
+                group=menu.ADMIN,
+                position=85,
+                shown=selectors.is_officer,
+                active_on=("accounts:lock_list", "accounts:lock_lift"),
+            ),
+        )

@@ -2,6 +2,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core.access import Role
@@ -39,23 +40,50 @@ class Membership(models.Model):
         return f"{self.get_role_display()} · {self.region}"
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Tokens that still open the API: not revoked, not expired, their user active."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+
+
 class ApiToken(models.Model):
-    """A bearer token. Only its SHA-256 is stored; the token is shown once."""
+    """A bearer token. Only its SHA-256 is stored; the token is shown once.
+
+    Every token ends: at `expires_at` (NUANXIN_TOKEN_DAYS after creation unless
+    asked otherwise), or earlier when revoked. Expired and revoked tokens
+    answer 401.
+    """
 
     user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
+    name = models.CharField(
+        _("name"), max_length=60, blank=True, help_text=_("what the token is for")
+    )
     digest = models.CharField(max_length=64, unique=True)
     hint = models.CharField(max_length=8, help_text="first characters, to tell tokens apart")
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
+        ordering = ["-created_at", "-id"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
     def __str__(self):
-        return f"{self.user} · {self.hint}…"
+        return f"{self.user} · {self.name or self.hint}"
 
     @staticmethod
     def digest_of(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
+from nuanxin.core import access
+from nuanxin.core.access import Role
 from nuanxin.regions.models import ancestor_codes
 
-from .models import User
+from . import lockout
+from .models import ApiToken, Membership, User
 
 
 def users_over(region_code: str, roles: Iterable[str]) -> QuerySet[User]:
@@ -23,3 +27,94 @@ def users_over(region_code: str, roles: Iterable[str]) -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+# --- who may lift whose login lock -----------------------------------------------------
+
+# Officers who may lift a lock, by rank: above a user means holding one of these
+# over every region the user works in, at a wider region or a higher rank.
+OFFICER_RANK = {Role.CITY_ADMIN: 3, Role.DISTRICT_OFFICER: 2}
+
+
+def is_officer(user) -> bool:
+    """Does `user` hold a role that may lift locks (somewhere)?"""
+    return bool(access.roles_of(user) & set(OFFICER_RANK))
+
+
+def is_city_admin(user) -> bool:
+    return Role.CITY_ADMIN in access.roles_of(user)
+
+
+def is_above(officer, user: User, memberships: Iterable[Membership] | None = None) -> bool:
+    """Is `officer` above `user`: every active membership of the user lies under one of
+    the officer's city-admin or district-officer regions, in a narrower region or
+    at a lower rank? Staff accounts answer to the city administrator only.
+
+    `memberships` are the user's active memberships with their regions, when the
+    caller has them prefetched.
+    """
+    if officer is None:
+        return True  # the system
+    if not getattr(officer, "is_authenticated", False) or officer.pk == user.pk:
+        return False
+    held = [
+        (OFFICER_RANK[role], prefix)
+        for role, prefix in access.reach(officer).memberships
+        if role in OFFICER_RANK
+    ]
+    if not held:
+        return False
+    if user.is_staff or user.is_superuser:
+        held = [(rank, prefix) for rank, prefix in held if rank == OFFICER_RANK[Role.CITY_ADMIN]]
+    if memberships is None:
+        memberships = user.memberships.filter(active=True).select_related("region")
+    theirs = [(OFFICER_RANK.get(m.role, 1), m.region.prefix) for m in memberships]
+    if not theirs:
+        return False  # nobody's region: only the system lifts their lock
+    return all(
+        any(
+            code.startswith(prefix) and (len(code) > len(prefix) or rank > their_rank)
+            for rank, prefix in held
+        )
+        for their_rank, code in theirs
+    )
+
+
+@dataclass(frozen=True)
+class UserLock:
+    user: User
+    lock: lockout.Lock
+
+
+def name_locks_for(officer) -> list[UserLock]:
+    """Locks on the users `officer` is above (three queries whatever the number)."""
+    if not is_officer(officer):
+        return []
+    locks = lockout.name_locks()
+    names = {lock.username for lock in locks}
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=names).prefetch_related(
+            Prefetch(
+                "memberships",
+                Membership.objects.filter(active=True).select_related("region"),
+                to_attr="active_memberships",
+            )
+        )
+    }
+    return [
+        UserLock(users[lock.username], lock)
+        for lock in locks
+        if lock.username in users
+        and is_above(officer, users[lock.username], users[lock.username].active_memberships)
+    ]
+
+
+def address_locks_for(officer) -> list[lockout.Lock]:
+    """Locked addresses: the city administrator's to see and lift (an address has no region)."""
+    return lockout.address_locks() if is_city_admin(officer) else []
+
+
+def api_tokens_of(user) -> QuerySet[ApiToken]:
+    """A user's own tokens, newest first."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

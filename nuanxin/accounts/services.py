@@ -1,13 +1,28 @@
 """Writes for users, memberships and API tokens."""
 
+import datetime as dt
 import secrets
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from nuanxin.audit.models import AuditAction
+from nuanxin.audit.services import audit_record
 from nuanxin.regions.models import Region
 
+from . import otp
 from .models import ApiToken, Membership, User
+
+SYSTEM = None  # `by=SYSTEM`: a command or a job, recorded in the audit log with no user
 
 
 @transaction.atomic
@@ -41,20 +56,343 @@ def membership_add(*, user: User, role: str, region: Region) -> Membership:
 
 
 @transaction.atomic
-def api_token_create(*, user: User) -> str:
-    """Create a token and return it; it cannot be read back later."""
+def api_token_create(
+    *, user: User, name: str = "", days: int | None = None, by=SYSTEM, request=None
+) -> str:
+    """Create a token for `user` and return it; it cannot be read back later.
+
+    It ends after `days` (default NUANXIN_TOKEN_DAYS, at most API_TOKEN_MAX_DAYS).
+    `by` is who made it: the user on their token page (past the second factor,
+    where their role needs one), or the system (the `token` command).
+    """
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValidationError(
+            {
+                "days": _("A token lasts from 1 to %(max)d days.")
+                % {"max": settings.API_TOKEN_MAX_DAYS}
+            }
+        )
     token = "nx_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, digest=ApiToken.digest_of(token), hint=token[:8])
+    row = ApiToken(
+        user=user,
+        name=name.strip(),
+        digest=ApiToken.digest_of(token),
+        hint=token[:8],
+        expires_at=timezone.now() + dt.timedelta(days=days),
+    )
+    row.full_clean(exclude=["user"])
+    row.save()
+    audit_record(
+        user=by,
+        action=AuditAction.CREATE,
+        obj=row,
+        request=request,
+        changes={"name": row.name, "expires_at": row.expires_at.isoformat(), "for": user.username},
+    )
     return token
 
 
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, by=SYSTEM, request=None) -> ApiToken:
+    """End a token now (a revoked token answers 401). Revoking twice changes nothing."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE,
+        obj=token,
+        request=request,
+        changes={"revoked_at": [None, token.revoked_at.isoformat()]},
+    )
+    return token
+
+
+# How often a token's last use is written: every request would be a write per API call.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
 def api_token_authenticate(token: str) -> User | None:
+    """The active user behind a live token, or None (unknown, expired, revoked)."""
+    if not token or len(token) > 200:
+        return None
     row = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, user__is_active=True)
+        ApiToken.objects.live()
+        .select_related("user")
+        .filter(digest=ApiToken.digest_of(token))
         .first()
     )
     if row is None:
         return None
-    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user
+
+
+# --- login locks ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def login_lock_lift(*, by, username: str = "", address: str = "", reason: str = "", request=None):
+    """Lift a login lock: a user's (by an officer above them, `selectors.is_above`), or a
+    whole address's (by the city administrator). Out of the officer's sight is 404.
+
+    Lifting a user's lock clears their failures from every address; the user must
+    still pass their password (and second factor) as usual.
+    """
+    from axes.handlers.proxy import AxesProxyHandler
+
+    from . import lockout, selectors
+
+    if bool(username) == bool(address):
+        raise ValueError("lift either a user's lock or an address's, not both")
+    if username:
+        user = User.objects.filter(username=username).first()
+        if user is None or not selectors.is_above(by, user):
+            raise Http404
+        addresses = sorted(
+            {lock.address for lock in lockout.name_locks() if lock.username == username}
+        )
+        cleared = AxesProxyHandler.reset_attempts(username=username)
+        audit_record(
+            user=by,
+            action=AuditAction.UNLOCK,
+            obj=user,
+            request=request,
+            reason=reason,
+            changes={"addresses": addresses, "attempts_cleared": cleared},
+        )
+        return cleared
+    try:
+        validate_ipv46_address(address)
+    except ValidationError:
+        raise Http404 from None
+    if by is not None and not selectors.is_city_admin(by):
+        raise Http404
+    cleared = AxesProxyHandler.reset_attempts(ip_address=address)
+    audit_record(
+        user=by,
+        action=AuditAction.UNLOCK,
+        object_type="axes.address",
+        object_id=address,
+        object_repr=address,
+        request=request,
+        reason=reason,
+        changes={"attempts_cleared": cleared},
+    )
+    return cleared
+
+
+# --- the second factor ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """The outcome of checking a code: the device that took it, or why not."""
+
+    device: object | None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.device is not None
+
+
+def _clean_code(code: str) -> str:
+    return "".join(ch for ch in (code or "") if ch.isalnum()).lower()[:16]
+
+
+def _device_label(device) -> str:
+    return "recovery" if isinstance(device, StaticDevice) else "authenticator"
+
+
+def _throttled_message(info: dict | None) -> str:
+    until = (info or {}).get("locked_until")
+    seconds = max(1, int((until - timezone.now()).total_seconds()) + 1) if until else 1
+    return ngettext(
+        "Too many wrong codes: wait %(n)d second and try again.",
+        "Too many wrong codes: wait %(n)d seconds and try again.",
+        seconds,
+    ) % {"n": seconds}
+
+
+def otp_verify(*, user: User, code: str, request=None) -> CodeCheck:
+    """Check a code from the user's authenticator app, or one of their recovery codes.
+
+    Each failure counts towards django-otp's exponential back-off on that device
+    and is audited, so no transaction here rolls a failure back: the check
+    commits whatever it finds. A recovery code is used up.
+    """
+    code = _clean_code(code)
+    if not code:
+        return CodeCheck(None, _("Enter the code."))
+    with transaction.atomic():
+        totp = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        # Six digits is an authenticator's code; anything else a recovery code. Trying
+        # only the one kind keeps a typo from counting against both devices.
+        candidates = list(totp if code.isdigit() and len(code) <= 8 else static)
+        found, error = (
+            None,
+            _(
+                "That code is not right, or was used already. Enter the current code "
+                "from your authenticator app, or one of your recovery codes."
+            ),
+        )
+        if not candidates and not otp.has_device(user):
+            return CodeCheck(None, _("You have no second factor yet."))
+        for device in candidates:
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                error = _throttled_message(info)
+            elif device.verify_token(code):
+                found = device
+                break
+        audit_record(
+            user=user,
+            action=AuditAction.OTP_VERIFIED if found else AuditAction.OTP_FAILED,
+            request=request,
+            object_type="otp.device",
+            object_id=str(user.pk),
+            object_repr=user.get_username(),
+            changes={"device": _device_label(found or (candidates[0] if candidates else None))},
+        )
+    return CodeCheck(found) if found else CodeCheck(None, error)
+
+
+@transaction.atomic
+def otp_enrol_start(*, user: User) -> TOTPDevice:
+    """The authenticator a user is enrolling: unconfirmed until a first code passes."""
+    device = otp.totp_device(user, confirmed=False)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=otp.DEVICE_NAME, confirmed=False)
+    return device
+
+
+def otp_enrol_confirm(*, user: User, code: str, request=None) -> tuple[CodeCheck, list[str]]:
+    """Confirm the enrolling authenticator with its first code; give recovery codes.
+
+    Returns the check and, when it passed, the recovery codes to show once.
+    """
+    if otp.has_device(user):
+        return CodeCheck(None, _("You already have a second factor.")), []
+    device = otp.totp_device(user, confirmed=False)
+    if device is None:
+        return CodeCheck(None, _("Start the enrolment again.")), []
+    code = _clean_code(code)
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        if not (code.isdigit() and device.verify_token(code)):
+            return CodeCheck(
+                None,
+                _(
+                    "That code is not right. Check that your phone's time is correct and "
+                    "enter the code the app shows now."
+                ),
+            ), []
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        codes = _recovery_codes_replace(user)
+        audit_record(
+            user=user,
+            action=AuditAction.CREATE,
+            request=request,
+            object_type="otp.device",
+            object_id=str(user.pk),
+            object_repr=user.get_username(),
+            changes={"device": "authenticator", "recovery_codes": len(codes)},
+        )
+    return CodeCheck(device), codes
+
+
+def _recovery_codes_replace(user: User) -> list[str]:
+    device = recovery_device_for(user)
+    device.token_set.all().delete()
+    codes = otp.new_recovery_codes()
+    device.token_set.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def recovery_device_for(user: User) -> StaticDevice:
+    device = otp.recovery_device(user)
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=otp.RECOVERY_NAME, confirmed=True)
+    return device
+
+
+@transaction.atomic
+def otp_recovery_codes_renew(*, user: User, request=None) -> list[str]:
+    """New recovery codes (the old ones stop working), for a user with an authenticator."""
+    if otp.totp_device(user) is None:
+        raise ValidationError(_("Enrol an authenticator app first."))
+    codes = _recovery_codes_replace(user)
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        request=request,
+        object_type="otp.device",
+        object_id=str(user.pk),
+        object_repr=user.get_username(),
+        changes={"device": "recovery", "recovery_codes": len(codes)},
+    )
+    return codes
+
+
+@transaction.atomic
+def otp_reset(*, user: User, by=SYSTEM, request=None, reason: str = "") -> int:
+    """Remove all of a user's second-factor devices (`nuanxin otp reset`, or the user
+    removing an optional one). A user whose role needs one enrols again at their next
+    login; every session they have open loses its verification at once."""
+    removed = 0
+    for model in (TOTPDevice, StaticDevice):
+        count, _deleted = model.objects.filter(user=user).delete()
+        removed += count
+    audit_record(
+        user=by,
+        action=AuditAction.DELETE,
+        request=request,
+        reason=reason,
+        object_type="otp.device",
+        object_id=str(user.pk),
+        object_repr=user.get_username(),
+        changes={"removed": removed},
+    )
+    return removed
+
+
+def otp_remove(*, user: User, code: str, request=None) -> CodeCheck:
+    """An optional second factor removed by its owner, who proves it with a current code."""
+    if otp.required_for(user):
+        raise PermissionDenied(_("Your role needs a second factor; it cannot be removed."))
+    check = otp_verify(user=user, code=code, request=request)
+    if check.ok:
+        otp_reset(user=user, by=user, request=request)
+    return check
+
+
+@transaction.atomic
+def otp_demo_enrol(*, user: User) -> TOTPDevice:
+    """Give a demo login the demo authenticator (its secret follows from the user name).
+
+    A user who already has an authenticator keeps it.
+    """
+    device = otp.totp_device(user)
+    if device is not None:
+        return device
+    device = TOTPDevice.objects.create(
+        user=user, name=otp.DEMO_DEVICE_NAME, key=otp.demo_key(user.username), confirmed=True
+    )
+    audit_record(
+        user=SYSTEM,
+        action=AuditAction.CREATE,
+        object_type="otp.device",
+        object_id=str(user.pk),
+        object_repr=user.get_username(),
+        changes={"device": "demo"},
+    )
+    return device

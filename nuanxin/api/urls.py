@@ -17,9 +17,12 @@ from .auth import BearerToken
 DESCRIPTION = """\
 The same people, rules and services as the pages, for scripts and field apps.
 
-**Authentication.** Every route needs `Authorization: Bearer nx_…`; a token is
-made with `nuanxin token create USERNAME` and acts as that user, within that
-user's scope. No token, an unknown one or a revoked one answers 401.
+**Authentication.** Every route needs `Authorization: Bearer nx_…`; a token
+acts as its user, within that user's scope. It is made on the user's token
+page (`/accounts/tokens/`, behind the second factor where their role needs
+one) or by whoever runs the system with `nuanxin token create USERNAME`, and
+it ends after `NUANXIN_TOKEN_DAYS` (90 by default). No token, an unknown, expired or
+revoked one answers 401.
 
 **Scope.** A route only ever reaches the people its user may reach. Someone
 outside that scope answers 404, exactly like someone who does not exist.

@@ -1,4 +1,9 @@
-"""The append-only audit log (DESIGN §3.3)."""
+"""The append-only audit log (DESIGN §3.3).
+
+Append-only twice over: this model refuses updates and deletes in Python, and
+triggers in the database itself (migration 0003, `guard.py`) refuse them to any
+SQL, the ORM's base manager and raw cursors included.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +22,10 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("exported")
     IMPORT = "import", _("imported")
     SEARCH = "search", _("searched by identifier")
+    UNLOCK = "unlock", _("lifted a login lock")
+    OTP_VERIFIED = "otp_verified", _("passed the second factor")
+    OTP_FAILED = "otp_failed", _("failed the second factor")
+    PRUNE = "prune", _("pruned the audit log")
 
 
 class AppendOnlyError(RuntimeError):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
 
-from .models import AuditEvent
+from . import guard
+from .models import AuditAction, AuditEvent
 
 
 def _client_ip(request) -> str | None:
@@ -63,14 +67,51 @@ def _jsonable(value):
     return value
 
 
-def audit_prune(*, older_than_days: int) -> int:
-    """Remove events older than the retention period (the only deletion allowed)."""
-    from django.conf import settings
-    from django.db.models.query import QuerySet
-    from django.utils import timezone
+# The Cybersecurity Law (art. 21) and MLPS 2.0 level 3 ask for at least six months
+# of logs: no setting or argument prunes younger rows than this.
+RETENTION_FLOOR_DAYS = 183
 
-    days = max(older_than_days, settings.AUDIT_RETENTION_DAYS)
+
+@dataclass(frozen=True)
+class PruneResult:
+    cutoff: dt.datetime
+    retention_days: int
+    deleted: int
+    dry_run: bool
+
+
+def audit_retention_days(older_than_days: int | None = None) -> int:
+    """The retention period in force: the setting, never under six months."""
+    return max(older_than_days or 0, settings.AUDIT_RETENTION_DAYS, RETENTION_FLOOR_DAYS)
+
+
+def audit_prune(
+    *, user=None, older_than_days: int | None = None, dry_run: bool = False
+) -> PruneResult:
+    """Remove events older than the retention period: the one deletion the log allows.
+
+    The database refuses every other DELETE on the log (guard.py); this runs
+    inside `guard.pruning()`, in one transaction with an audit event that says
+    who pruned, up to when, and how many rows went. `user` is None for the
+    system (the `audit prune` command, the daily job).
+    """
+    days = audit_retention_days(older_than_days)
     cutoff = timezone.now() - dt.timedelta(days=days)
-    # Bypass the append-only guard deliberately, and only here.
-    deleted, _ = QuerySet.delete(AuditEvent.objects.filter(at__lt=cutoff))
-    return deleted
+    with transaction.atomic():
+        old = AuditEvent._base_manager.filter(at__lt=cutoff)
+        if dry_run:
+            return PruneResult(cutoff, days, old.count(), True)
+        with guard.pruning():
+            deleted = old._raw_delete(old.db)
+        audit_record(
+            user=user,
+            action=AuditAction.PRUNE,
+            object_type="audit.auditevent",
+            object_repr=f"< {cutoff.isoformat(timespec='seconds')}",
+            changes={
+                "cutoff": cutoff.isoformat(),
+                "retention_days": days,
+                "deleted": deleted,
+            },
+        )
+    return PruneResult(cutoff, days, deleted, False)

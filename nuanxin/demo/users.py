@@ -69,6 +69,7 @@ def demo_users_ensure() -> list[tuple[DemoLogin, str]]:
         ).exists():
             membership_add(user=user, role=login.role, region=Region.objects.get(code=login.region))
     _provider_accounts_link()
+    _second_factors_enrol()
     return [(login, region_label(regions[login.region])) for login in DEMO_LOGINS]
 
 
@@ -86,6 +87,26 @@ def _provider_accounts_link() -> None:
         if provider is None or ProviderAccount.objects.filter(user=user).exists():
             continue
         provider_account_add(user=admin, provider=provider, account=user)
+
+
+def _second_factors_enrol() -> None:
+    """Demo logins whose role needs a second factor get the demo authenticator: its
+    secret follows from the user name, and `nuanxin otp code USERNAME` prints its
+    current code (docs/security.md). Real enrolments are never made this way."""
+    from nuanxin.accounts import otp
+    from nuanxin.accounts.services import otp_demo_enrol
+
+    for user in User.objects.filter(username__in=[d.username for d in DEMO_LOGINS]):
+        if otp.required_for(user):
+            otp_demo_enrol(user=user)
+
+
+def demo_second_factor_logins() -> list[str]:
+    """The demo logins that are asked for a code after the password."""
+    from nuanxin.accounts import otp
+
+    users = User.objects.filter(username__in=[d.username for d in DEMO_LOGINS])
+    return [u.username for u in users.order_by("pk") if otp.totp_device(u) is not None]
 
 
 def region_label(region: Region) -> str:

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from nuanxin.demo.city import DEFAULT_SEED, city_seed
-from nuanxin.demo.users import DEMO_PASSWORD, demo_users_ensure
+from nuanxin.demo.users import DEMO_PASSWORD, demo_second_factor_logins, demo_users_ensure
 
 DEFAULT_PERSONS = 20_000
 STOP_GRACE_SECONDS = 10
@@ -49,6 +49,19 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
     except OSError:
         pass
+
+
+def _nuanxin_command() -> str:
+    """How to run `nuanxin` from this shell: the venv's script when it is not on PATH."""
+    import shutil
+
+    script = Path(sys.executable).with_name("nuanxin")
+    if shutil.which("nuanxin") == str(script) or not script.exists():
+        return "nuanxin"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 class Command(BaseCommand):
@@ -126,6 +139,15 @@ class Command(BaseCommand):
         for login, region in self.logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.role:<17} {region}")
         self.stdout.write("")
+        second = demo_second_factor_logins()
+        if second:
+            command = _nuanxin_command()
+            self.stdout.write(
+                f"{', '.join(second)} also need a second-factor code after the password. "
+                "Get the current one with:"
+            )
+            self.stdout.write(f"  {command} otp code {second[0]}")
+            self.stdout.write("")
         self.stdout.write("Stop with Ctrl-C.")
 
     def serve(self, *, port: int, worker: bool) -> None:
