@@ -7,7 +7,6 @@ as `nuanxin serve` would load it.
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-STRONG = secrets.token_urlsafe(50)
+STRONG = "Q7v9zK2pLm4xR8tW1yB6nC3dF5gH0jS-u_eA2iO9kV7qZ4wX1rT6yU8pM3nB5vC7"  # fixed: xdist collects the same ids in every worker
 
 
 def _start(tmp_path, **env) -> subprocess.CompletedProcess:
