@@ -68,8 +68,9 @@ def home_for(*, user, today: dt.date, months: int = 12) -> Home:
         return home
     home.coverage = visits.coverage_compute(region=region, month=today, today=today)
     home.ranked = sorted(
-        (c for c in home.coverage.children if c.missed and c.code != region.code),
-        key=lambda c: (-c.missed, c.code),
+        # The running month: only the late rank (the rest are not due yet).
+        (c for c in home.coverage.children if c.behind and c.code != region.code),
+        key=lambda c: (-c.behind, c.code),
     )[:10]
     home.overdue_by_tier = overdue_by_tier(user=user, region=region, today=today)
     home.follow_ups = visits.follow_ups_open(user=user, region=region.prefix).count()

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nuanxin.visits import services as visit_services
 
@@ -23,7 +24,10 @@ def home(request):
     home = selectors.home_for(user=request.user, today=today, months=TREND_MONTHS)
     trend = {
         "months": [_month_label(today, len(home.trend) - 1 - i) for i in range(len(home.trend))],
-        "rates": [round(f.rate * 100, 1) for f in home.trend],
+        # The running month plots reached over due so far, and says it is partial.
+        "rates": [round((f.on_track if f.partial else f.rate) * 100, 1) for f in home.trend],
+        "partial": [f.partial for f in home.trend],
+        "partial_label": _("so far"),
         # A click on a month opens that month's coverage.
         "link": f"{reverse('visits:coverage')}?region={home.region.code}&month="
         if home.region
@@ -38,6 +42,6 @@ def home(request):
 
 def _month_label(today: dt.date, back: int) -> str:
     m = today.replace(day=1)
-    for _ in range(back):
+    for _step in range(back):
         m = (m - dt.timedelta(days=1)).replace(day=1)
     return f"{m:%Y-%m}"

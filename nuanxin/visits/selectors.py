@@ -198,10 +198,38 @@ class Figures:
     in_scope: int = 0
     visited: int = 0
     explained: int = 0
+    # A month in progress only: people past their due date and neither visited enough
+    # nor explained. None for a finished month, where everyone not reached is missed.
+    late: int | None = None
 
     @property
     def missed(self) -> int:
         return self.in_scope - self.visited - self.explained
+
+    @property
+    def partial(self) -> bool:
+        return self.late is not None
+
+    @property
+    def due_so_far(self) -> int:
+        """Reached, or already late: the people the month so far asked for."""
+        return self.visited + self.explained + (self.late or 0)
+
+    @property
+    def behind(self) -> int:
+        """The people to chase: the late in a month in progress, else everyone missed."""
+        return self.late if self.late is not None else self.missed
+
+    @property
+    def not_yet_due(self) -> int:
+        return self.missed - (self.late or 0) if self.partial else 0
+
+    @property
+    def on_track(self) -> float:
+        """A month in progress: reached over due by today (1.0 when nobody is due yet)."""
+        if not self.due_so_far:
+            return 1.0
+        return (self.visited + self.explained) / self.due_so_far
 
     @property
     def rate(self) -> float:
@@ -211,13 +239,20 @@ class Figures:
         return (self.visited + self.explained) / self.in_scope
 
     def as_dict(self) -> dict:
-        return {
+        figures = {
             "in_scope": self.in_scope,
             "visited": self.visited,
             "explained": self.explained,
             "missed": self.missed,
             "rate": round(self.rate, 4),
         }
+        if self.partial:
+            figures |= {
+                "late": self.late,
+                "not_yet_due": self.not_yet_due,
+                "on_track": round(self.on_track, 4),
+            }
+        return figures
 
 
 @dataclasses.dataclass
@@ -399,6 +434,7 @@ def coverage_compute(*, region: Region, month: dt.date, today: dt.date | None = 
         in_scope = dict(cursor.fetchall())
         cursor.execute(seen_sql, seen_params)
         seen = {c: (v, e) for c, v, e in cursor.fetchall()}
+        late = _late_by_child(needs, child_len, first, end, low, high, today, cursor)
     codes = sorted(in_scope)
     names = _region_names(_pad(c) for c in codes)
     children = [
@@ -408,6 +444,7 @@ def coverage_compute(*, region: Region, month: dt.date, today: dt.date | None = 
             int(in_scope[c]),
             int(seen.get(c, (0, 0))[0] or 0),
             int(seen.get(c, (0, 0))[1] or 0),
+            None if late is None else int(late.get(c, 0)),
         )
         for c in codes
     ]
@@ -417,8 +454,37 @@ def coverage_compute(*, region: Region, month: dt.date, today: dt.date | None = 
         sum(f.in_scope for f in children),
         sum(f.visited for f in children),
         sum(f.explained for f in children),
+        None if late is None else sum(f.late for f in children),
     )
     return Coverage(region, month, total, children, needs)
+
+
+def month_running(month: dt.date, today: dt.date) -> bool:
+    """True while the month has days still to come: its figures are so far, not final."""
+    first, last = rules.month_bounds(month)
+    return first <= today < last
+
+
+def _late_by_child(needs, child_len, first, end, low, high, today, cursor) -> dict | None:
+    """A month in progress: per child region, people already past their due date who
+    are neither visited enough so far nor explained. The rest of the not-yet-reached
+    are not late: their visit falls due later in the month, so nothing shows red yet.
+
+    None for a finished month. Read from the overdue people (the due-date index) and
+    their month's tally, so its cost follows the late, not everyone in scope.
+    """
+    if not month_running(first, today):
+        return None
+    tally, schedule = VisitTally._meta.db_table, VisitSchedule._meta.db_table
+    sql = f"""
+        SELECT substr(s.region_id, 1, {int(child_len)}) AS child, COUNT(*)
+        FROM {schedule} s LEFT JOIN {tally} v ON v.person_id = s.person_id AND v.month = %s
+        WHERE s.due_on < %s AND {SCOPE_SQL}
+          AND ({_ok_sql(needs)}) = 0 AND (v.explained IS NULL OR NOT v.explained)
+        GROUP BY child
+    """
+    cursor.execute(sql, [first, today, low, high, end, first])
+    return dict(cursor.fetchall())
 
 
 def coverage_for(*, user, region_code: str = "", month: dt.date, today=None) -> Coverage:
@@ -472,10 +538,17 @@ class BlindSpot:
 def blind_spots(
     *, user, region_code: str = "", month: dt.date, today=None
 ) -> tuple[Region, list[BlindSpot]]:
-    """Every person in scope that month with no qualifying visit and no recorded reason."""
+    """Every person in scope that month with no qualifying visit and no recorded reason.
+
+    In a month still running, only those already late: someone due on the 20th is
+    not a blind spot on the 3rd.
+    """
     today = today or timezone.localdate()
     region = region_for(user=user, code=region_code)
     cte, params, _needs = _coverage_cte(region.prefix, month.replace(day=1), today, 15)
+    late_only = ""
+    if month_running(month, today):
+        late_only, params = "AND s.due_on < %s", [*params, today]
     # The people, in the same statement: no second round trip, no model instances.
     sql = (
         cte
@@ -483,7 +556,7 @@ def blind_spots(
         SELECT c.person_id, p.name, s.region_id, p.address, s.tier, s.last_contact_on, s.due_on
         FROM c JOIN {VisitSchedule._meta.db_table} s ON s.person_id = c.person_id
                JOIN {Person._meta.db_table} p ON p.id = c.person_id
-        WHERE c.ok = 0 AND c.expl = 0
+        WHERE c.ok = 0 AND c.expl = 0 {late_only}
         ORDER BY s.tier_rank, CASE WHEN s.last_contact_on IS NULL THEN 0 ELSE 1 END,
                  s.last_contact_on, c.person_id
     """

@@ -31,6 +31,16 @@
     });
   }
 
+  // A month still running is drawn hollow and labelled, so a low "so far" is not read
+  // as a fall.
+  function points(data) {
+    return data.rates.map(function (rate, i) {
+      if (!(data.partial && data.partial[i])) { return rate; }
+      return {value: rate, symbol: "emptyCircle", symbolSize: 10,
+              label: {show: true, formatter: data.partial_label || ""}};
+    });
+  }
+
   function charts(root) {
     if (typeof window.echarts === "undefined") { return; }
     root.querySelectorAll("[data-chart]").forEach(function (box) {
@@ -43,7 +53,7 @@
         tooltip: {trigger: "axis", valueFormatter: function (v) { return v + "%"; }},
         xAxis: {type: "category", data: data.months},
         yAxis: {type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}},
-        series: [{type: "line", data: data.rates, smooth: true, areaStyle: {opacity: 0.15}}]
+        series: [{type: "line", data: points(data), smooth: true, areaStyle: {opacity: 0.15}}]
       });
       if (data.link) {
         chart.on("click", function (p) { window.location = data.link + encodeURIComponent(p.name); });
