@@ -23,6 +23,9 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("NUANXIN_DEBUG", True)
+# `nuanxin demo` serves with DEBUG off, as production does (the site's own error pages,
+# no tracebacks), but over plain http on 127.0.0.1 with a key of its own in var/.
+DEMO = env_bool("NUANXIN_DEMO", False)
 # A production secret key signs sessions, password-reset links and CSRF tokens: a
 # short or repetitive one can be guessed offline from a single signed cookie.
 SECRET_KEY_MIN_LENGTH = 50
@@ -49,7 +52,20 @@ def weak_secret_key(key: str) -> str:
     return ""
 
 
+def demo_secret_key(path: Path) -> str:
+    """The demo's own random key, made once and kept beside its database."""
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 SECRET_KEY = os.getenv("NUANXIN_SECRET_KEY", "")
+if DEMO and not SECRET_KEY:
+    SECRET_KEY = demo_secret_key(VAR_DIR / "demo-secret-key")
 if not DEBUG and (problem := weak_secret_key(SECRET_KEY)):
     from django.core.exceptions import ImproperlyConfigured
 
@@ -227,15 +243,16 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or DEMO
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# The demo serves static files straight from the apps, with no collectstatic step.
+WHITENOISE_USE_FINDERS = DEBUG or DEMO
 
 # --- Security in production -------------------------------------------------
-if not DEBUG:
+if not DEBUG and not DEMO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("NUANXIN_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

@@ -349,7 +349,11 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_it_runs_the_demo_and_stops_it_without_orphans(tmp_path):
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "NUANXIN_DATABASE_URL"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"NUANXIN_DATABASE_URL", "NUANXIN_DEBUG", "NUANXIN_DEMO"}
+    }
     env |= {"NUANXIN_VAR_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     log = (tmp_path / "demo.log").open("w")
     command = [sys.executable, "-m", "nuanxin", "demo", "--port", str(port), "--no-worker"]
@@ -368,6 +372,18 @@ def test_it_runs_the_demo_and_stops_it_without_orphans(tmp_path):
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.5)
         assert status == 200, (tmp_path / "demo.log").read_text()
+        # DEBUG is off, as in production: the site's own 404, static files still served.
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=5)
+            missing = None
+        except urllib.error.HTTPError as error:
+            missing = (error.code, error.read().decode())
+        assert missing is not None and missing[0] == 404
+        assert "Django" not in missing[1] and "URLconf" not in missing[1]
+        assert 'lang="zh-hans"' in missing[1]
+        static = f"http://127.0.0.1:{port}/static/nuanxin.js"
+        with urllib.request.urlopen(static, timeout=5) as response:
+            assert response.status == 200
         children = _children(proc.pid)
         assert children, "the server runs as a child process"
         proc.send_signal(signal.SIGINT)

@@ -173,7 +173,7 @@ class Command(BaseCommand):
                     children.append(
                         subprocess.Popen(
                             command,
-                            env=os.environ.copy(),
+                            env=_demo_environment(),
                             process_group=0,
                             preexec_fn=_die_with_parent,
                         )
@@ -209,3 +209,12 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+
+
+def _demo_environment() -> dict[str, str]:
+    """The server and worker run as in production, DEBUG off (the site's own error
+    pages, no tracebacks), unless a developer asks for debug with NUANXIN_DEBUG=1."""
+    env = os.environ.copy()
+    env.setdefault("NUANXIN_DEBUG", "0")
+    env["NUANXIN_DEMO"] = "1"
+    return env
