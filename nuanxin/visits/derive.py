@@ -153,7 +153,10 @@ def _refresh_batch(ids, today, tier_rules, versions, snaps) -> int:
         else:
             to_update.append(sched)
         since = _since(person, enrollments.get(person.pk, ()), today)
-        _fill(sched, person, decision, since, lasts.get(person.pk, {}), versions, snaps, today)
+        left = _left_on(enrollments.get(person.pk, ()), today)
+        _fill(
+            sched, person, decision, since, left, lasts.get(person.pk, {}), versions, snaps, today
+        )
         if person.tier != decision.tier:
             tier_changes[decision.tier].append(person.pk)
     VisitSchedule.objects.bulk_create(to_create, batch_size=500)
@@ -217,7 +220,18 @@ def _since(person, enrollments, today: dt.date) -> dt.date:
     return min([*starts, today])
 
 
-def _fill(sched, person, decision, since, last, versions, snaps, today) -> None:
+def _left_on(enrollments, today: dt.date) -> dt.date:
+    """The day someone leaves scope: their last enrollment's end when every one has
+    ended, else today (a move or a death recorded now). Months after it no longer
+    count them; the months before it, and the month itself, still do.
+    """
+    ends = [end for _c, _start, end in enrollments]
+    if ends and all(end is not None and end < today for end in ends):
+        return max(ends)
+    return today
+
+
+def _fill(sched, person, decision, since, left, last, versions, snaps, today) -> None:
     sched.region_id = person.region_id
     sched.last_contact_on = last.get("contact")
     sched.last_home_on = last.get("home")
@@ -229,7 +243,7 @@ def _fill(sched, person, decision, since, last, versions, snaps, today) -> None:
         sched.tier_rule = decision.rule
         sched.tier_raise = decision.raised
     if out:
-        sched.out_on = sched.out_on or today
+        sched.out_on = sched.out_on or left
     elif sched.out_on is not None:
         sched.out_on, sched.in_scope_since = None, today  # back in scope
     else:
