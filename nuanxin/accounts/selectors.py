@@ -29,6 +29,25 @@ def users_over(region_code: str, roles: Iterable[str]) -> QuerySet[User]:
     )
 
 
+def usual_worker(region_code: str) -> User | None:
+    """Who a person's work falls to by default: the worker of their grid, else of their
+    community (the first by login name when several share one), else nobody."""
+    memberships = (
+        Membership.objects.filter(
+            active=True,
+            user__is_active=True,
+            role__in=[Role.GRID_WORKER, Role.COMMUNITY_WORKER],
+            region_id__in={region_code, region_code[:12]},
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+    first = {}
+    for m in memberships:
+        first.setdefault(m.role, m.user)
+    return first.get(Role.GRID_WORKER) or first.get(Role.COMMUNITY_WORKER)
+
+
 # --- who may lift whose login lock -----------------------------------------------------
 
 # Officers who may lift a lock, by rank: above a user means holding one of these

@@ -8,6 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access
@@ -398,6 +399,17 @@ class FollowUp(models.Model):
     # Set by the casework app when it turns this into a help request / task.
     picked_up_at = models.DateTimeField(null=True, blank=True)
     picked_up_ref = models.CharField(max_length=60, blank=True)
+    # Who answers for it until it is done: the task's assignee, else the person's
+    # usual worker (set by casework). Closed when the task or request ends.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = access.RestrictedQuerySet.as_manager()
@@ -409,6 +421,24 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text}"
+
+    # What casework made of it, by the reference it leaves ("help_request:12",
+    # "casework.servicetask:7"): a page to open, without visits importing casework.
+    PICKED_UP_PAGES = {
+        "help_request": "casework:request_detail",
+        "casework.servicetask": "casework:task_detail",
+    }
+
+    @property
+    def picked_up_url(self) -> str:
+        label, _sep, pk = self.picked_up_ref.partition(":")
+        name = self.PICKED_UP_PAGES.get(label)
+        if not name or not pk.isdigit():
+            return ""
+        try:
+            return reverse(name, args=[int(pk)])
+        except NoReverseMatch:
+            return ""
 
 
 class CoverageSignoff(models.Model):

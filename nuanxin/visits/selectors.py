@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -172,7 +172,7 @@ def visit_list(*, user, region: str = "") -> QuerySet[Visit]:
 def visit_get(*, user, pk: int) -> Visit:
     return access.get_or_404(
         Visit.objects.select_related("person", "recorded_by", "checklist_version").prefetch_related(
-            "findings", "follow_ups"
+            "findings", Prefetch("follow_ups", FollowUp.objects.select_related("owner"))
         ),
         user,
         pk=pk,
@@ -183,9 +183,9 @@ def follow_ups_open(*, user, region: str = "") -> QuerySet[FollowUp]:
     qs = (
         FollowUp.objects.restrict(user, access.Action.VIEW)
         .within(region)
-        .filter(picked_up_at__isnull=True)
+        .filter(closed_at__isnull=True)
     )
-    return qs.select_related("person", "visit")
+    return qs.select_related("person", "visit", "owner")
 
 
 # --- coverage ------------------------------------------------------------------

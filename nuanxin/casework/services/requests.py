@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from nuanxin.accounts.selectors import users_over
+from nuanxin.accounts.selectors import users_over, usual_worker
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
@@ -26,6 +26,7 @@ from nuanxin.core.phones import PhoneError, normalize_phone
 from nuanxin.regions.models import Region
 from nuanxin.registry.models import Person
 from nuanxin.registry.selectors import person_get
+from nuanxin.visits.models import FollowUp
 
 from ..models import (
     OPEN_STATUSES,
@@ -71,6 +72,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.REJECTED: {},
     S.MERGED: {},
 }
+
+# A visit's follow-up is done once its request gets here.
+ENDED = (S.RESOLVED, S.CLOSED, S.REJECTED, S.MERGED)
 
 ACTIONS = ("triage", "assign", "contact", "start", "resolve", "close", "reject", "merge")
 
@@ -259,8 +263,11 @@ def request_from_follow_up(follow_up) -> HelpRequest:
         follow_up=follow_up,
         recorded_by=follow_up.visit.recorded_by,
     )
+    # Until someone is assigned, the person's usual worker answers for it.
     type(follow_up).objects.filter(pk=follow_up.pk).update(
-        picked_up_at=hr.created_at, picked_up_ref=f"help_request:{hr.pk}"
+        picked_up_at=hr.created_at,
+        picked_up_ref=f"help_request:{hr.pk}",
+        owner=usual_worker(follow_up.region_id),
     )
     return hr
 
@@ -311,6 +318,10 @@ def _step(
         exclude=["person", "region", "follow_up", "created_by", "assignees", "merged_into"]
     )
     hr.save()
+    if hr.follow_up_id and to_status in ENDED:
+        FollowUp.objects.filter(pk=hr.follow_up_id, closed_at__isnull=True).update(
+            closed_at=timezone.now()
+        )
     RequestEvent.objects.create(
         request=hr,
         at=at or timezone.now(),

@@ -15,13 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.accounts.selectors import users_over
+from nuanxin.accounts.selectors import users_over, usual_worker
 from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
 from nuanxin.core.errors import Conflict
 from nuanxin.registry.selectors import person_for_change
-from nuanxin.visits.models import FollowUpKind
+from nuanxin.visits.models import FollowUp, FollowUpKind
 
 from ..models import (
     HelpRequest,
@@ -257,6 +257,14 @@ def task_from_follow_up(follow_up) -> ServiceTask | None:
             raise ValidationError(
                 {"findings": _("The person named for the task does not work in this area.")}
             )
+    else:
+        # Work nobody owns is work nobody does: the person's usual worker, by default.
+        assignee = usual_worker(follow_up.region_id)
+        if (
+            assignee is not None
+            and not assignable_users(follow_up.region_id).filter(pk=assignee.pk).exists()
+        ):
+            assignee = None
     if follow_up.kind == FollowUpKind.RECTIFICATION:
         kind, recurrence, count = TaskKind.RECTIFICATION, Recurrence.ONCE, None
         starts_on = follow_up.due_on
@@ -281,9 +289,19 @@ def task_from_follow_up(follow_up) -> ServiceTask | None:
         request=None,
     )
     type(follow_up).objects.filter(pk=follow_up.pk).update(
-        picked_up_at=timezone.now(), picked_up_ref=f"casework.servicetask:{task.pk}"
+        picked_up_at=timezone.now(),
+        picked_up_ref=f"casework.servicetask:{task.pk}",
+        owner=assignee,
     )
     return task
+
+
+def _follow_up_close(task: ServiceTask) -> None:
+    """The visit's follow-up is done when the task it became has ended."""
+    if task.follow_up_id:
+        FollowUp.objects.filter(pk=task.follow_up_id, closed_at__isnull=True).update(
+            closed_at=timezone.now()
+        )
 
 
 # --- changes to a task --------------------------------------------------------------
@@ -343,6 +361,7 @@ def service_task_cancel(
     ).update(status=OccurrenceStatus.CANCELLED, note=(reason or "")[:300])
     task.status = TaskStatus.CANCELLED
     task.save(update_fields=["status"])
+    _follow_up_close(task)
     audit_record(
         user=user,
         action=AuditAction.UPDATE,
@@ -361,6 +380,7 @@ def _finish_if_done(task: ServiceTask) -> None:
     if not TaskOccurrence.objects.filter(task_id=task.pk, status=OccurrenceStatus.DUE).exists():
         task.status = TaskStatus.FINISHED
         task.save(update_fields=["status"])
+        _follow_up_close(task)
 
 
 # --- occurrences ------------------------------------------------------------------
