@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypinyin import lazy_pinyin
 
 from nuanxin.core import masking, pinyin, validators
 from nuanxin.core.phones import PhoneError, normalize_phone
@@ -130,23 +131,25 @@ def test_it_spells_names_in_pinyin(name, full, initials):
     assert pinyin.name_initials(name) == initials
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pypinyin reads 曾/单/解/仇/区/朴 with the everyday reading (ceng, dan, jie, ...), "
-    "not the surname reading; core/pinyin.py deliberately matches pypinyin exactly",
-)
 @pytest.mark.parametrize(
-    ("name", "full"),
-    [("曾国藩", "zengguofan"), ("单田芳", "shantianfang"), ("解缙", "xiejin"), ("仇英", "qiuying")],
+    ("name", "full", "initials"),
+    [
+        ("曾国藩", "zengguofan", "zgf"),
+        ("曾凡荣", "zengfanrong", "zfr"),
+        ("单田芳", "shantianfang", "stf"),
+        ("解缙", "xiejin", "xj"),
+        ("仇英", "qiuying", "qy"),
+        ("尉迟恭", "yuchigong", "ycg"),
+    ],
 )
-def test_it_reads_polyphonic_surnames_as_surnames(name, full):
+def test_it_reads_polyphonic_surnames_as_surnames(name, full, initials):
     assert pinyin.name_pinyin(name) == full
+    assert pinyin.name_initials(name) == initials
 
 
-def test_it_still_finds_polyphonic_surnames_by_the_everyday_reading():
-    # What a search for 曾国藩 has to type today, so at least it is predictable.
-    assert pinyin.name_initials("曾国藩") == "cgf"
-    assert pinyin.name_pinyin("单田芳") == "dantianfang"
+def test_it_reads_only_the_leading_surname_as_a_surname():
+    # 曾 inside a given name keeps pypinyin's reading of the name.
+    assert pinyin.name_pinyin("王曾") == "".join(lazy_pinyin("王曾")).lower()
 
 
 def test_it_keeps_latin_names_readable():
@@ -154,3 +157,14 @@ def test_it_keeps_latin_names_readable():
     assert pinyin.name_initials("张三abc") == "zsabc"
     assert pinyin.name_pinyin("") == ""
     assert pinyin.name_initials("") == ""
+
+
+@pytest.mark.django_db
+def test_it_finds_zeng_fanrong_by_her_surname_initials(client, community_worker):
+    from tests.conftest import HEMEI_GRID1
+    from tests.factories import make_person
+
+    make_person(name="曾凡荣", region=HEMEI_GRID1)
+    client.force_login(community_worker)
+
+    assert "曾凡荣" in client.get("/people/?q=zfr").content.decode()
