@@ -36,6 +36,13 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def ledger_filename(title: str, area: str, day) -> str:
+    """The name a clerk files a ledger under, in their language: 成华区-人员台账-2026-12-03.xlsx."""
+    parts = [area, title, f"{day:%Y-%m-%d}" if hasattr(day, "strftime") else str(day)]
+    clean = "-".join(p.strip() for p in parts if p and p.strip())
+    return "".join("_" if c in '\\/:*?"<>|\r\n' else c for c in clean) + ".xlsx"
+
+
 def _title(text: str, used: set[str]) -> str:
     """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
     clean = "".join("_" if c in "[]:*?/\\" else c for c in (text or "Sheet"))[:31] or "Sheet"

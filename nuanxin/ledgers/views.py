@@ -17,6 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from nuanxin.core import access
 from nuanxin.core.params import parse
+from nuanxin.core.xlsx import ledger_filename
+from nuanxin.regions.models import Region
 from nuanxin.registry.forms import PersonFilterForm
 
 from . import selectors, services
@@ -132,9 +134,16 @@ def people_export(request):
         messages.error(request, "; ".join(exc.messages))
         return render(request, "ledgers/export_reveal.html", {"form": form, "filters": filters})
     tmp.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(tmp, as_attachment=True, filename=f"people-{stamp}.xlsx",
-                        content_type=XLSX)  # fmt: skip
+    name = ledger_filename(_("People ledger"), _area_name(request.user, query.get("region")),
+                           timezone.localdate())  # fmt: skip
+    return FileResponse(tmp, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def _area_name(user, code: str | None) -> str:
+    """The region a ledger covers, for its file name: the list's filter, else the user's area."""
+    code = code or access.scope(user, access.Action.EXPORT).widest()
+    region = Region.objects.filter(code=code.ljust(12, "0")[:15]).first() if code else None
+    return region.name if region else ""
 
 
 __all__ = ["_"]

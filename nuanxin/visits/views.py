@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,7 @@ from nuanxin.audit.services import audit_record
 from nuanxin.core import access, duties, params
 from nuanxin.core.forms import errors_to_form
 from nuanxin.core.tiers import Tier
-from nuanxin.core.xlsx import LedgerSheet, write_ledger
+from nuanxin.core.xlsx import LedgerSheet, ledger_filename, write_ledger
 from nuanxin.regions.models import Level
 from nuanxin.registry.selectors import person_get
 
@@ -289,9 +290,8 @@ def _blind_spots_xlsx(request, region, month, rows) -> HttpResponse:
         buffer.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="blind-spots-{region.code}-{month:%Y-%m}.xlsx"'
-    )
+    name = ledger_filename(_("Blind spots"), region.name, f"{month:%Y-%m}")
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 

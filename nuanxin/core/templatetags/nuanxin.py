@@ -8,6 +8,7 @@ reaches a page solely through the audited reveal view.
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -117,3 +118,12 @@ def lockout_policy() -> dict:
         "failures": getattr(settings, "AXES_FAILURE_LIMIT", 5),
         "minutes": round(float(getattr(settings, "AXES_COOLOFF_TIME", 0.5)) * 60),
     }
+
+
+@register.filter
+def days_late(due_on, today=None) -> int:
+    """Whole days past `due_on` (0 when not late): "逾期 3 天" beside a due date."""
+    if not due_on:
+        return 0
+    today = today or timezone.localdate()
+    return max((today - due_on).days, 0)
