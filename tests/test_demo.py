@@ -393,6 +393,9 @@ def test_it_runs_the_demo_and_stops_it_without_orphans(tmp_path):
         output = (tmp_path / "demo.log").read_text()
         assert f"http://127.0.0.1:{port}/" in output
         assert DEMO_PASSWORD in output and str(tmp_path) in output
+        # The login table says who each login is, in words, and the provider is no partner.
+        assert "partner_contact" not in output and "city_admin" not in output
+        assert "service provider account" in output and "city administrator" in output
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import translation
 
 from nuanxin.accounts.models import Membership, User
 from nuanxin.accounts.services import membership_add, user_create
@@ -24,6 +25,14 @@ class DemoLogin:
     region: str
     full_name: str
     provider: str = ""  # the directory provider this account answers for, once it exists
+
+    @property
+    def description(self) -> str:
+        """What the login is, in words, for the table `nuanxin demo` prints."""
+        if self.provider:
+            return f"service provider account ({self.provider})"
+        with translation.override("en"):
+            return str(Role(self.role).label).lower()
 
 
 # The repair service of S8; its account (`provider`) sees only the referrals made to it.

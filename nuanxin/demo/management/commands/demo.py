@@ -135,9 +135,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Nuanxin demo: http://127.0.0.1:{port}/"))
         self.stdout.write(f"Password for every login: {DEMO_PASSWORD}")
         self.stdout.write("")
-        self.stdout.write(f"  {'username':<{width}}  {'role':<17} region")
+        what = max(len(login.description) for login, _region in self.logins)
+        self.stdout.write(f"  {'login':<{width}}  {'who':<{what}}  where")
         for login, region in self.logins:
-            self.stdout.write(f"  {login.username:<{width}}  {login.role:<17} {region}")
+            self.stdout.write(f"  {login.username:<{width}}  {login.description:<{what}}  {region}")
         self.stdout.write("")
         second = demo_second_factor_logins()
         if second:
