@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -58,7 +59,33 @@ def test_it_lists_events_with_who_what_reason_and_a_link_to_the_person(
 def test_it_shows_changes_as_old_and_new(admin_client_en, community_worker, ms_cai):
     person_update(user=community_worker, person=ms_cai, status="in_hospital")
     html = _content(admin_client_en.get(AUDIT, {"action": "update"}))
-    assert "active → in_hospital" in html
+    # Stored as codes, read as words: the field's label and the choices' labels.
+    assert "active → in hospital" in html
+    assert "in_hospital" not in html.replace('data-action="', "")
+
+
+def test_it_reads_an_export_as_a_sentence_with_the_area_and_rows(
+    admin_client_en, district_officer, ms_cai
+):
+    client = Client()
+    client.force_login(district_officer)
+    assert client.get("/ledgers/export/people/?region=510108000000").status_code == 200
+
+    html = _content(admin_client_en.get(AUDIT, {"action": "export"}))
+
+    name = district_officer.get_full_name() or district_officer.username
+    assert f"{name} exported the people ledger of 成华区 (1 row, masked)" in html
+    assert "filters" not in html
+
+
+def test_it_names_the_person_and_links_to_their_profile(admin_client_en, community_worker, ms_cai):
+    person_reveal(user=community_worker, person=ms_cai, field="phone", reason="to call her")
+
+    html = _content(admin_client_en.get(AUDIT, {"action": "reveal"}))
+
+    assert f'href="/people/{ms_cai.pk}/"' in html
+    assert "revealed the phone of 蔡阿姨" in html
+    assert "registry.person" not in html.split("<tbody>")[1]
 
 
 def test_it_filters_by_user_action_object_and_text(
@@ -102,8 +129,9 @@ def test_it_paginates_with_a_fixed_number_of_queries(
     admin_client_en.get(AUDIT)
     html = _content(admin_client_en.get(AUDIT, {"page": 2}))
     assert "Page 2 of 2" in html
-    # 9: one of them loads the city admin's second-factor device (django-otp), as on every page.
-    with django_assert_max_num_queries(9):
+    # 10: one of them loads the city admin's second-factor device (django-otp), as on every
+    # page; one the names of the people the page's events are about.
+    with django_assert_max_num_queries(10):
         admin_client_en.get(AUDIT)
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from nuanxin.core import access
 from nuanxin.core.params import DayField, Params, parse
 
+from . import presenters
 from .models import AuditAction, AuditEvent
 
 PAGE_SIZE = 50
@@ -82,10 +83,15 @@ def event_list(request):
     if not access.can(request.user, access.Action.AUDIT):
         raise Http404
     form = AuditFilterForm(request.GET or None)
-    events = form.filter(AuditEvent.objects.all())
+    events = form.filter(AuditEvent.objects.select_related("user"))
     page = Paginator(events, PAGE_SIZE).get_page(parse(request, Params)["page"])
     return render(
         request,
         "audit/event_list.html",
-        {"form": form, "page": page, "events": page.object_list},
+        {
+            "form": form,
+            "page": page,
+            "events": page.object_list,
+            "lines": presenters.lines_for(page.object_list, reader=request.user),
+        },
     )
