@@ -38,3 +38,69 @@ def test_it_names_exports_in_the_users_language_with_area_and_date(client, distr
     assert f"成华区-人员台账-{today:%Y-%m-%d}.xlsx" in unquote(chinese["Content-Disposition"])
     assert f"成华区-People ledger-{today:%Y-%m-%d}.xlsx" in unquote(english["Content-Disposition"])
     assert f"成华区-探访盲点-{today:%Y-%m}.xlsx" in unquote(spots["Content-Disposition"])
+
+
+def test_it_words_the_tier_reason_in_the_readers_language(client, community_worker, places):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):  # the schedule is refreshed in Chinese
+        person = enrolled(region=HEMEI_GRID1, tier="red")
+    assert VisitSchedule.objects.get(person=person).tier_why.startswith("规则")
+    client.force_login(community_worker)
+
+    english = client.get(f"/visits/person/{person.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get(f"/visits/person/{person.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert "Rule: " in english.content.decode() and "规则" not in english.content.decode()
+    assert "规则" in chinese.content.decode()
+
+
+def test_it_stores_a_request_step_as_a_code_and_words_it_for_the_reader(
+    client, community_worker, ms_cai
+):
+    from nuanxin.casework.models import RequestEvent
+    from nuanxin.casework.services import requests as casework
+
+    hr = casework.request_create(
+        user=community_worker,
+        source="hotline",
+        need_type="other",
+        description="热水器坏了",
+        person_id=ms_cai.pk,
+    )
+    casework.request_transition(
+        user=community_worker, help_request=hr, action="triage", urgency="urgent", note="冬天无热水"
+    )
+    event = RequestEvent.objects.filter(request=hr, action="triage").get()
+    assert event.note == "冬天无热水"
+    client.force_login(community_worker)
+
+    english = client.get(f"/requests/{hr.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "triage: 冬天无热水" in english and "分诊" not in english
+
+
+def test_it_recovers_the_codes_of_steps_stored_as_words(community_worker, ms_cai):
+    import importlib
+
+    from django.apps import apps
+
+    from nuanxin.casework.models import RequestEvent
+    from nuanxin.casework.services import requests as casework
+
+    migration = importlib.import_module("nuanxin.casework.migrations.0007_request_event_action")
+    hr = casework.request_create(
+        user=community_worker, source="hotline", need_type="other", description="x",
+        person_id=ms_cai.pk,
+    )  # fmt: skip
+    old = ["分诊: 冬天无热水", "triage", "重复求助 #12 已并入", "merge into another request: dup"]
+    for note in old:
+        RequestEvent.objects.create(request=hr, at=timezone.now(), to_status="new", note=note)
+
+    migration.split_notes(apps, None)
+
+    got = list(RequestEvent.objects.filter(note__in=["冬天无热水", "", "#12", "dup"], action__gt="")
+               .exclude(action="create").values_list("action", "note"))  # fmt: skip
+    assert sorted(got) == sorted(
+        [("triage", "冬天无热水"), ("triage", ""), ("merged_in", "#12"), ("merge", "dup")]
+    )

@@ -36,7 +36,8 @@ class RequestEventOut(Schema):
     by: str
     from_status: str
     to_status: str
-    note: str
+    action: str  # a code: triage, assign, contact, start, resolve, close, reject, merge …
+    note: str  # the worker's own words
 
 
 class RequestOut(Schema):
@@ -144,6 +145,7 @@ def _detail(user, pk: int) -> dict:
                 "by": e.by.get_username() if e.by else "",
                 "from_status": e.from_status,
                 "to_status": e.to_status,
+                "action": e.action,
                 "note": e.note,
             }
             for e in hr.events.all()

@@ -56,6 +56,22 @@ class Urgency(models.TextChoices):
     LOW = "low", _("low")
 
 
+class RequestAction(models.TextChoices):
+    """What a step in a request's life was: stored as a code, read in the reader's language."""
+
+    CREATE = "create", _("receive")
+    TRIAGE = "triage", _("triage")
+    ASSIGN = "assign", _("assign")
+    CONTACT = "contact", _("record first contact")
+    START = "start", _("start work")
+    RESOLVE = "resolve", _("resolve")
+    CLOSE = "close", _("close")
+    REJECT = "reject", _("reject")
+    MERGE = "merge", _("merge into another request")
+    MERGED_IN = "merged_in", _("a duplicate merged in")
+    LINK = "link", _("link to a registry person")
+
+
 class RequestStatus(models.TextChoices):
     NEW = "new", _("new")
     TRIAGED = "triaged", _("triaged")
@@ -186,7 +202,10 @@ class RequestEvent(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
     from_status = models.CharField(max_length=12, choices=RequestStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=RequestStatus.choices)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    action = models.CharField(
+        _("action"), max_length=12, choices=RequestAction.choices, blank=True
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)  # the worker's own words
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -197,6 +216,12 @@ class RequestEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '-'} → {self.to_status}"
+
+    @property
+    def label(self) -> str:
+        """The step in words, then the worker's note: "triage: no hot water in winter"."""
+        words = self.get_action_display() if self.action else ""
+        return ": ".join(part for part in (str(words), self.note) if part)
 
 
 # --- needs assessment ---------------------------------------------------------

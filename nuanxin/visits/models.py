@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from nuanxin.core import access
 from nuanxin.core.tiers import Tier
 
+from . import rules
+
 
 class Method(models.TextChoices):
     HOME = "home", _("home visit")
@@ -257,6 +259,15 @@ class VisitSchedule(models.Model):
 
     def __str__(self):
         return f"{self.person_id} {self.tier} {self.due_on}"
+
+    @property
+    def why_text(self) -> str:
+        """Why this tier, worded now in the reader's language (from the rule or raise)."""
+        if self.tier_raise_id and self.tier_raise is not None:
+            return rules.raise_why(self.tier_raise)
+        if self.tier_rule_id and self.tier_rule is not None:
+            return rules.rule_why(self.tier_rule)
+        return self.tier_why
 
 
 class ChecklistVersion(models.Model):

@@ -112,17 +112,26 @@ def tier_decide(*, rules, raises, facts: Facts, today: dt.date) -> TierDecision:
             and RANK[rule.tier] < RANK[best.tier]
             and rule_matches(rule.conditions, facts)
         ):
-            best = TierDecision(rule.tier, _("Rule: %(name)s") % {"name": _(rule.name)}, rule=rule)
+            best = TierDecision(rule.tier, rule_why(rule), rule=rule)
     for raised in raises:
         if raised.starts_on <= today <= raised.ends_on and RANK[raised.tier] < RANK[best.tier]:
-            who = raised.created_by or _("a worker")
-            best = TierDecision(
-                raised.tier,
-                _("Raised by %(who)s until %(until)s: %(reason)s")
-                % {"who": who, "until": raised.ends_on.isoformat(), "reason": raised.reason},
-                raised=raised,
-            )
+            best = TierDecision(raised.tier, raise_why(raised), raised=raised)
     return best
+
+
+# The reason is kept as the rule or raise it came from and worded when read, in the
+# reader's language; the stored text is only the fallback for a rule since deleted.
+def rule_why(rule) -> str:
+    return _("Rule: %(name)s") % {"name": _(rule.name)}
+
+
+def raise_why(raised) -> str:
+    who = raised.created_by or _("a worker")
+    return _("Raised by %(who)s until %(until)s: %(reason)s") % {
+        "who": who,
+        "until": raised.ends_on.isoformat(),
+        "reason": raised.reason,
+    }
 
 
 def is_child(facts: Facts) -> bool:

@@ -32,6 +32,7 @@ from ..models import (
     OPEN_STATUSES,
     HelpRequest,
     NeedType,
+    RequestAction,
     RequestEvent,
     SlaRule,
     Source,
@@ -78,18 +79,7 @@ ENDED = (S.RESOLVED, S.CLOSED, S.REJECTED, S.MERGED)
 
 ACTIONS = ("triage", "assign", "contact", "start", "resolve", "close", "reject", "merge")
 
-ACTION_LABELS = {
-    "triage": gettext_lazy("triage"),
-    "assign": gettext_lazy("assign"),
-    "contact": gettext_lazy("record first contact"),
-    "start": gettext_lazy("start work"),
-    "resolve": gettext_lazy("resolve"),
-    "close": gettext_lazy("close"),
-    "reject": gettext_lazy("reject"),
-    "merge": gettext_lazy("merge into another request"),
-    "link": gettext_lazy("link to a registry person"),
-    "create": gettext_lazy("receive"),
-}
+ACTION_LABELS = dict(RequestAction.choices)
 
 # Who may be assigned: staff who work over an area; never volunteers, partners or inspectors.
 STAFF_ROLES = (
@@ -214,7 +204,12 @@ def request_create(
     hr.full_clean(exclude=["person", "region", "follow_up", "created_by", "assignees"])
     hr.save()
     RequestEvent.objects.create(
-        request=hr, at=now, by=hr.created_by, from_status="", to_status=hr.status
+        request=hr,
+        at=now,
+        by=hr.created_by,
+        from_status="",
+        to_status=hr.status,
+        action=RequestAction.CREATE,
     )
     audit_record(
         user=user or recorded_by,
@@ -328,7 +323,8 @@ def _step(
         by=user if getattr(user, "is_authenticated", False) else None,
         from_status=from_status,
         to_status=to_status,
-        note=f"{ACTION_LABELS[action]}{': ' if note else ''}{note}"[:300],
+        action=action,
+        note=(note or "")[:300],
     )
     audit_record(
         user=user,
@@ -528,7 +524,8 @@ def request_merge(*, user, help_request, into_id: int, request=None) -> HelpRequ
         by=user,
         from_status=target.status,
         to_status=target.status,
-        note=_("Duplicate #%(n)s merged in") % {"n": hr.pk},
+        action=RequestAction.MERGED_IN,
+        note=f"#{hr.pk}",
     )
     return _step(
         user=user,

@@ -120,10 +120,13 @@ def lockout_policy() -> dict:
     }
 
 
-@register.filter
-def days_late(due_on, today=None) -> int:
-    """Whole days past `due_on` (0 when not late): "逾期 3 天" beside a due date."""
+@register.simple_tag(takes_context=True)
+def days_late(context, due_on) -> int:
+    """Whole days past `due_on` (0 when not late): "逾期 3 天" beside a due date.
+
+    "Today" is the page's own (a worklist opened for another day) when it has one.
+    """
     if not due_on:
         return 0
-    today = today or timezone.localdate()
+    today = context.get("today") or timezone.localdate()
     return max((today - due_on).days, 0)
