@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from nuanxin.accounts.selectors import users_over, usual_worker
 from nuanxin.audit.models import AuditAction
