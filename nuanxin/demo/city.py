@@ -60,7 +60,7 @@ from .tree import Place, tree_build
 
 DEFAULT_SEED = 2026
 BATCH = 2000
-SOURCE = "demo seed"
+SOURCE = "区民政局台账（演示数据）"  # where an enrollment came from, as a clerk writes it
 
 # Districts whose ID numbers were issued under an older code (DESIGN §1): people
 # born before the change often still carry it.
