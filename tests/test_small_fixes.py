@@ -104,3 +104,41 @@ def test_it_recovers_the_codes_of_steps_stored_as_words(community_worker, ms_cai
     assert sorted(got) == sorted(
         [("triage", "冬天无热水"), ("triage", ""), ("merged_in", "#12"), ("merge", "dup")]
     )
+
+
+def test_it_offers_the_next_person_on_the_list_after_a_visit(client, grid_worker, places):
+    first = enrolled(region=HEMEI_GRID1, tier="red")
+    second = enrolled(region=HEMEI_GRID1, tier="red")
+    client.force_login(grid_worker)
+    page = client.get(f"/visits/new/{first.pk}/")
+    form = page.context["form"]
+    data = {
+        "client_id": form.initial["client_id"],
+        "visited_on": timezone.localdate().isoformat(),
+        "method": "home",
+        "with_whom": "grid_worker",
+        "outcome": "met",
+        "f-TOTAL_FORMS": "0",
+        "f-INITIAL_FORMS": "0",
+        "f-MIN_NUM_FORMS": "0",
+        "f-MAX_NUM_FORMS": "10",
+    }
+
+    done = client.post(f"/visits/new/{first.pk}/", data, follow=True)
+
+    assert done.context["next_duty"].person_id == second.pk
+    assert f'href="/visits/new/{second.pk}/"' in done.content.decode()
+
+
+def test_it_offers_only_field_workers_as_assignees_and_preselects_the_usual_one(
+    client, grid_worker, city_admin, district_officer, volunteer, ms_cai
+):
+    client.force_login(grid_worker)
+
+    form = client.get(f"/visits/new/{ms_cai.pk}/").context["findings"].forms[0]
+
+    values = {value for value, _label in form.fields["assignee"].choices}
+    assert str(volunteer.pk) in values and str(grid_worker.pk) in values
+    assert str(city_admin.pk) not in values and str(district_officer.pk) not in values
+    assert form.fields["assignee"].initial == str(grid_worker.pk)
+    assert form.FIELDS_FOR["tier"] == "raise_tier"

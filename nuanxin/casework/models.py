@@ -202,9 +202,7 @@ class RequestEvent(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
     from_status = models.CharField(max_length=12, choices=RequestStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=RequestStatus.choices)
-    action = models.CharField(
-        _("action"), max_length=12, choices=RequestAction.choices, blank=True
-    )
+    action = models.CharField(_("action"), max_length=12, choices=RequestAction.choices, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)  # the worker's own words
 
     objects = access.RestrictedQuerySet.as_manager()

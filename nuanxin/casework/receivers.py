@@ -8,6 +8,8 @@ who does not work in the area) undoes the visit, and the visitor sees why.
 
 from __future__ import annotations
 
+from nuanxin.accounts.selectors import usual_worker
+from nuanxin.core.access import Role
 from nuanxin.visits import signals as visit_signals
 from nuanxin.visits.models import FollowUpKind
 from nuanxin.visits.signals import follow_up_created
@@ -16,6 +18,9 @@ from .forms.service_tasks import assignee_choices
 from .models import TaskKind
 from .services.requests import request_from_follow_up
 from .services.service_tasks import task_from_follow_up
+
+# Who a visit's task may go to: the people who work the area on the ground.
+FIELD_ROLES = (Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.SOCIAL_WORKER, Role.VOLUNTEER)
 
 
 def follow_up_to_casework(sender, follow_up, **kwargs) -> None:
@@ -34,7 +39,12 @@ class TaskOptions(visit_signals.TaskOptions):
         return TaskKind.choices
 
     def assignees(self, region_id: str):
-        return assignee_choices(region_id)
+        # Those who could do the work on the ground: never an administrator or officer.
+        return assignee_choices(region_id, roles=FIELD_ROLES)
+
+    def usual_assignee(self, region_id: str) -> str:
+        user = usual_worker(region_id)
+        return str(user.pk) if user else ""
 
 
 def connect() -> None:

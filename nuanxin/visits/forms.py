@@ -98,6 +98,19 @@ class FindingForm(forms.Form):
     task_kind = forms.ChoiceField(label=_("Task"), required=False)
     assignee = forms.ChoiceField(label=_("Assign to"), required=False)
 
+    # Which fields a finding of each kind needs: the page shows only those once a kind is
+    # chosen (static/nuanxin.js, `data-shows-for`); without a script every field shows.
+    FIELDS_FOR = {
+        "text": "*",
+        "tier": str(FindingKind.RAISE_TIER),
+        "ends_on": str(FindingKind.RAISE_TIER),
+        "follow_up_kind": str(FindingKind.FOLLOW_UP),
+        # A task's fields, only for a follow-up that becomes a service task.
+        "repeat_days": f"{FindingKind.FOLLOW_UP}:{FollowUpKind.SERVICE_TASK}",
+        "task_kind": f"{FindingKind.FOLLOW_UP}:{FollowUpKind.SERVICE_TASK}",
+        "assignee": f"{FindingKind.FOLLOW_UP}:{FollowUpKind.SERVICE_TASK}",
+    }
+
     def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         options = signals.task_options
@@ -110,6 +123,11 @@ class FindingForm(forms.Form):
                     c for c in options.assignees(person.region_id) if c[0] != ""
                 ]
             choices = [("", "—"), *person._assignee_choices]
+            # The person's usual worker, preselected: most tasks go to them.
+            if not hasattr(person, "_usual_assignee"):
+                person._usual_assignee = options.usual_assignee(person.region_id)
+            if person._usual_assignee and any(c[0] == person._usual_assignee for c in choices):
+                self.fields["assignee"].initial = person._usual_assignee
         self.fields["assignee"].choices = choices
 
     def clean_assignee(self):

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from nuanxin.accounts.models import Membership
-from nuanxin.core import access
+from nuanxin.core import access, duties
 from nuanxin.regions.models import PREFIX_LENGTH, Level, Region, code_range
 from nuanxin.registry.models import Person
 from nuanxin.registry.selectors import person_get
@@ -177,6 +177,14 @@ def visit_get(*, user, pk: int) -> Visit:
         user,
         pk=pk,
     )
+
+
+def next_visit_duty(*, user, today: dt.date, after_person: int):
+    """The next visit on the user's list for today (the most urgent first), or None."""
+    for duty in duties.worklist(user=user, today=today, until=today):
+        if duty.kind == "visit" and duty.person_id != after_person and duty.can_change:
+            return duty
+    return None
 
 
 def follow_ups_open(*, user, region: str = "") -> QuerySet[FollowUp]:

@@ -29,6 +29,10 @@ class TaskOptions:
     def assignees(self, region_id: str) -> list[tuple[str, str]]:
         return []
 
+    def usual_assignee(self, region_id: str) -> str:
+        """The value of the assignee most tasks here go to ("" for none)."""
+        return ""
+
 
 task_options: TaskOptions = TaskOptions()
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -108,7 +109,7 @@ def visit_new(request, person_id: int):
                     messages.success(request, _("Visit recorded."))
                 else:
                     messages.info(request, _("This visit was already recorded."))
-                return redirect("visits:visit_detail", visit.pk)
+                return redirect(f"{reverse('visits:visit_detail', args=[visit.pk])}?saved=1")
     else:
         form = VisitForm(initial={"client_id": uuid.uuid4().hex}, checklist_items=items)
         findings = FindingFormSet(prefix="f", form_kwargs={"person": person})
@@ -127,7 +128,13 @@ def visit_detail(request, pk: int):
         for i in (visit.checklist_version.items if visit.checklist_version else [])
     }
     answers = [(labels.get(code, code), value) for code, value in visit.checklist.items()]
-    return render(request, "visits/visit_detail.html", {"visit": visit, "answers": answers})
+    context = {"visit": visit, "answers": answers}
+    if request.GET.get("saved"):
+        # Just saved on the doorstep: the next door on today's list, one tap away.
+        context["next_duty"] = selectors.next_visit_duty(
+            user=request.user, today=timezone.localdate(), after_person=visit.person_id
+        )
+    return render(request, "visits/visit_detail.html", context)
 
 
 @login_required

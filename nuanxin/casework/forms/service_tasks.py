@@ -12,9 +12,11 @@ from ..services.service_tasks import assignable_users
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def assignee_choices(region_id: str) -> list[tuple[str, str]]:
-    """Everyone who may be given a task over this region, volunteers included."""
-    users = assignable_users(region_id).prefetch_related("memberships")
+def assignee_choices(region_id: str, roles=None) -> list[tuple[str, str]]:
+    """Everyone who may be given a task over this region, volunteers included (or only
+    those holding one of `roles`)."""
+    users = assignable_users(region_id, roles) if roles else assignable_users(region_id)
+    users = users.prefetch_related("memberships")
     return [("", "—")] + [(str(u.pk), _user_label(u)) for u in users]
 
 

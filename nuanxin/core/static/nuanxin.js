@@ -4,6 +4,7 @@
    data-autosubmit        on a <select>: submit its form when it changes (the language switch)
    data-reveal-next="sel" on a button: show the next hidden element matching sel, focus its first
                           field, hide the button when none is left (the visit form's findings)
+   data-finding           on a visit finding: show only the fields its kind needs (data-shows-for)
    data-chart="id"        on a container: draw the line chart whose data is the JSON script #id
                           ({months, rates, link}) with ECharts, if the page loaded it
 */
@@ -62,9 +63,31 @@
     });
   }
 
+  // The visit form's findings: once a kind is chosen, only the fields it needs show
+  // (data-shows-for: "*" any kind, "kind", or "kind:follow-up kind").
+  function findingFields(root) {
+    root.querySelectorAll("[data-finding]").forEach(function (box) {
+      var kind = box.querySelector("[data-finding-kind] select");
+      var followUp = box.querySelector("select[name$='-follow_up_kind']");
+      if (!kind) { return; }
+      function update() {
+        box.querySelectorAll("[data-shows-for]").forEach(function (field) {
+          var wanted = field.getAttribute("data-shows-for").split(":");
+          var shown = kind.value !== "" && (wanted[0] === "*" || (wanted[0] === kind.value &&
+            (!wanted[1] || (followUp && followUp.value === wanted[1]))));
+          field.hidden = !shown;
+        });
+      }
+      kind.addEventListener("change", update);
+      if (followUp) { followUp.addEventListener("change", update); }
+      update();
+    });
+  }
+
   function wire(root) {
     autosubmit(root);
     revealNext(root);
+    findingFields(root);
     charts(root);
   }
 

@@ -130,3 +130,9 @@ def days_late(context, due_on) -> int:
         return 0
     today = context.get("today") or timezone.localdate()
     return max((today - due_on).days, 0)
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template ("" when missing)."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
