@@ -61,3 +61,25 @@ def test_it_has_no_serious_accessibility_violations(
             page.goto(f"{live_server.url}{path}")
             found += _violations(page)
     assert not found, "\n".join(found)
+
+
+NARROW = {**PHONE_ENGLISH, "viewport": {"width": 360, "height": 740}}
+
+
+@pytest.mark.parametrize("browser_page", [NARROW, {**NARROW, "locale": "zh-CN"}], indirect=True)
+def test_it_never_scrolls_sideways_at_360_pixels(
+    browser_page, live_server, grid_worker, district_officer, city_admin, volunteer, ms_cai
+):
+    page = browser_page
+    wide = []
+    for username, paths in _pages(ms_cai).items():
+        page.context.clear_cookies()
+        login(page, live_server.url, username)
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                wide.append(f"{path} as {username}: {overflow}px")
+    assert not wide, "pages wider than a 360 px phone: " + ", ".join(wide)
