@@ -44,6 +44,24 @@ OTHER_KINDS = {
 QUIET_KEYS = {"filters"}
 
 
+# A change recorded under a name that is not a field of the object's own model: where
+# its choices live, so a code ("resolve") reads as its label.
+CHOICES_ELSEWHERE = {
+    ("casework.helprequest", "action"): ("casework.requestevent", "action"),
+}
+
+
+def object_kinds() -> list[tuple[str, str]]:
+    """Every kind of object the log may name, as (stored type, words), sorted by words."""
+    kinds = {
+        m._meta.label_lower: str(m._meta.verbose_name)
+        for m in apps.get_models()
+        if m._meta.app_label not in {"contenttypes", "sessions", "admin", "axes", "otp_totp"}
+    }
+    kinds |= {key: str(label) for key, label in OTHER_KINDS.items()}
+    return sorted(kinds.items(), key=lambda kv: kv[1])
+
+
 @dataclasses.dataclass
 class Line:
     event: AuditEvent
@@ -196,11 +214,15 @@ def _details(event) -> list[tuple[str, str]]:
         if key in QUIET_KEYS or value in ("", None, [], {}):
             continue
         field = _field(model, key)
+        elsewhere = CHOICES_ELSEWHERE.get((event.object_type, key))
+        if field is None and elsewhere:
+            field = _field(_model(elsewhere[0]), elsewhere[1])
         if isinstance(value, list | tuple) and len(value) == 2 and not isinstance(value[0], list):
             text = f"{_value(field, value[0])} → {_value(field, value[1])}"
         else:
             text = _value(field, value)
-        out.append((_field_label(model, key), text))
+        label = str(field.verbose_name) if field is not None else _field_label(model, key)
+        out.append((label, text))
     return out
 
 

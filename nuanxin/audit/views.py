@@ -31,11 +31,7 @@ class AuditFilterForm(Params):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("All actions")), *AuditAction.choices]
     )
-    object_type = forms.CharField(
-        label=_("Object type"),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "registry.person"}),
-    )
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object id"), required=False)
     date_from = DayField(label=_("From"), widget=DateInput)
     date_to = DayField(label=_("Until"), widget=DateInput)
@@ -44,6 +40,11 @@ class AuditFilterForm(Params):
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Object or reason")}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Kinds of object in words (a person, a help request …), never the stored code.
+        self.fields["object_type"].choices = [("", _("All kinds")), *presenters.object_kinds()]
 
     def filter(self, qs):
         """Apply the valid filters; an invalid one is shown on the form and ignored."""
