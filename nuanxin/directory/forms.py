@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nuanxin.core.params import Params
 from nuanxin.regions.models import Region
@@ -18,7 +19,7 @@ class AreaField(forms.ModelMultipleChoiceField):
 
 
 class ProviderForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=ProviderKind.choices)
     services = forms.CharField(label=_("Services offered"), max_length=300, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nuanxin.core.params import (
     BadParameters,
@@ -167,7 +168,7 @@ class TierRaiseForm(forms.Form):
 
 
 class ColdSnapForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=120)
     districts = forms.ModelMultipleChoiceField(
         label=_("Districts"),
         queryset=Region.objects.filter(level=Level.DISTRICT),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..models import PlanKind, Recurrence, SessionMode
 from ..services.care_plans import responsible_candidates
@@ -58,5 +59,7 @@ class SessionForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(
+        label=pgettext_lazy("result of work", "Outcome"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     closed_on = forms.DateField(label=_("Closed on"), widget=DATE, initial=timezone.localdate)
