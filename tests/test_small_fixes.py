@@ -142,3 +142,13 @@ def test_it_offers_only_field_workers_as_assignees_and_preselects_the_usual_one(
     assert str(city_admin.pk) not in values and str(district_officer.pk) not in values
     assert form.fields["assignee"].initial == str(grid_worker.pk)
     assert form.FIELDS_FOR["tier"] == "raise_tier"
+
+
+def test_it_tells_a_things_name_from_a_persons_and_a_result_from_a_visits_outcome():
+    from django.utils import translation
+    from django.utils.translation import pgettext
+
+    with translation.override("zh-hans"):
+        assert pgettext("thing", "Name") == "名称"
+        assert pgettext("result of work", "Outcome") == "结果"
+        assert translation.gettext("Outcome") == "探访结果"
