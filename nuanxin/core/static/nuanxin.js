@@ -5,6 +5,7 @@
    data-reveal-next="sel" on a button: show the next hidden element matching sel, focus its first
                           field, hide the button when none is left (the visit form's findings)
    data-finding           on a visit finding: show only the fields its kind needs (data-shows-for)
+   table.nx-cards         a table that becomes cards on a phone: cells get their column's heading
    data-chart="id"        on a container: draw the line chart whose data is the JSON script #id
                           ({months, rates, link}) with ECharts, if the page loaded it
 */
@@ -84,8 +85,24 @@
     });
   }
 
+  // Tables that become cards on a phone (nuanxin.css): each cell carries its column's
+  // heading, shown before it when the heading row is hidden.
+  function cardTables(root) {
+    root.querySelectorAll("table.nx-cards").forEach(function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, i) {
+          if (heads[i] && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", heads[i]); }
+        });
+      });
+    });
+  }
+
   function wire(root) {
     autosubmit(root);
+    cardTables(root);
     revealNext(root);
     findingFields(root);
     charts(root);
