@@ -1,0 +1,199 @@
+"""/api/v1/spot-checks: the daily phone spot-check, through the same selectors and services
+as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja import Status as Answer
+from pydantic import Field
+
+from nuanxin.casework.models import NeedType, Urgency
+from nuanxin.core.masking import mask_phone
+from nuanxin.oversight import selectors, services
+from nuanxin.oversight.models import CallStatus, SpotCheckCall
+
+from .schemas import (
+    DEFAULT_PAGE_SIZE,
+    ClientId,
+    ErrorOut,
+    Id,
+    PageNumber,
+    PageOut,
+    PageSize,
+    ValidationErrorOut,
+    paginate,
+)
+
+router = Router(tags=["oversight"])
+
+ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+RequiredRegion = Annotated[
+    str,
+    Query(
+        pattern=r"^([0-9]{12}|[0-9]{15})$",
+        description="A 12- or 15-digit region code: that region and everything under it.",
+    ),
+]
+OptionalDay = Annotated[
+    dt.date | None,
+    Query(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31), description="YYYY-MM-DD."),
+]
+
+
+class CallOut(Schema):
+    call_id: int
+    position: int
+    person_id: int
+    name: str
+    phone: str  # masked
+    region: str
+    date: dt.date
+    status: CallStatus
+    attempts: int
+    ok: bool | None
+    needs: str
+    help_request_id: int | None
+
+
+class SamplePageOut(PageOut):
+    street: str
+    date: dt.date
+    seed: str
+    candidates: int
+    items: list[CallOut]
+
+
+class CallIn(Schema):
+    """One dial. `reached` false: call again later. With `open_request`, a problem found
+    (`ok` false or `needs`) becomes a help request in the same step."""
+
+    person_id: Id
+    date: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))
+    reached: bool
+    ok: bool | None = None
+    needs: str = Field("", max_length=300)
+    winter_issue: str = Field("", max_length=300)
+    epidemic_issue: str = Field("", max_length=300)
+    notes: str = Field("", max_length=2000)
+    client_id: ClientId | None = None
+    open_request: bool = False
+    need_type: NeedType | None = None
+    urgency: Urgency = Urgency.NORMAL
+
+
+class ReportRowOut(Schema):
+    region: str
+    name: str
+    drawn: int
+    reached: int
+    problems: int
+    follow_ups: int
+    follow_ups_closed: int
+
+
+class ReportOut(Schema):
+    region: str
+    date: dt.date
+    totals: ReportRowOut
+    streets: list[ReportRowOut]
+
+
+def _call(c: SpotCheckCall) -> dict:
+    return {
+        "call_id": c.pk,
+        "position": c.position,
+        "person_id": c.person_id,
+        "name": c.person.name,
+        "phone": mask_phone(c.person.phone),
+        "region": c.region_id,
+        "date": c.day,
+        "status": c.status,
+        "attempts": c.attempts,
+        "ok": c.ok,
+        "needs": c.needs,
+        "help_request_id": c.help_request_id,
+    }
+
+
+def _row(r) -> dict:
+    return {
+        "region": r.code,
+        "name": r.name,
+        "drawn": r.drawn,
+        "reached": r.reached,
+        "problems": r.problems,
+        "follow_ups": r.follow_ups_opened,
+        "follow_ups_closed": r.follow_ups_closed,
+    }
+
+
+@router.get("/spot-checks", response={200: SamplePageOut, **ERRORS}, url_name="spot_check_list")
+def spot_check_list(
+    request,
+    region: RequiredRegion,
+    date: OptionalDay = None,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+):
+    """A street's sample for a day (today by default), in drawn order: drawn when first
+    asked, stored, and the same on every later call. A community or grid code gives its
+    part of its street's sample. 422 for a day to come; 404 for a street out of sight."""
+    day = date or timezone.localdate()
+    area = selectors.region_for(user=request.auth, code=region)
+    street = selectors.street_of(area)
+    if street is None:
+        raise ValidationError({"region": _("Give a street, community or grid code.")})
+    drawn = services.spot_check_draw(user=request.auth, street_code=street.code, day=day)
+    rows = selectors.calls_of(user=request.auth, street_code=street.code, day=day)
+    rows = rows.within(area.code)
+    info, items = paginate(request, rows, page=page, page_size=page_size)
+    return {
+        **info,
+        "street": street.code,
+        "date": day,
+        "seed": drawn.seed,
+        "candidates": drawn.candidates,
+        "items": [_call(c) for c in items],
+    }
+
+
+@router.post(
+    "/spot-checks/calls",
+    response={201: CallOut, 403: ErrorOut, 409: ValidationErrorOut, **ERRORS},
+    url_name="spot_check_call",
+)
+def spot_check_call(request, payload: CallIn):
+    """Record a call to a drawn person. 404 if the person was not drawn that day (or is not
+    yours); 403 if you may only read; a retry with the same `client_id` changes nothing."""
+    data = payload.dict()
+    call = services.call_for(
+        user=request.auth, person_id=data.pop("person_id"), day=data.pop("date")
+    )
+    data["need_type"] = data["need_type"] or ""
+    saved = services.call_record(user=request.auth, call_id=call.pk, request=request, **data)
+    saved = selectors.call_get(user=request.auth, pk=saved.pk)
+    return Answer(201, _call(saved))
+
+
+@router.get(
+    "/spot-checks/report", response={200: ReportOut, **ERRORS}, url_name="spot_check_report"
+)
+def spot_check_report(request, region: RequiredRegion, date: OptionalDay = None):
+    """The daily report (yesterday by default): totals and one row per street with calls in
+    your scope — drawn, reached, problems, follow-ups (help requests) opened and closed."""
+    day = date or timezone.localdate() - dt.timedelta(days=1)
+    area = selectors.region_for(user=request.auth, code=region)
+    found = selectors.report(user=request.auth, region=area, day=day)
+    return {
+        "region": area.code,
+        "date": day,
+        "totals": _row(found.total),
+        "streets": [_row(r) for r in found.rows],
+    }

@@ -1,0 +1,32 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OversightConfig(AppConfig):
+    name = "nuanxin.oversight"
+    label = "oversight"
+    verbose_name = _("oversight")
+
+    def ready(self):
+        from nuanxin.core import cards, duties, menu
+
+        from .selectors import SpotCheckCard, SpotCheckDuties
+
+        duties.register(SpotCheckDuties())
+        cards.register(SpotCheckCard())
+        menu.register(
+            menu.Entry(
+                "oversight:spot_checks",
+                _("Spot-checks"),
+                "telephone",
+                position=35,
+                active_on=("oversight:spot_check", "oversight:call_"),
+            ),
+            menu.Entry(
+                "oversight:spot_check_report",
+                _("Spot-check report"),
+                "telephone-outbound",
+                group=menu.REPORTS,
+                position=60,
+            ),
+        )

@@ -1,0 +1,195 @@
+"""Pages of oversight: the spot-check call sheet, the call form, the daily report, the setting."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from nuanxin.audit.models import AuditAction
+from nuanxin.audit.services import audit_record
+from nuanxin.core import access, params
+from nuanxin.core.forms import errors_to_form
+from nuanxin.core.xlsx import LedgerSheet, write_ledger
+from nuanxin.regions.models import Level, Region
+
+from . import selectors, services
+from .forms import CallForm, DistrictParams, SettingForm, SpotCheckParams
+
+
+@login_required
+def index(request):
+    access.require_somewhere(request.user, access.Action.VIEW)
+    return render(request, "oversight/index.html", {})
+
+
+@login_required
+def spot_checks(request):
+    """A street's call sheet for a day; above a street, its streets with the day's figures."""
+    query = params.parse(request, SpotCheckParams)
+    day = query["date"] or timezone.localdate()
+    region = selectors.region_for(user=request.user, code=query["region"])
+    street = selectors.street_of(region)
+    context = {"region": region, "day": day, "today": timezone.localdate()}
+    if street is None:
+        found = selectors.report(user=request.user, region=region, day=day)
+        figures = {row.code: row for row in found.rows}
+        context["streets"] = [
+            (s, figures.get(s.code))
+            for s in selectors.streets_under(user=request.user, region=region)
+        ]
+        return render(request, "oversight/spot_checks.html", context)
+    try:
+        drawn = services.spot_check_draw(user=request.user, street_code=street.code, day=day)
+    except ValidationError as exc:
+        context.update(street=street, error=exc.messages[0])
+        return render(request, "oversight/spot_checks.html", context)
+    calls = selectors.calls_of(user=request.user, street_code=street.code, day=day)
+    if region.level > Level.STREET:
+        calls = calls.within(region.code)
+    context.update(street=street, drawn=drawn, calls=list(calls))
+    return render(request, "oversight/spot_checks.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def call_record(request, pk: int):
+    """The call form: mobile-first, one person, reached or not, and what was found."""
+    call = selectors.call_get(user=request.user, pk=pk)
+    may_change = access.allows(request.user, access.Action.CHANGE, call)
+    form = CallForm(request.POST or None, initial={"client_id": uuid.uuid4().hex})
+    if request.method == "POST":
+        access.require(request.user, access.Action.CHANGE, call)
+        if form.is_valid():
+            try:
+                services.call_record(
+                    user=request.user, call_id=call.pk, request=request, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Call recorded."))
+                url = reverse("oversight:spot_checks")
+                return redirect(f"{url}?region={call.draw.region_id}&date={call.day:%Y-%m-%d}")
+    return render(
+        request,
+        "oversight/call_form.html",
+        {"call": call, "form": form, "may_change": may_change, "attempts": call.attempt_set.all()},
+    )
+
+
+@login_required
+def spot_check_report(request):
+    """The daily report per street: drawn, reached, problems, follow-ups; and its ledger."""
+    query = params.parse(request, SpotCheckParams)
+    day = query["date"] or timezone.localdate() - timezone.timedelta(days=1)
+    region = selectors.region_for(user=request.user, code=query["region"])
+    if query["export"] == "xlsx":
+        if not access.can(request.user, access.Action.EXPORT, region.code):
+            raise Http404
+        found = selectors.report(
+            user=request.user, region=region, day=day, action=access.Action.EXPORT
+        )
+        return _report_xlsx(request, found)
+    found = selectors.report(user=request.user, region=region, day=day)
+    return render(
+        request,
+        "oversight/spot_check_report.html",
+        {
+            "report": found,
+            "day": day,
+            "region": region,
+            "can_export": access.can(request.user, access.Action.EXPORT, region.code),
+        },
+    )
+
+
+def _report_xlsx(request, found) -> HttpResponse:
+    buffer = io.BytesIO()
+    headers = [
+        _("Street"),
+        _("Region code"),
+        _("Drawn"),
+        _("Reached"),
+        _("Problems"),
+        _("Follow-ups opened"),
+        _("Follow-ups closed"),
+    ]
+    rows = [*found.rows, found.total]
+    cells = (
+        [
+            r.name,
+            r.code,
+            r.drawn,
+            r.reached,
+            r.problems,
+            r.follow_ups_opened,
+            r.follow_ups_closed,
+        ]
+        for r in rows
+    )
+    title = _("Spot-checks %(day)s") % {"day": found.day.isoformat()}
+    write_ledger(buffer, [LedgerSheet(title=title, headers=headers, rows=cells)])
+    audit_record(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        request=request,
+        object_type="oversight.spotcheckreport",
+        object_id=found.region.code,
+        object_repr=f"{found.region} {found.day}",
+        changes={"rows": len(found.rows)},
+    )
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="spot-checks-{found.region.code}-{found.day}.xlsx"'
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spot_check_setting(request):
+    """A district's daily count (or share) per street and the rest period."""
+    query = params.parse(request, DistrictParams)
+    region = selectors.region_for(user=request.user, code=query["region"])
+    if region.level != Level.DISTRICT:
+        districts = [
+            r
+            for r in Region.objects.filter(level=Level.DISTRICT).order_by("code")
+            if access.can(request.user, access.Action.CHANGE, r.code)
+        ]
+        if region.level > Level.DISTRICT or not districts:
+            raise Http404
+        return redirect(f"{reverse('oversight:spot_check_setting')}?region={districts[0].code}")
+    access.require_region(request.user, access.Action.CHANGE, region.code)
+    setting = selectors.setting_get(user=request.user, district_code=region.code)
+    rule = selectors.rule_for(region.code)
+    initial = {"count": rule.count, "share": rule.share, "skip_days": rule.skip_days}
+    form = SettingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.spot_check_setting_save(
+                user=request.user, district_code=region.code, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{reverse('oversight:spot_check_setting')}?region={region.code}")
+    return render(
+        request,
+        "oversight/spot_check_setting.html",
+        {"region": region, "form": form, "setting": setting},
+    )
