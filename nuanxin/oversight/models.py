@@ -110,7 +110,7 @@ class SpotCheckCall(models.Model):
         _("status"), max_length=10, choices=CallStatus.choices, default=CallStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField(default=0)
-    ok = models.BooleanField(_("living situation OK"), null=True)
+    ok = models.BooleanField(_("living situation OK"), null=True, blank=True)
     needs = models.CharField(_("needs"), max_length=300, blank=True)
     winter_issue = models.CharField(_("winter issues"), max_length=300, blank=True)
     epidemic_issue = models.CharField(_("epidemic issues"), max_length=300, blank=True)
@@ -159,7 +159,7 @@ class CallAttempt(models.Model):
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     reached = models.BooleanField()
-    ok = models.BooleanField(null=True)
+    ok = models.BooleanField(null=True, blank=True)
     needs = models.CharField(max_length=300, blank=True)
     notes = models.TextField(blank=True)
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
