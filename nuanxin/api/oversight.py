@@ -1,5 +1,5 @@
-"""/api/v1/spot-checks: the daily phone spot-check, through the same selectors and services
-as the pages."""
+"""/api/v1/spot-checks, /inspections, /rectifications: oversight, through the same selectors
+and services as the pages."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from pydantic import Field
 from nuanxin.casework.models import NeedType, Urgency
 from nuanxin.core.masking import mask_phone
 from nuanxin.oversight import selectors, services
-from nuanxin.oversight.models import CallStatus, SpotCheckCall
+from nuanxin.oversight.models import (
+    CallStatus,
+    Method,
+    RectificationStatus,
+    Severity,
+    SpotCheckCall,
+)
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
@@ -26,6 +32,7 @@ from .schemas import (
     PageNumber,
     PageOut,
     PageSize,
+    RegionCode,
     ValidationErrorOut,
     paginate,
 )
@@ -197,3 +204,148 @@ def spot_check_report(request, region: RequiredRegion, date: OptionalDay = None)
         "totals": _row(found.total),
         "streets": [_row(r) for r in found.rows],
     }
+
+
+# --- joint supervision ------------------------------------------------------------------------
+
+
+class InspectionOut(Schema):
+    id: int
+    plan_id: int
+    team: str
+    region: str
+    method: Method
+    on: dt.date
+    summary: str
+    findings: int
+
+
+class InspectionPageOut(PageOut):
+    items: list[InspectionOut]
+
+
+class InspectionIn(Schema):
+    plan_id: Id
+    region: str = Field(pattern=r"^([0-9]{12}|[0-9]{15})$")
+    method: Method
+    on: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))
+    summary: str = Field("", max_length=4000)
+
+
+class FindingIn(Schema):
+    text: str = Field(min_length=1, max_length=4000)
+    severity: Severity
+    responsible_name: str = Field("", max_length=120)
+    responsible_unit_id: Id | None = None
+    owner_id: Id
+    deadline: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))
+
+
+class FindingOut(Schema):
+    id: int
+    inspection_id: int
+    region: str
+    text: str
+    severity: Severity
+    responsible_name: str
+    responsible_unit_id: int | None
+    owner_id: int
+    deadline: dt.date
+    status: RectificationStatus
+    overdue: bool
+
+
+class FindingPageOut(PageOut):
+    items: list[FindingOut]
+
+
+def _inspection(i) -> dict:
+    return {
+        "id": i.pk,
+        "plan_id": i.plan_id,
+        "team": i.plan.team.name,
+        "region": i.region_id,
+        "method": i.method,
+        "on": i.on,
+        "summary": i.summary,
+        "findings": getattr(i, "findings_count", 0),
+    }
+
+
+def _finding(f, today: dt.date) -> dict:
+    return {
+        "id": f.pk,
+        "inspection_id": f.inspection_id,
+        "region": f.region_id,
+        "text": f.text,
+        "severity": f.severity,
+        "responsible_name": f.responsible_name,
+        "responsible_unit_id": f.responsible_unit_id,
+        "owner_id": f.owner_id,
+        "deadline": f.deadline,
+        "status": f.status,
+        "overdue": f.status == RectificationStatus.OPEN and f.deadline < today,
+    }
+
+
+@router.get("/inspections", response={200: InspectionPageOut, **ERRORS}, url_name="inspection_list")
+def inspection_list(
+    request,
+    region: RegionCode = "",
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+):
+    """Inspections of places in your scope, newest first, with their number of findings."""
+    rows = selectors.inspection_list(user=request.auth, region=region)
+    info, items = paginate(request, rows, page=page, page_size=page_size)
+    return {**info, "items": [_inspection(i) for i in items]}
+
+
+@router.post(
+    "/inspections",
+    response={201: InspectionOut, 403: ErrorOut, **ERRORS},
+    url_name="inspection_create",
+)
+def inspection_create(request, payload: InspectionIn):
+    """Record an inspection of one of a plan's places. 404 if the plan is not yours; 403 if you
+    may only read the place."""
+    data = payload.dict()
+    data["region_code"] = data.pop("region")
+    inspection = services.inspection_create(user=request.auth, request=request, **data)
+    return Answer(
+        201, _inspection(selectors.inspection_list(user=request.auth).get(pk=inspection.pk))
+    )
+
+
+@router.post(
+    "/inspections/{int:inspection_id}/findings",
+    response={201: FindingOut, 403: ErrorOut, **ERRORS},
+    url_name="finding_create",
+)
+def finding_create(request, inspection_id: Id, payload: FindingIn):
+    """A finding and its rectification (owner, deadline). Staff of the place and its inspectors
+    may record findings; 403 for anyone else who sees the inspection."""
+    finding = services.finding_add(
+        user=request.auth, inspection_id=inspection_id, request=request, **payload.dict()
+    )
+    return Answer(201, _finding(finding, timezone.localdate()))
+
+
+@router.get(
+    "/rectifications", response={200: FindingPageOut, **ERRORS}, url_name="rectification_list"
+)
+def rectification_list(
+    request,
+    region: RegionCode = "",
+    overdue: Annotated[bool, Query(description="Only those still open past the deadline.")] = False,
+    mine: Annotated[bool, Query(description="Only those you own.")] = False,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+):
+    """Findings' rectifications in your scope, by deadline."""
+    today = timezone.localdate()
+    rows = selectors.rectifications(
+        user=request.auth, today=today, region=region, overdue=overdue, mine=mine
+    )
+    info, items = paginate(request, rows, page=page, page_size=page_size)
+    return {**info, "items": [_finding(f, today) for f in items]}

@@ -10,10 +10,17 @@ class OversightConfig(AppConfig):
     def ready(self):
         from nuanxin.core import cards, duties, menu
 
-        from .selectors import SpotCheckCard, SpotCheckDuties
+        from .selectors import (
+            RectificationCard,
+            RectificationDuties,
+            SpotCheckCard,
+            SpotCheckDuties,
+        )
 
         duties.register(SpotCheckDuties())
+        duties.register(RectificationDuties())
         cards.register(SpotCheckCard())
+        cards.register(RectificationCard())
         menu.register(
             menu.Entry(
                 "oversight:spot_checks",
@@ -28,5 +35,20 @@ class OversightConfig(AppConfig):
                 "telephone-outbound",
                 group=menu.REPORTS,
                 position=60,
+            ),
+            menu.Entry(
+                "oversight:supervision",
+                _("Supervision"),
+                "clipboard-check",
+                group=menu.REPORTS,
+                position=61,
+                active_on=(
+                    "oversight:supervision",
+                    "oversight:team_",
+                    "oversight:plan_",
+                    "oversight:inspection_",
+                    "oversight:finding_",
+                    "oversight:rectification_",
+                ),
             ),
         )

@@ -61,3 +61,94 @@ class SettingForm(forms.Form):
     skip_days = forms.IntegerField(
         label=_("Skip people reached in the last (days)"), min_value=0, max_value=365, initial=30
     )
+
+
+# --- joint supervision ---------------------------------------------------------------------
+
+
+class SupervisionParams(params.Params):
+    region = params.RegionCodeField(label=_("region"))
+
+
+class PlanParams(forms.Form):
+    team = params.IdField(label=_("team"))
+
+
+class InspectionParams(forms.Form):
+    plan = params.IdField(label=_("plan"))
+
+
+class RectificationParams(params.Params):
+    region = params.RegionCodeField(label=_("region"))
+    overdue = forms.BooleanField(required=False)
+    mine = forms.BooleanField(required=False)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    leader = forms.CharField(label=_("Leader"), max_length=60, required=False)
+    department_ids = forms.TypedMultipleChoiceField(
+        label=_("Departments"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department_ids"].choices = [(d.pk, d.name) for d in departments]
+
+
+class PlanForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    target_codes = forms.MultipleChoiceField(
+        label=_("Streets and communities"), widget=forms.CheckboxSelectMultiple
+    )
+    other_targets = forms.CharField(
+        label=_("Caregivers or institutions"), max_length=300, required=False
+    )
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput({"type": "date"}))
+    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput({"type": "date"}))
+    focus = forms.CharField(label=_("Focus areas"), max_length=300, required=False)
+
+    def __init__(self, *args, places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_codes"].choices = [(r.code, r.name) for r in places]
+
+
+class InspectionForm(forms.Form):
+    region_code = forms.ChoiceField(label=_("Place inspected"))
+    method = forms.ChoiceField(label=_("Method"))
+    on = forms.DateField(label=_("Date"), widget=forms.DateInput({"type": "date"}))
+    summary = forms.CharField(
+        label=_("Summary"), required=False, widget=forms.Textarea({"rows": 3})
+    )
+
+    def __init__(self, *args, places=(), **kwargs):
+        from .models import Method
+
+        super().__init__(*args, **kwargs)
+        self.fields["region_code"].choices = [(r.code, r.name) for r in places]
+        self.fields["method"].choices = Method.choices
+
+
+class FindingForm(forms.Form):
+    text = forms.CharField(label=_("Finding"), widget=forms.Textarea({"rows": 2}))
+    severity = forms.ChoiceField(label=_("Severity"))
+    responsible_unit_id = forms.TypedChoiceField(
+        label=_("Responsible department"), coerce=int, empty_value=None, required=False
+    )
+    responsible_name = forms.CharField(label=_("Responsible unit"), max_length=120, required=False)
+    owner_id = forms.TypedChoiceField(label=_("Rectification owner"), coerce=int)
+    deadline = forms.DateField(label=_("Rectify by"), widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args, units=(), owners=(), **kwargs):
+        from .models import Severity
+
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = Severity.choices
+        self.fields["responsible_unit_id"].choices = [("", "—")] + [(u.pk, u.name) for u in units]
+        self.fields["owner_id"].choices = [
+            (u.pk, u.get_full_name() or u.get_username()) for u in owners
+        ]
+
+
+class DoneForm(forms.Form):
+    note = forms.CharField(label=_("What was done"), max_length=300)

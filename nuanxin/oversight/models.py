@@ -178,3 +178,169 @@ class CallAttempt(models.Model):
 
     def __str__(self):
         return f"{self.call} {self.at:%H:%M}"
+
+
+# --- joint supervision (联合督导) ------------------------------------------------------------
+
+
+class SupervisionTeam(models.Model):
+    """A joint team drawn from departments of the directory (民政, 人社, 残联, 卫健 …)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    region = models.ForeignKey(
+        "regions.Region", models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+    departments = models.ManyToManyField(
+        "directory.Organisation", related_name="supervision_teams", verbose_name=_("departments")
+    )
+    leader = models.CharField(_("leader"), max_length=60, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("supervision team")
+        verbose_name_plural = _("supervision teams")
+
+    def __str__(self):
+        return self.name
+
+
+class SupervisionPlan(models.Model):
+    """Which places a team inspects, when, and what it looks at."""
+
+    team = models.ForeignKey(SupervisionTeam, models.PROTECT, related_name="plans")
+    region = models.ForeignKey(
+        "regions.Region", models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    targets = models.ManyToManyField(
+        "regions.Region", related_name="+", verbose_name=_("streets and communities")
+    )
+    other_targets = models.CharField(_("caregivers or institutions"), max_length=300, blank=True)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    focus = models.CharField(_("focus areas"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("supervision plan")
+        verbose_name_plural = _("supervision plans")
+
+    def __str__(self):
+        return self.title
+
+
+class Method(models.TextChoices):
+    ON_SITE = "on_site", _("on-site check")
+    QUESTIONING = "questioning", _("questioning people")
+    LEDGER_REVIEW = "ledger_review", _("ledger review")
+    UNANNOUNCED = "unannounced", _("unannounced visit (四不两直)")
+
+
+class Inspection(models.Model):
+    """One inspection of a place (a street or community) by a method, on a day."""
+
+    plan = models.ForeignKey(
+        SupervisionPlan, models.PROTECT, related_name="inspections", verbose_name=_("plan")
+    )
+    region = models.ForeignKey(
+        "regions.Region", models.PROTECT, related_name="+", verbose_name=_("place inspected")
+    )
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    on = models.DateField(_("date"))
+    summary = models.TextField(_("summary"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+
+    def __str__(self):
+        return f"{self.get_method_display()} {self.on}"
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", _("critical")
+    MAJOR = "major", _("major")
+    MINOR = "minor", _("minor")
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", _("to rectify")
+    DONE = "done", _("rectified, to verify")
+    VERIFIED = "verified", _("verified")
+
+
+class Finding(models.Model):
+    """What an inspection found, the unit responsible, and its rectification (整改): an owner,
+    a deadline, done by the owner, verified by the finding's author or an officer."""
+
+    inspection = models.ForeignKey(Inspection, models.CASCADE, related_name="findings")
+    region_id = models.CharField(max_length=15, db_index=True)  # the inspection's, copied
+    text = models.TextField(_("finding"))
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    responsible_unit = models.ForeignKey(
+        "directory.Organisation",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible department"),
+    )
+    responsible_name = models.CharField(
+        _("responsible unit"), max_length=120, help_text=_("e.g. 和美社区居委会")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="rectifications",
+        verbose_name=_("rectification owner"),
+    )
+    deadline = models.DateField(_("rectify by"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=RectificationStatus.choices,
+        default=RectificationStatus.OPEN,
+    )
+    done_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
+    done_note = models.CharField(_("what was done"), max_length=300, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        indexes = [
+            models.Index(fields=["status", "deadline", "region_id"], name="oversight_finding_due"),
+            models.Index(fields=["owner", "status", "deadline"], name="oversight_finding_owner"),
+        ]
+
+    def __str__(self):
+        return self.text[:60]

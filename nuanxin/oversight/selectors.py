@@ -14,8 +14,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from nuanxin.accounts.selectors import users_over
 from nuanxin.casework.models import RequestStatus
 from nuanxin.core import access, duties
+from nuanxin.directory.models import Organisation, OrganisationKind
 from nuanxin.regions.models import Level, Region, district_of
 from nuanxin.registry.models import Enrollment, Person, Status
 
@@ -23,9 +25,14 @@ from .models import (
     DEFAULT_COUNT,
     DEFAULT_SKIP_DAYS,
     CallStatus,
+    Finding,
+    Inspection,
+    RectificationStatus,
     SpotCheckCall,
     SpotCheckDraw,
     SpotCheckSetting,
+    SupervisionPlan,
+    SupervisionTeam,
 )
 
 # --- the draw (docs/oversight.md) ------------------------------------------------------
@@ -309,3 +316,201 @@ class SpotCheckCard:
         if not found.rows:
             return None
         return {"spot_report": found}
+
+
+# --- joint supervision -----------------------------------------------------------------------
+
+
+def teams(*, user) -> QuerySet[SupervisionTeam]:
+    return SupervisionTeam.objects.restrict(user).prefetch_related("departments")
+
+
+def plans(*, user) -> QuerySet[SupervisionPlan]:
+    return SupervisionPlan.objects.restrict(user).select_related("team").prefetch_related("targets")
+
+
+def inspection_list(*, user, region: str = "") -> QuerySet[Inspection]:
+    return (
+        Inspection.objects.restrict(user)
+        .within(region)
+        .select_related("region", "plan__team")
+        .annotate(
+            findings_count=Count("findings", distinct=True),
+            open_count=Count(
+                "findings",
+                filter=~Q(findings__status=RectificationStatus.VERIFIED),
+                distinct=True,
+            ),
+        )
+    )
+
+
+def inspection_get(*, user, pk: int) -> Inspection:
+    return access.get_or_404(
+        Inspection.objects.select_related("region", "plan__team", "created_by"), user, pk=pk
+    )
+
+
+def findings_of(*, user, inspection: Inspection) -> QuerySet[Finding]:
+    return (
+        Finding.objects.restrict(user)
+        .filter(inspection=inspection)
+        .select_related("owner", "responsible_unit", "created_by")
+    )
+
+
+def finding_get(*, user, pk: int) -> Finding:
+    return access.get_or_404(
+        Finding.objects.select_related(
+            "inspection__region", "owner", "responsible_unit", "created_by", "verified_by"
+        ),
+        user,
+        pk=pk,
+    )
+
+
+def rectifications(
+    *, user, today: dt.date, region: str = "", overdue: bool = False, mine: bool = False
+) -> QuerySet[Finding]:
+    """Findings and their rectifications in reach; `overdue`: still open past the deadline."""
+    qs = (
+        Finding.objects.restrict(user)
+        .within(region)
+        .select_related("owner", "inspection__region")
+        .order_by("deadline", "id")
+    )
+    if overdue:
+        qs = qs.filter(status=RectificationStatus.OPEN, deadline__lt=today)
+    if mine:
+        qs = qs.filter(owner=user)
+    return qs
+
+
+def rectification_counts(*, user, region: str, today: dt.date) -> dict:
+    """Open, overdue and awaiting verification in reach (one query)."""
+    return (
+        Finding.objects.restrict(user)
+        .within(region)
+        .aggregate(
+            open=Count("pk", filter=Q(status=RectificationStatus.OPEN)),
+            overdue=Count("pk", filter=Q(status=RectificationStatus.OPEN, deadline__lt=today)),
+            to_verify=Count("pk", filter=Q(status=RectificationStatus.DONE)),
+        )
+    )
+
+
+def departments_for(district_code: str) -> QuerySet[Organisation]:
+    """Departments a district's team may draw on: its own and the city's."""
+    return Organisation.objects.within(district_code).filter(
+        kind=OrganisationKind.DEPARTMENT, active=True
+    )
+
+
+def owners_for(region_code: str):
+    return users_over(region_code, OWNER_ROLES)
+
+
+OWNER_ROLES = (
+    access.Role.DISTRICT_OFFICER,
+    access.Role.STREET_OFFICER,
+    access.Role.COMMUNITY_WORKER,
+    access.Role.GRID_WORKER,
+    access.Role.SOCIAL_WORKER,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class LedgerLink:
+    label: str
+    url: str
+
+
+def ledgers_for(*, user, region: Region, today: dt.date) -> list[LedgerLink]:
+    """The system's own ledgers of a place an inspection reviews: each an export the user
+    may download (the export right over the place), with the usual audit."""
+    if not access.can(user, access.Action.EXPORT, region.code):
+        return []
+    month = f"{today:%Y-%m}"
+    return [
+        LedgerLink(_("People"), f"{reverse('ledgers:people_export')}?region={region.code}"),
+        LedgerLink(
+            _("Visits: coverage"),
+            f"{reverse('visits:coverage')}?region={region.code}&month={month}",
+        ),
+        LedgerLink(
+            _("Blind spots"),
+            f"{reverse('visits:blind_spots')}?region={region.code}&month={month}&export=xlsx",
+        ),
+        LedgerLink(
+            _("Spot-check daily report"),
+            f"{reverse('oversight:spot_check_report')}?region={region.code}&export=xlsx",
+        ),
+    ]
+
+
+class RectificationDuties:
+    """Open rectifications: a duty of their owner, due by the deadline."""
+
+    kind = "rectification"
+
+    def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
+        rows = self._open(user, region).filter(deadline__lte=until)[:limit]
+        return [self._duty(f) for f in rows]
+
+    def overdue(self, *, user, today: dt.date, region: str = "", limit: int = 500):
+        rows = self._open(user, region).filter(deadline__lt=today)[:limit]
+        return [self._duty(f) for f in rows]
+
+    @staticmethod
+    def _open(user, region: str) -> QuerySet[Finding]:
+        return (
+            Finding.objects.restrict(user, links=False)
+            .within(region)
+            .filter(status=RectificationStatus.OPEN)
+            .order_by("deadline", "id")
+        )
+
+    @staticmethod
+    def _duty(finding: Finding) -> duties.Duty:
+        return duties.Duty(
+            kind="rectification",
+            person_id=0,  # a unit's rectification names no person
+            person_name=finding.responsible_name,
+            region_id=finding.region_id,
+            due_on=finding.deadline,
+            label=_("Rectification: %(text)s") % {"text": finding.text[:60]},
+            link=reverse("oversight:finding_detail", args=[finding.pk]),
+            owner_id=finding.owner_id,
+        )
+
+
+class RectificationCard:
+    """A district's home page: rectifications open, overdue and awaiting verification."""
+
+    position = 46
+    template = "oversight/_card_rectifications.html"
+
+    def context(self, *, user, region, today) -> dict | None:
+        if region.level > Level.STREET or not access.can(user, access.Action.VIEW, region.code):
+            return None
+        counts = rectification_counts(user=user, region=region.prefix, today=today)
+        if not any(counts.values()):
+            return None
+        return {"rectifications": counts}
+
+
+def places_in(district_code: str) -> list[Region]:
+    """The streets and communities of a district, for a plan's targets."""
+    return list(
+        Region.objects.filter(Q(parent_id=district_code) | Q(parent__parent_id=district_code))
+        .filter(level__in=[Level.STREET, Level.COMMUNITY])
+        .order_by("code")[:1000]
+    )
+
+
+def inspection_places(*, user, plan: SupervisionPlan) -> list[Region]:
+    """The plan's places and the communities of its streets that the user may change."""
+    targets = list(plan.targets.all())
+    below = Region.objects.filter(parent__in=targets, level=Level.COMMUNITY)
+    found = {r.code: r for r in [*targets, *below]}
+    return [r for code, r in sorted(found.items()) if access.can(user, access.Action.CHANGE, code)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -17,11 +17,23 @@ from nuanxin.casework.models import Source, Urgency
 from nuanxin.casework.services.requests import need_from_text, request_create
 from nuanxin.core import access
 from nuanxin.core.errors import Conflict
-from nuanxin.regions.models import Level, Region
+from nuanxin.directory.models import Organisation, OrganisationKind
+from nuanxin.regions.models import Level, Region, contains
 from nuanxin.registry.models import Person
 
 from . import selectors
-from .models import CallAttempt, CallStatus, SpotCheckCall, SpotCheckDraw, SpotCheckSetting
+from .models import (
+    CallAttempt,
+    CallStatus,
+    Finding,
+    Inspection,
+    RectificationStatus,
+    SpotCheckCall,
+    SpotCheckDraw,
+    SpotCheckSetting,
+    SupervisionPlan,
+    SupervisionTeam,
+)
 
 # --- the district's setting -----------------------------------------------------------
 
@@ -219,3 +231,259 @@ def call_record(
     )
     access.recheck(user, access.Action.CHANGE, call)
     return call
+
+
+# --- joint supervision ----------------------------------------------------------------------
+
+
+def _authenticated(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def team_create(
+    *,
+    user,
+    district_code: str,
+    name: str,
+    department_ids: list[int],
+    leader: str = "",
+    request=None,
+) -> SupervisionTeam:
+    """A joint team of a district, drawn from departments in the directory."""
+    district = Region.objects.filter(code=district_code, level=Level.DISTRICT).first()
+    if district is None:
+        raise ValidationError({"region": _("Choose a district.")})
+    access.require_region(user, access.Action.CHANGE, district.code)
+    departments = list(
+        Organisation.objects.within(district.code).filter(
+            pk__in=department_ids, kind=OrganisationKind.DEPARTMENT, active=True
+        )
+    )
+    if len(departments) != len(set(department_ids)) or len(departments) < 2:
+        raise ValidationError(
+            {"department_ids": _("Choose at least two departments of the district or the city.")}
+        )
+    team = SupervisionTeam(
+        name=name.strip(), region=district, leader=leader.strip(), created_by=_authenticated(user)
+    )
+    team.full_clean(exclude=["region", "created_by"])
+    team.save()
+    team.departments.set(departments)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=team,
+        request=request,
+        changes={"departments": [d.name for d in departments]},
+    )
+    access.recheck(user, access.Action.CHANGE, team)
+    return team
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    user,
+    team_id: int,
+    title: str,
+    target_codes: list[str],
+    starts_on: dt.date,
+    ends_on: dt.date,
+    focus: str = "",
+    other_targets: str = "",
+    request=None,
+) -> SupervisionPlan:
+    """Which streets or communities a team inspects, when, and what it looks at."""
+    team = access.get_or_404(SupervisionTeam, user, access.Action.CHANGE, pk=team_id)
+    targets = list(Region.objects.filter(code__in=target_codes, level__gte=Level.STREET))
+    errors = {}
+    if not targets or len(targets) != len(set(target_codes)):
+        errors["target_codes"] = _("Choose the streets or communities to inspect.")
+    elif not all(contains(team.region_id, t.code) for t in targets):
+        errors["target_codes"] = _("Every place must lie in the team's district.")
+    if ends_on < starts_on:
+        errors["ends_on"] = _("The plan cannot end before it starts.")
+    if errors:
+        raise ValidationError(errors)
+    plan = SupervisionPlan(
+        team=team,
+        region_id=team.region_id,
+        title=title.strip(),
+        other_targets=other_targets.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        focus=focus.strip(),
+        created_by=_authenticated(user),
+    )
+    plan.full_clean(exclude=["team", "region", "created_by"])
+    plan.save()
+    plan.targets.set(targets)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=plan,
+        request=request,
+        changes={"targets": [t.code for t in targets], "from": str(starts_on), "to": str(ends_on)},
+    )
+    access.recheck(user, access.Action.CHANGE, plan)
+    return plan
+
+
+@transaction.atomic
+def inspection_create(
+    *,
+    user,
+    plan_id: int,
+    region_code: str,
+    method: str,
+    on: dt.date,
+    summary: str = "",
+    request=None,
+) -> Inspection:
+    """An inspection of one of the plan's places (or a place within one), by a method."""
+    plan = access.get_or_404(SupervisionPlan.objects.prefetch_related("targets"), user, pk=plan_id)
+    region = Region.objects.filter(code=region_code).first()
+    if region is None or not any(contains(t.code, region_code) for t in plan.targets.all()):
+        raise ValidationError({"region": _("Choose one of the plan's places.")})
+    access.require_region(user, access.Action.CHANGE, region.code)
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("An inspection cannot be recorded before it happens.")})
+    inspection = Inspection(
+        plan=plan,
+        region=region,
+        method=method,
+        on=on,
+        summary=summary.strip(),
+        created_by=_authenticated(user),
+    )
+    inspection.full_clean(exclude=["plan", "region", "created_by"])
+    inspection.save()
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=inspection,
+        request=request,
+        object_repr=f"{region.name} {inspection}",
+        changes={"method": method, "on": str(on)},
+    )
+    access.recheck(user, access.Action.CHANGE, inspection)
+    return inspection
+
+
+def may_record_findings(user, region_code: str) -> bool:
+    """Staff who may change the place, and inspectors over it: their findings are theirs."""
+    return access.can(user, access.Action.CHANGE, region_code) or access.holds_role(
+        user, access.Role.INSPECTOR, region_code
+    )
+
+
+@transaction.atomic
+def finding_add(
+    *,
+    user,
+    inspection_id: int,
+    text: str,
+    severity: str,
+    responsible_name: str,
+    owner_id: int,
+    deadline: dt.date,
+    responsible_unit_id: int | None = None,
+    request=None,
+) -> Finding:
+    """A finding, and its rectification: the owner must work over the place."""
+    inspection = access.get_or_404(Inspection, user, pk=inspection_id)
+    if not may_record_findings(user, inspection.region_id):
+        raise PermissionDenied(_("You may not record findings here."))
+    errors = {}
+    owner = selectors.owners_for(inspection.region_id).filter(pk=owner_id).first()
+    if owner is None:
+        errors["owner_id"] = _("The owner must work in the place inspected.")
+    if deadline < inspection.on:
+        errors["deadline"] = _("The deadline cannot come before the inspection.")
+    unit = None
+    if responsible_unit_id:
+        unit = Organisation.objects.filter(pk=responsible_unit_id).first()
+        if unit is None:
+            errors["responsible_unit_id"] = _("Unknown organisation.")
+    if errors:
+        raise ValidationError(errors)
+    finding = Finding(
+        inspection=inspection,
+        region_id=inspection.region_id,
+        text=text.strip(),
+        severity=severity,
+        responsible_unit=unit,
+        responsible_name=(responsible_name or (unit.name if unit else "")).strip(),
+        owner=owner,
+        deadline=deadline,
+        created_by=_authenticated(user),
+    )
+    finding.full_clean(exclude=["inspection", "responsible_unit", "owner", "created_by"])
+    finding.save()
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=finding,
+        request=request,
+        changes={"severity": severity, "owner": owner.get_username(), "deadline": str(deadline)},
+    )
+    return finding
+
+
+def _finding_locked(user, pk: int) -> Finding:
+    return access.get_or_404(
+        Finding.objects.select_related("inspection", "owner"), user, pk=pk, for_update=True
+    )
+
+
+@transaction.atomic
+def rectification_done(*, user, finding_id: int, note: str, request=None) -> Finding:
+    """The owner (or staff of the place) says it is rectified, and how."""
+    finding = _finding_locked(user, finding_id)
+    if finding.owner_id != getattr(user, "pk", None):
+        access.require(user, access.Action.CHANGE, finding)
+    if finding.status != RectificationStatus.OPEN:
+        raise ValidationError({"note": _("This rectification is not open.")})
+    if not note.strip():
+        raise ValidationError({"note": _("Say what was done.")})
+    finding.status, finding.done_at, finding.done_note = (
+        RectificationStatus.DONE,
+        timezone.now(),
+        note.strip(),
+    )
+    finding.save(update_fields=["status", "done_at", "done_note"])
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=finding,
+        request=request,
+        changes={"status": "done"},
+    )
+    return finding
+
+
+@transaction.atomic
+def rectification_verify(*, user, finding_id: int, request=None) -> Finding:
+    """The finding's author, or staff who may change the place, confirms the rectification."""
+    finding = _finding_locked(user, finding_id)
+    author = finding.created_by_id is not None and finding.created_by_id == getattr(
+        user, "pk", None
+    )
+    if not author:
+        access.require(user, access.Action.CHANGE, finding)
+    if finding.owner_id == getattr(user, "pk", None):
+        raise PermissionDenied(_("Someone other than the owner verifies a rectification."))
+    if finding.status != RectificationStatus.DONE:
+        raise ValidationError({"__all__": _("Only a rectification marked done can be verified.")})
+    finding.status = RectificationStatus.VERIFIED
+    finding.verified_at, finding.verified_by = timezone.now(), _authenticated(user)
+    finding.save(update_fields=["status", "verified_at", "verified_by"])
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=finding,
+        request=request,
+        changes={"status": "verified"},
+    )
+    return finding

@@ -9,4 +9,11 @@ urlpatterns = [
     path("spot-checks/calls/<int:pk>/", views.call_record, name="call_record"),
     path("spot-checks/report/", views.spot_check_report, name="spot_check_report"),
     path("spot-checks/settings/", views.spot_check_setting, name="spot_check_setting"),
+    path("supervision/", views.supervision, name="supervision"),
+    path("supervision/teams/new/", views.team_new, name="team_new"),
+    path("supervision/plans/new/", views.plan_new, name="plan_new"),
+    path("inspections/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
+    path("rectifications/", views.rectification_list, name="rectification_list"),
 ]

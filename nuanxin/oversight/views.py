@@ -8,6 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +24,22 @@ from nuanxin.core.xlsx import LedgerSheet, write_ledger
 from nuanxin.regions.models import Level, Region
 
 from . import selectors, services
-from .forms import CallForm, DistrictParams, SettingForm, SpotCheckParams
+from .forms import (
+    CallForm,
+    DistrictParams,
+    DoneForm,
+    FindingForm,
+    InspectionForm,
+    InspectionParams,
+    PlanForm,
+    PlanParams,
+    RectificationParams,
+    SettingForm,
+    SpotCheckParams,
+    SupervisionParams,
+    TeamForm,
+)
+from .models import SupervisionPlan, SupervisionTeam
 
 
 @login_required
@@ -192,4 +208,225 @@ def spot_check_setting(request):
         request,
         "oversight/spot_check_setting.html",
         {"region": region, "form": form, "setting": setting},
+    )
+
+
+# --- joint supervision ---------------------------------------------------------------------
+
+
+@login_required
+def supervision(request):
+    """Teams, plans and inspections in reach, with the rectifications' state."""
+    query = params.parse(request, SupervisionParams)
+    region = selectors.region_for(user=request.user, code=query["region"])
+    today = timezone.localdate()
+    inspections = selectors.inspection_list(user=request.user, region=region.code)
+    page = Paginator(inspections, 30).get_page(query["page"])
+    district = region.code[:6].ljust(12, "0")
+    return render(
+        request,
+        "oversight/supervision.html",
+        {
+            "region": region,
+            "teams": selectors.teams(user=request.user)[:50],
+            "plans": selectors.plans(user=request.user)[:50],
+            "page": page,
+            "counts": selectors.rectification_counts(
+                user=request.user, region=region.code, today=today
+            ),
+            "can_create": region.level <= Level.DISTRICT
+            and access.can(request.user, access.Action.CHANGE, district),
+            "district": district,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_new(request):
+    query = params.parse(request, DistrictParams)
+    region = selectors.region_for(user=request.user, code=query["region"])
+    district = region.code[:6].ljust(12, "0")
+    access.require_region(request.user, access.Action.CHANGE, district)
+    form = TeamForm(request.POST or None, departments=selectors.departments_for(district))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.team_create(
+                user=request.user, district_code=district, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Team created."))
+            return redirect(f"{reverse('oversight:supervision')}?region={district}")
+    return render(
+        request,
+        "oversight/supervision_form.html",
+        {"form": form, "title": _("New supervision team")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_new(request):
+    query = params.parse(request, PlanParams)
+    if not query["team"]:
+        raise Http404
+    team = access.get_or_404(SupervisionTeam, request.user, access.Action.CHANGE, pk=query["team"])
+    form = PlanForm(request.POST or None, places=selectors.places_in(team.region_id))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_create(
+                user=request.user, team_id=team.pk, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Plan created."))
+            return redirect(f"{reverse('oversight:supervision')}?region={team.region_id}")
+    return render(
+        request,
+        "oversight/supervision_form.html",
+        {"form": form, "title": _("New supervision plan"), "subtitle": team.name},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_new(request):
+    query = params.parse(request, InspectionParams)
+    if not query["plan"]:
+        raise Http404
+    plan = access.get_or_404(
+        SupervisionPlan.objects.prefetch_related("targets"), request.user, pk=query["plan"]
+    )
+    places = selectors.inspection_places(user=request.user, plan=plan)
+    if not places:
+        access.require(request.user, access.Action.CHANGE, plan)  # 403 when in sight only
+        raise Http404
+    form = InspectionForm(request.POST or None, places=places, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = services.inspection_create(
+                user=request.user, plan_id=plan.pk, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Inspection recorded."))
+            return redirect("oversight:inspection_detail", inspection.pk)
+    return render(
+        request,
+        "oversight/supervision_form.html",
+        {"form": form, "title": _("Record an inspection"), "subtitle": plan.title},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_detail(request, pk: int):
+    """The inspection, its findings, a finding form (staff and inspectors of the place), and
+    the ledgers of the place to review."""
+    inspection = selectors.inspection_get(user=request.user, pk=pk)
+    may_add = services.may_record_findings(request.user, inspection.region_id)
+    form = None
+    if may_add:
+        form = FindingForm(
+            request.POST or None,
+            units=selectors.departments_for(inspection.region_id[:6].ljust(12, "0")),
+            owners=selectors.owners_for(inspection.region_id),
+        )
+    if request.method == "POST":
+        if form is None:
+            access.require(request.user, access.Action.CHANGE, inspection)
+            raise Http404
+        if form.is_valid():
+            try:
+                services.finding_add(
+                    user=request.user,
+                    inspection_id=inspection.pk,
+                    request=request,
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Finding recorded."))
+                return redirect("oversight:inspection_detail", inspection.pk)
+    return render(
+        request,
+        "oversight/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "findings": selectors.findings_of(user=request.user, inspection=inspection),
+            "form": form,
+            "today": timezone.localdate(),
+            "ledgers": selectors.ledgers_for(
+                user=request.user, region=inspection.region, today=timezone.localdate()
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def finding_detail(request, pk: int):
+    """A finding and its rectification: the owner marks it done, another verifies it."""
+    finding = selectors.finding_get(user=request.user, pk=pk)
+    form = DoneForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in ("done", "verify"):
+            raise Http404
+        if action == "verify" or form.is_valid():
+            try:
+                if action == "done":
+                    services.rectification_done(
+                        user=request.user,
+                        finding_id=finding.pk,
+                        request=request,
+                        **form.cleaned_data,
+                    )
+                else:
+                    services.rectification_verify(
+                        user=request.user, finding_id=finding.pk, request=request
+                    )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("oversight:finding_detail", finding.pk)
+    user = request.user
+    may_change = access.allows(user, access.Action.CHANGE, finding)
+    return render(
+        request,
+        "oversight/finding_detail.html",
+        {
+            "finding": finding,
+            "form": form,
+            "today": timezone.localdate(),
+            "may_do": finding.status == "open" and (finding.owner_id == user.pk or may_change),
+            "may_verify": finding.status == "done"
+            and finding.owner_id != user.pk
+            and (finding.created_by_id == user.pk or may_change),
+        },
+    )
+
+
+@login_required
+def rectification_list(request):
+    query = params.parse(request, RectificationParams)
+    region = selectors.region_for(user=request.user, code=query["region"])
+    rows = selectors.rectifications(
+        user=request.user,
+        today=timezone.localdate(),
+        region=region.code,
+        overdue=query["overdue"],
+        mine=query["mine"],
+    )
+    page = Paginator(rows, 50).get_page(query["page"])
+    return render(
+        request,
+        "oversight/rectification_list.html",
+        {"region": region, "page": page, "query": query, "today": timezone.localdate()},
     )
