@@ -70,3 +70,177 @@ CASES = [
     api("api:spot_check_call", method="POST", data=_call_in, action="change", ok=201),
     api("api:spot_check_report", query=f"region={CHENGHUA}"),
 ]
+
+
+# --- joint supervision -----------------------------------------------------------------------
+
+# Teams and plans are the district's: a community worker does not see them (404), whatever
+# they may change in 蔡阿姨's community.
+DISTRICT_RECORD = {"community_worker": 404, "dual": 404}
+# Inspectors change nothing but their own findings: recording one is theirs to do.
+INSPECTOR_WRITES = {"inspector": 302}
+
+
+def _departments():
+    from nuanxin.directory.services import organisation_create
+
+    return [
+        organisation_create(user=None, name=name, kind="department", region_code=CHENGHUA).pk
+        for name in ("成华区民政局（测试）", "成华区卫健局（测试）")
+    ]
+
+
+@builder("supervision_team")
+def _team(s):
+    return supervision.team_create(
+        user=None, district_code=CHENGHUA, name="联合督导组（测试）", department_ids=_departments()
+    ).pk
+
+
+@builder("supervision_plan")
+def _plan(s):
+    today = timezone.localdate()
+    return supervision.plan_create(
+        user=None,
+        team_id=s.pk("supervision_team"),
+        title="冬季督导（测试）",
+        target_codes=[BAOHE],
+        starts_on=today,
+        ends_on=today,
+    ).pk
+
+
+@builder("inspection")
+def _inspection(s):
+    return supervision.inspection_create(
+        user=None,
+        plan_id=s.pk("supervision_plan"),
+        region_code=HEMEI,
+        method="ledger_review",
+        on=timezone.localdate(),
+    ).pk
+
+
+@builder("finding")
+def _finding(s):
+    return supervision.finding_add(
+        user=None,
+        inspection_id=s.pk("inspection"),
+        text="台账不全（测试）",
+        severity="major",
+        responsible_name="和美社区居委会",
+        owner_id=s.worker.pk,
+        deadline=timezone.localdate(),
+    ).pk
+
+
+def _team_form(s):
+    return {"name": "督导组", "department_ids": _departments()}
+
+
+def _plan_form(s):
+    day = timezone.localdate().isoformat()
+    return {"title": "督导", "target_codes": [BAOHE], "starts_on": day, "ends_on": day}
+
+
+def _inspection_form(s):
+    return {"region_code": HEMEI, "method": "on_site", "on": timezone.localdate().isoformat()}
+
+
+def _finding_form(s):
+    return {
+        "text": "走访记录缺失",
+        "severity": "minor",
+        "responsible_name": "和美社区",
+        "owner_id": s.worker.pk,
+        "deadline": timezone.localdate().isoformat(),
+    }
+
+
+def _inspection_in(s):
+    return {
+        "plan_id": s.pk("supervision_plan"),
+        "region": HEMEI,
+        "method": "questioning",
+        "on": timezone.localdate().isoformat(),
+    }
+
+
+supervision = services
+TEAM = {"team_id": "supervision_team"}
+PLAN = {"plan_id": "supervision_plan"}
+INSPECTION = {"pk": "inspection"}
+FINDING = {"pk": "finding"}
+
+CASES += [
+    page("oversight:supervision", query=f"region={HEMEI}"),
+    page("oversight:team_new", query=f"region={CHENGHUA}", action="change", expect=DISTRICT_ONLY),
+    page(
+        "oversight:team_new",
+        query=f"region={CHENGHUA}",
+        method="POST",
+        data=_team_form,
+        action="change",
+        ok=302,
+        expect=DISTRICT_ONLY,
+    ),
+    page("oversight:plan_new", kwargs=TEAM, action="change", expect=DISTRICT_RECORD),
+    page(
+        "oversight:plan_new",
+        kwargs=TEAM,
+        method="POST",
+        data=_plan_form,
+        action="change",
+        ok=302,
+        expect=DISTRICT_RECORD,
+    ),
+    page("oversight:inspection_new", kwargs=PLAN, action="change", expect=DISTRICT_RECORD),
+    page(
+        "oversight:inspection_new",
+        kwargs=PLAN,
+        method="POST",
+        data=_inspection_form,
+        action="change",
+        ok=302,
+        expect=DISTRICT_RECORD,
+    ),
+    page("oversight:inspection_detail", kwargs=INSPECTION),
+    page(
+        "oversight:inspection_detail",
+        kwargs=INSPECTION,
+        method="POST",
+        data=_finding_form,
+        action="change",
+        ok=302,
+        expect=INSPECTOR_WRITES,
+    ),
+    page("oversight:finding_detail", kwargs=FINDING),
+    page(
+        "oversight:finding_detail",
+        kwargs=FINDING,
+        method="POST",
+        data={"action": "done", "note": "已补齐"},
+        action="change",
+        ok=302,
+    ),
+    page("oversight:rectification_list", query=f"region={HEMEI}"),
+    api("api:inspection_list", scope="list"),
+    api(
+        "api:inspection_create",
+        method="POST",
+        data=_inspection_in,
+        action="change",
+        ok=201,
+        expect=DISTRICT_RECORD,
+    ),
+    api(
+        "api:finding_create",
+        kwargs={"inspection_id": "inspection"},
+        method="POST",
+        data=_finding_form,
+        action="change",
+        ok=201,
+        expect={"inspector": 201},
+    ),
+    api("api:rectification_list", scope="list", query="overdue=true"),
+]

@@ -70,14 +70,6 @@ class SupervisionParams(params.Params):
     region = params.RegionCodeField(label=_("region"))
 
 
-class PlanParams(forms.Form):
-    team = params.IdField(label=_("team"))
-
-
-class InspectionParams(forms.Form):
-    plan = params.IdField(label=_("plan"))
-
-
 class RectificationParams(params.Params):
     region = params.RegionCodeField(label=_("region"))
     overdue = forms.BooleanField(required=False)

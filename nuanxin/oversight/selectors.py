@@ -342,6 +342,7 @@ def inspection_list(*, user, region: str = "") -> QuerySet[Inspection]:
                 distinct=True,
             ),
         )
+        .order_by("-on", "-id")
     )
 
 

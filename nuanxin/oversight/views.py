@@ -30,9 +30,7 @@ from .forms import (
     DoneForm,
     FindingForm,
     InspectionForm,
-    InspectionParams,
     PlanForm,
-    PlanParams,
     RectificationParams,
     SettingForm,
     SpotCheckParams,
@@ -268,11 +266,8 @@ def team_new(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_new(request):
-    query = params.parse(request, PlanParams)
-    if not query["team"]:
-        raise Http404
-    team = access.get_or_404(SupervisionTeam, request.user, access.Action.CHANGE, pk=query["team"])
+def plan_new(request, team_id: int):
+    team = access.get_or_404(SupervisionTeam, request.user, access.Action.CHANGE, pk=team_id)
     form = PlanForm(request.POST or None, places=selectors.places_in(team.region_id))
     if request.method == "POST" and form.is_valid():
         try:
@@ -293,12 +288,9 @@ def plan_new(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def inspection_new(request):
-    query = params.parse(request, InspectionParams)
-    if not query["plan"]:
-        raise Http404
+def inspection_new(request, plan_id: int):
     plan = access.get_or_404(
-        SupervisionPlan.objects.prefetch_related("targets"), request.user, pk=query["plan"]
+        SupervisionPlan.objects.prefetch_related("targets"), request.user, pk=plan_id
     )
     places = selectors.inspection_places(user=request.user, plan=plan)
     if not places:
