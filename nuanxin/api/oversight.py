@@ -4,6 +4,7 @@ and services as the pages."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from nuanxin.oversight import selectors, services
 from nuanxin.oversight.models import (
     CallStatus,
     Method,
+    Outcome,
     RectificationStatus,
     Severity,
     SpotCheckCall,
@@ -349,3 +351,125 @@ def rectification_list(
     )
     info, items = paginate(request, rows, page=page, page_size=page_size)
     return {**info, "items": [_finding(f, today) for f in items]}
+
+
+# --- street rescue ----------------------------------------------------------------------------
+
+
+class EncounterIn(Schema):
+    """Someone a patrol met: `person_id` when identified, else a `description`."""
+
+    patrol_id: Id
+    at: dt.datetime | None = None
+    place: str = Field(min_length=1, max_length=200)
+    latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    person_id: Id | None = None
+    description: str = Field("", max_length=300)
+    condition: str = Field(min_length=1, max_length=300)
+    outcome: Outcome
+    follow_ups: str = Field("", max_length=300)
+    client_id: ClientId | None = None
+
+
+class EncounterOut(Schema):
+    id: int
+    patrol_id: int
+    region: str
+    at: dt.datetime
+    place: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    person_id: int | None
+    description: str
+    condition: str
+    outcome: Outcome
+    follow_ups: str
+
+
+class OutcomeCountsOut(Schema):
+    station: int
+    hospital: int
+    home: int
+    ticket: int
+    declined: int
+    police: int
+
+
+class DistrictCountOut(Schema):
+    region: str
+    name: str
+    total: int
+    outcomes: OutcomeCountsOut
+
+
+class WeekCountOut(Schema):
+    week: str
+    total: int
+    outcomes: OutcomeCountsOut
+
+
+class SeasonOut(Schema):
+    region: str
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+    total: int
+    by_outcome: OutcomeCountsOut
+    by_district: list[DistrictCountOut]
+    by_week: list[WeekCountOut]
+
+
+@router.post(
+    "/rescue/encounters",
+    response={201: EncounterOut, 403: ErrorOut, 409: ValidationErrorOut, **ERRORS},
+    url_name="encounter_create",
+)
+def encounter_create(request, payload: EncounterIn):
+    """Record an encounter on a patrol. 404 if the patrol (or the person) is not yours; 403
+    if you may only read it; a retry with the same `client_id` answers the stored one."""
+    e = services.encounter_record(user=request.auth, request=request, **payload.dict())
+    return Answer(
+        201,
+        {
+            "id": e.pk,
+            "patrol_id": e.patrol_id,
+            "region": e.region_id,
+            "at": e.at,
+            "place": e.place,
+            "latitude": e.latitude,
+            "longitude": e.longitude,
+            "person_id": e.person_id,
+            "description": e.description,
+            "condition": e.condition,
+            "outcome": e.outcome,
+            "follow_ups": e.follow_ups,
+        },
+    )
+
+
+@router.get("/rescue/report", response={200: SeasonOut, **ERRORS}, url_name="rescue_report")
+def rescue_report(
+    request,
+    region: RequiredRegion,
+    start: Annotated[OptionalDay, Query(alias="from")] = None,
+    end: Annotated[OptionalDay, Query(alias="to")] = None,
+):
+    """Encounters in your scope from `from` to `to` (local dates, both included; by default
+    the winter season, 1 November to 31 March): by outcome, by district, by ISO week."""
+    first, last = selectors.winter_of(timezone.localdate())
+    start, end = start or first, end or last
+    if end < start:
+        raise ValidationError({"to": _("The end comes before the start.")})
+    area = selectors.region_for(user=request.auth, code=region)
+    found = selectors.season_report(user=request.auth, region=area, start=start, end=end)
+    return SeasonOut.model_validate(
+        {
+            "region": area.code,
+            "from": found.start,
+            "to": found.end,
+            "total": found.total,
+            "by_outcome": found.by_outcome,
+            "by_district": found.by_district,
+            "by_week": found.by_week,
+        }
+    ).model_dump(by_alias=True)

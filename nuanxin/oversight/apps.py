@@ -8,9 +8,10 @@ class OversightConfig(AppConfig):
     verbose_name = _("oversight")
 
     def ready(self):
-        from nuanxin.core import cards, duties, menu
+        from nuanxin.core import cards, duties, menu, timeline
 
         from .selectors import (
+            EncounterTimeline,
             RectificationCard,
             RectificationDuties,
             SpotCheckCard,
@@ -21,6 +22,7 @@ class OversightConfig(AppConfig):
         duties.register(RectificationDuties())
         cards.register(SpotCheckCard())
         cards.register(RectificationCard())
+        timeline.register(EncounterTimeline())
         menu.register(
             menu.Entry(
                 "oversight:spot_checks",
@@ -50,5 +52,13 @@ class OversightConfig(AppConfig):
                     "oversight:finding_",
                     "oversight:rectification_",
                 ),
+            ),
+            menu.Entry(
+                "oversight:rescue",
+                _("Street rescue"),
+                "moon-stars",
+                group=menu.REPORTS,
+                position=62,
+                active_on=("oversight:rescue", "oversight:patrol_"),
             ),
         )

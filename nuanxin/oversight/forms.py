@@ -144,3 +144,62 @@ class FindingForm(forms.Form):
 
 class DoneForm(forms.Form):
     note = forms.CharField(label=_("What was done"), max_length=300)
+
+
+# --- street rescue ---------------------------------------------------------------------------
+
+
+class SeasonParams(forms.Form):
+    region = params.RegionCodeField(label=_("region"))
+    export = forms.ChoiceField(required=False, choices=[("", ""), ("xlsx", "xlsx")])
+
+
+# "from" is a Python keyword: the API's names, added by hand.
+SeasonParams.base_fields["from"] = params.DayField(label=_("from"))
+SeasonParams.base_fields["to"] = params.DayField(label=_("to"))
+
+LOCAL_MINUTE = forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+MINUTE_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class PatrolForm(forms.Form):
+    team = forms.CharField(label=_("Team"), max_length=120)
+    route = forms.CharField(label=_("Route"), max_length=300)
+    started_at = forms.DateTimeField(
+        label=_("Started at"), widget=LOCAL_MINUTE, input_formats=MINUTE_FORMATS
+    )
+
+
+class EncounterForm(forms.Form):
+    """Someone met on the street, as a patrol records it on a phone."""
+
+    at = forms.DateTimeField(label=_("Time"), widget=LOCAL_MINUTE, input_formats=MINUTE_FORMATS)
+    place = forms.CharField(label=_("Place"), max_length=200)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), max_digits=9, decimal_places=6, required=False,
+        min_value=-90, max_value=90,
+    )  # fmt: skip
+    longitude = forms.DecimalField(
+        label=_("Longitude"), max_digits=9, decimal_places=6, required=False,
+        min_value=-180, max_value=180,
+    )  # fmt: skip
+    person_id = params.IdField(
+        label=_("Registry record number"),
+        help_text=_("When the person is identified: the number on their profile page."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=300,
+        required=False,
+        help_text=_("When not identified: sex, apparent age, clothing, what they said."),
+    )
+    condition = forms.CharField(label=_("Condition"), max_length=300)
+    outcome = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect)
+    follow_ups = forms.CharField(label=_("Follow-ups"), max_length=300, required=False)
+    client_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Outcome
+
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = Outcome.choices

@@ -344,3 +344,109 @@ class Finding(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+# --- street rescue (街面巡查救助) ------------------------------------------------------------
+
+
+class Patrol(models.Model):
+    """A night patrol: a team on a route in a district, from start to end."""
+
+    region = models.ForeignKey(
+        "regions.Region", models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+    team = models.CharField(_("team"), max_length=120)
+    route = models.CharField(_("route"), max_length=300)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("patrol")
+        verbose_name_plural = _("patrols")
+
+    def __str__(self):
+        return f"{self.team} {self.started_at:%Y-%m-%d}"
+
+
+class Outcome(models.TextChoices):
+    STATION = "station", _("persuaded into the rescue station")
+    HOSPITAL = "hospital", _("sent to hospital")
+    HOME = "home", _("helped home")
+    TICKET = "ticket", _("given a ticket home")
+    DECLINED = "declined", _("declined, given supplies")
+    POLICE = "police", _("referred to the police")
+
+
+class Encounter(models.Model):
+    """Someone a patrol met: identified (a registry record) or described."""
+
+    patrol = models.ForeignKey(Patrol, models.PROTECT, related_name="encounters")
+    region_id = models.CharField(max_length=15, db_index=True)  # the patrol's district
+    at = models.DateTimeField(_("time"))
+    place = models.CharField(_("place"), max_length=200)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="encounters",
+        verbose_name=_("person"),
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=300,
+        blank=True,
+        help_text=_("For someone not identified: sex, apparent age, clothing, what they said."),
+    )
+    condition = models.CharField(_("condition"), max_length=300)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    follow_ups = models.CharField(_("follow-ups"), max_length=300, blank=True)
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("encounter")
+        verbose_name_plural = _("encounters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="oversight_encounter_client_id_per_author",
+            )
+        ]
+        indexes = [models.Index(fields=["region_id", "at"], name="oversight_encounter_at")]
+
+    def __str__(self):
+        return f"{self.who} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def who(self) -> str:
+        return self.person.name if self.person_id else self.description[:30]

@@ -12,11 +12,13 @@ import random
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nuanxin.accounts.selectors import users_over
 from nuanxin.casework.models import RequestStatus
-from nuanxin.core import access, duties
+from nuanxin.core import access, duties, timeline
 from nuanxin.directory.models import Organisation, OrganisationKind
 from nuanxin.regions.models import Level, Region, district_of
 from nuanxin.registry.models import Enrollment, Person, Status
@@ -25,8 +27,11 @@ from .models import (
     DEFAULT_COUNT,
     DEFAULT_SKIP_DAYS,
     CallStatus,
+    Encounter,
     Finding,
     Inspection,
+    Outcome,
+    Patrol,
     RectificationStatus,
     SpotCheckCall,
     SpotCheckDraw,
@@ -515,3 +520,125 @@ def inspection_places(*, user, plan: SupervisionPlan) -> list[Region]:
     below = Region.objects.filter(parent__in=targets, level=Level.COMMUNITY)
     found = {r.code: r for r in [*targets, *below]}
     return [r for code, r in sorted(found.items()) if access.can(user, access.Action.CHANGE, code)]
+
+
+# --- street rescue -----------------------------------------------------------------------------
+
+
+def patrols(*, user, region: str = "") -> QuerySet[Patrol]:
+    return (
+        Patrol.objects.restrict(user)
+        .within(region)
+        .select_related("region")
+        .annotate(encounters_count=Count("encounters"))
+        .order_by("-started_at", "-id")
+    )
+
+
+def patrol_get(*, user, pk: int) -> Patrol:
+    return access.get_or_404(Patrol.objects.select_related("region"), user, pk=pk)
+
+
+def encounters_of(*, user, patrol: Patrol) -> QuerySet[Encounter]:
+    return (
+        Encounter.objects.restrict(user)
+        .filter(patrol=patrol)
+        .select_related("person")
+        .order_by("at", "id")
+    )
+
+
+def winter_of(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The winter season a day lies in, or the last one before it: 1 November to 31 March."""
+    year = today.year if today.month >= 11 else today.year - 1
+    return dt.date(year, 11, 1), dt.date(year + 1, 3, 31)
+
+
+def iso_week(at: dt.datetime) -> str:
+    """The ISO week of the local date of `at`, as "2026-W03" (a night patrol's 1 a.m. counts
+    on the calendar day it happened)."""
+    year, week, _weekday = timezone.localtime(at).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclasses.dataclass
+class SeasonReport:
+    region: Region
+    start: dt.date
+    end: dt.date
+    total: int
+    by_outcome: dict[str, int]  # every outcome, 0 included
+    by_district: list[dict]  # {"region", "name", "total", "outcomes": {...}}
+    by_week: list[dict]  # {"week", "total", "outcomes": {...}}
+
+
+def season_report(
+    *, user, region: Region, start: dt.date, end: dt.date, action: str = access.Action.VIEW
+) -> SeasonReport:
+    """Encounters from `start` to `end` (local dates, both included) in reach: by outcome, by
+    district and by ISO week. Two queries: the rows' three columns and the district names."""
+    low = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    high = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    rows = list(
+        Encounter.objects.restrict(user, action)
+        .within(region.code)
+        .filter(at__gte=low, at__lt=high)
+        .values_list("region_id", "outcome", "at")
+    )
+    empty = dict.fromkeys(Outcome.values, 0)
+    by_outcome = dict(empty)
+    districts: dict[str, dict] = {}
+    weeks: dict[str, dict] = {}
+    for code, outcome, at in rows:
+        by_outcome[outcome] += 1
+        for key, table in ((code, districts), (iso_week(at), weeks)):
+            entry = table.setdefault(key, {"total": 0, "outcomes": dict(empty)})
+            entry["total"] += 1
+            entry["outcomes"][outcome] += 1
+    names = dict(Region.objects.filter(code__in=list(districts)).values_list("code", "name"))
+    return SeasonReport(
+        region=region,
+        start=start,
+        end=end,
+        total=len(rows),
+        by_outcome=by_outcome,
+        by_district=[
+            {"region": code, "name": names.get(code, code), **districts[code]}
+            for code in sorted(districts)
+        ],
+        by_week=[{"week": week, **weeks[week]} for week in sorted(weeks)],
+    )
+
+
+class EncounterTimeline:
+    """An identified person's encounters with the street-rescue patrols."""
+
+    position = 60
+    kinds = {"encounter": gettext_lazy("Street-rescue encounters")}
+
+    def _rows(self, user, person):
+        return Encounter.objects.restrict(user, access.Action.VIEW, links=False).filter(
+            person=person
+        )
+
+    def entries(self, *, user, person, kinds, limit):
+        if "encounter" not in kinds:
+            return []
+        rows = self._rows(user, person).select_related("patrol").order_by("-at", "-id")[:limit]
+        return [
+            timeline.Entry(
+                kind="encounter",
+                at=timeline.local(e.at),
+                record_id=e.pk,
+                title=_("Street-rescue encounter: %(outcome)s")
+                % {"outcome": e.get_outcome_display()},
+                detail=" · ".join(x for x in (e.place, e.condition) if x),
+                link=reverse("oversight:patrol_detail", args=[e.patrol_id]),
+                icon="moon-stars",
+                actor=e.patrol.team,
+            )
+            for e in rows
+        ]
+
+    def count(self, *, user, person, kinds) -> int:
+        return self._rows(user, person).count() if "encounter" in kinds else 0

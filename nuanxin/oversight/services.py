@@ -25,8 +25,10 @@ from . import selectors
 from .models import (
     CallAttempt,
     CallStatus,
+    Encounter,
     Finding,
     Inspection,
+    Patrol,
     RectificationStatus,
     SpotCheckCall,
     SpotCheckDraw,
@@ -487,3 +489,140 @@ def rectification_verify(*, user, finding_id: int, request=None) -> Finding:
         changes={"status": "verified"},
     )
     return finding
+
+
+# --- street rescue ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def patrol_start(
+    *,
+    user,
+    district_code: str,
+    team: str,
+    route: str,
+    started_at: dt.datetime | None = None,
+    ended_at: dt.datetime | None = None,
+    request=None,
+) -> Patrol:
+    district = Region.objects.filter(code=district_code, level=Level.DISTRICT).first()
+    if district is None:
+        raise ValidationError({"region": _("Choose a district.")})
+    access.require_region(user, access.Action.CHANGE, district.code)
+    started_at = started_at or timezone.now()
+    if ended_at is not None and ended_at < started_at:
+        raise ValidationError({"ended_at": _("A patrol cannot end before it starts.")})
+    patrol = Patrol(
+        region=district,
+        team=team.strip(),
+        route=route.strip(),
+        started_at=started_at,
+        ended_at=ended_at,
+        created_by=_authenticated(user),
+    )
+    patrol.full_clean(exclude=["region", "created_by"])
+    patrol.save()
+    audit_record(user=user, action=AuditAction.CREATE, obj=patrol, request=request)
+    access.recheck(user, access.Action.CHANGE, patrol)
+    return patrol
+
+
+@transaction.atomic
+def patrol_end(
+    *, user, patrol_id: int, ended_at: dt.datetime | None = None, request=None
+) -> Patrol:
+    patrol = access.get_or_404(Patrol, user, access.Action.CHANGE, pk=patrol_id, for_update=True)
+    ended_at = ended_at or timezone.now()
+    if ended_at < patrol.started_at:
+        raise ValidationError({"ended_at": _("A patrol cannot end before it starts.")})
+    patrol.ended_at = ended_at
+    patrol.save(update_fields=["ended_at"])
+    audit_record(user=user, action=AuditAction.UPDATE, obj=patrol, request=request,
+                 changes={"ended_at": str(ended_at)})  # fmt: skip
+    return patrol
+
+
+@transaction.atomic
+def encounter_record(
+    *,
+    user,
+    patrol_id: int,
+    place: str,
+    condition: str,
+    outcome: str,
+    at: dt.datetime | None = None,
+    latitude=None,
+    longitude=None,
+    person_id: int | None = None,
+    description: str = "",
+    follow_ups: str = "",
+    client_id: str | None = None,
+    request=None,
+) -> Encounter:
+    """Someone a patrol met: a registry record the user may see, or a description.
+
+    A retry with a `client_id` this user already sent answers the stored encounter.
+    """
+    client_id = (client_id or "").strip() or None
+    author = _authenticated(user)
+    if client_id and author is not None:
+        seen = Encounter.objects.filter(created_by=author, client_id=client_id).first()
+        if seen is not None:
+            if seen.patrol_id != patrol_id:
+                raise Conflict({"client_id": _("This client id was used for another encounter.")})
+            return seen
+    patrol = access.get_or_404(Patrol, user, access.Action.CHANGE, pk=patrol_id)
+    person = None
+    if person_id:
+        person = access.get_or_404(Person, user, pk=person_id, links=False)
+    elif not description.strip():
+        raise ValidationError(
+            {"description": _("Describe the person, or choose their registry record.")}
+        )
+    now = timezone.now()
+    at = at or now
+    if at > now + dt.timedelta(minutes=5):
+        raise ValidationError({"at": _("An encounter cannot be recorded in the future.")})
+    if at < patrol.started_at - dt.timedelta(hours=1):
+        raise ValidationError({"at": _("The encounter is before the patrol started.")})
+    encounter = Encounter(
+        patrol=patrol,
+        region_id=patrol.region_id,
+        at=at,
+        place=place.strip(),
+        latitude=latitude,
+        longitude=longitude,
+        person=person,
+        description=description.strip(),
+        condition=condition.strip(),
+        outcome=outcome,
+        follow_ups=follow_ups.strip(),
+        client_id=client_id,
+        created_by=author,
+    )
+    encounter.full_clean(exclude=["patrol", "person", "created_by"])
+    encounter.save()
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=encounter,
+        request=request,
+        object_repr=f"{encounter.who} {patrol}",
+        changes={"outcome": outcome, "person": person.pk if person else None},
+    )
+    access.recheck(user, access.Action.CHANGE, encounter)
+    return encounter
+
+
+@transaction.atomic
+def encounter_link(*, user, encounter_id: int, person_id: int, request=None) -> Encounter:
+    """A described person identified later (found, or newly registered): link the record."""
+    encounter = access.get_or_404(
+        Encounter, user, access.Action.CHANGE, pk=encounter_id, for_update=True
+    )
+    person = access.get_or_404(Person, user, pk=person_id, links=False)
+    encounter.person = person
+    encounter.save(update_fields=["person"])
+    audit_record(user=user, action=AuditAction.UPDATE, obj=encounter, request=request,
+                 changes={"person": person.pk})  # fmt: skip
+    return encounter

@@ -20,4 +20,8 @@ urlpatterns = [
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path("rectifications/", views.rectification_list, name="rectification_list"),
+    path("rescue/", views.rescue, name="rescue"),
+    path("rescue/patrols/new/", views.patrol_new, name="patrol_new"),
+    path("rescue/patrols/<int:pk>/", views.patrol_detail, name="patrol_detail"),
+    path("rescue/report/", views.rescue_report, name="rescue_report"),
 ]

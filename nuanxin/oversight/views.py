@@ -28,16 +28,19 @@ from .forms import (
     CallForm,
     DistrictParams,
     DoneForm,
+    EncounterForm,
     FindingForm,
     InspectionForm,
+    PatrolForm,
     PlanForm,
     RectificationParams,
+    SeasonParams,
     SettingForm,
     SpotCheckParams,
     SupervisionParams,
     TeamForm,
 )
-from .models import SupervisionPlan, SupervisionTeam
+from .models import Outcome, SupervisionPlan, SupervisionTeam
 
 
 @login_required
@@ -422,3 +425,165 @@ def rectification_list(request):
         "oversight/rectification_list.html",
         {"region": region, "page": page, "query": query, "today": timezone.localdate()},
     )
+
+
+# --- street rescue ---------------------------------------------------------------------------
+
+
+@login_required
+def rescue(request):
+    """Patrols in reach, newest first."""
+    query = params.parse(request, SupervisionParams)
+    region = selectors.region_for(user=request.user, code=query["region"])
+    page = Paginator(selectors.patrols(user=request.user, region=region.code), 30).get_page(
+        query["page"]
+    )
+    district = region.code[:6].ljust(12, "0")
+    return render(
+        request,
+        "oversight/rescue.html",
+        {
+            "region": region,
+            "page": page,
+            "can_start": region.level <= Level.DISTRICT
+            and access.can(request.user, access.Action.CHANGE, district),
+            "district": district,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patrol_new(request):
+    query = params.parse(request, DistrictParams)
+    region = selectors.region_for(user=request.user, code=query["region"])
+    district = region.code[:6].ljust(12, "0")
+    access.require_region(request.user, access.Action.CHANGE, district)
+    form = PatrolForm(request.POST or None, initial={"started_at": timezone.localtime()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            patrol = services.patrol_start(
+                user=request.user, district_code=district, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            return redirect("oversight:patrol_detail", patrol.pk)
+    return render(
+        request, "oversight/supervision_form.html", {"form": form, "title": _("Start a patrol")}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patrol_detail(request, pk: int):
+    """The patrol, its encounters, and the encounter form (mobile-first)."""
+    patrol = selectors.patrol_get(user=request.user, pk=pk)
+    may_change = access.allows(request.user, access.Action.CHANGE, patrol)
+    form = EncounterForm(
+        request.POST if request.POST.get("action") != "end" else None,
+        initial={"at": timezone.localtime(), "client_id": uuid.uuid4().hex},
+    )
+    if request.method == "POST":
+        access.require(request.user, access.Action.CHANGE, patrol)
+        if request.POST.get("action") == "end":
+            services.patrol_end(user=request.user, patrol_id=patrol.pk, request=request)
+            messages.success(request, _("Patrol ended."))
+            return redirect("oversight:patrol_detail", patrol.pk)
+        if form.is_valid():
+            try:
+                services.encounter_record(
+                    user=request.user, patrol_id=patrol.pk, request=request, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Encounter recorded."))
+                return redirect("oversight:patrol_detail", patrol.pk)
+    return render(
+        request,
+        "oversight/patrol_detail.html",
+        {
+            "patrol": patrol,
+            "encounters": selectors.encounters_of(user=request.user, patrol=patrol),
+            "form": form,
+            "may_change": may_change,
+        },
+    )
+
+
+@login_required
+def rescue_report(request):
+    """The season report: encounters by outcome, by district and by ISO week; its ledger."""
+    query = params.parse(request, SeasonParams)
+    region = selectors.region_for(user=request.user, code=query["region"])
+    start, end = selectors.winter_of(timezone.localdate())
+    start, end = query["from"] or start, query["to"] or end
+    if end < start:
+        start, end = end, start
+    if query["export"] == "xlsx":
+        if not access.can(request.user, access.Action.EXPORT, region.code):
+            raise Http404
+        found = selectors.season_report(
+            user=request.user, region=region, start=start, end=end, action=access.Action.EXPORT
+        )
+        return _season_xlsx(request, found)
+    found = selectors.season_report(user=request.user, region=region, start=start, end=end)
+    outcomes = list(Outcome.choices)
+    return render(
+        request,
+        "oversight/rescue_report.html",
+        {
+            "report": found,
+            "region": region,
+            "outcomes": outcomes,
+            "outcome_totals": [(label, found.by_outcome[code]) for code, label in outcomes],
+            "districts": [
+                (d, [d["outcomes"][code] for code, _label in outcomes]) for d in found.by_district
+            ],
+            "weeks": [
+                (w, [w["outcomes"][code] for code, _label in outcomes]) for w in found.by_week
+            ],
+            "can_export": access.can(request.user, access.Action.EXPORT, region.code),
+        },
+    )
+
+
+def _season_xlsx(request, found) -> HttpResponse:
+    buffer = io.BytesIO()
+    labels = [str(label) for _code, label in Outcome.choices]
+    codes = list(Outcome.values)
+
+    def sheet(title, first, rows):
+        return LedgerSheet(
+            title=title,
+            headers=[first, _("Encounters"), *labels],
+            rows=([key, row["total"], *[row["outcomes"][c] for c in codes]] for key, row in rows),
+        )
+
+    totals = {"total": found.total, "outcomes": found.by_outcome}
+    write_ledger(
+        buffer,
+        [
+            sheet(_("By district"), _("District"),
+                  [(d["name"], d) for d in found.by_district] + [(_("Total"), totals)]),
+            sheet(_("By week"), _("ISO week"), [(w["week"], w) for w in found.by_week]),
+        ],
+    )  # fmt: skip
+    audit_record(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        request=request,
+        object_type="oversight.rescuereport",
+        object_id=found.region.code,
+        object_repr=f"{found.region} {found.start}–{found.end}",
+        changes={"encounters": found.total},
+    )
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="rescue-{found.region.code}-{found.start}-{found.end}.xlsx"'
+    )
+    return response
