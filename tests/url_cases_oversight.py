@@ -244,3 +244,81 @@ CASES += [
     ),
     api("api:rectification_list", scope="list", query="overdue=true"),
 ]
+
+
+# --- street rescue ---------------------------------------------------------------------------
+
+
+@builder("patrol")
+def _patrol(s):
+    return supervision.patrol_start(
+        user=None,
+        district_code=CHENGHUA,
+        team="成华区救助站夜巡一组",
+        route="建设路—二仙桥",
+        started_at=timezone.now() - timezone.timedelta(hours=2),
+    ).pk
+
+
+def _encounter_form(s):
+    return {
+        "at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "place": "建设路地下通道",
+        "person_id": s.person.pk,
+        "condition": "衣着单薄",
+        "outcome": "station",
+    }
+
+
+def _encounter_in(s):
+    return {
+        "patrol_id": s.pk("patrol"),
+        "place": "建设路地下通道",
+        "description": "男，约六十岁，灰色棉衣",
+        "condition": "衣着单薄",
+        "outcome": "declined",
+    }
+
+
+PATROL = {"pk": "patrol"}
+
+CASES += [
+    page("oversight:rescue", query=f"region={HEMEI}"),
+    page("oversight:patrol_new", query=f"region={CHENGHUA}", action="change", expect=DISTRICT_ONLY),
+    page(
+        "oversight:patrol_new",
+        query=f"region={CHENGHUA}",
+        method="POST",
+        data={"team": "夜巡", "route": "建设路", "started_at": "2026-01-05T22:00"},
+        action="change",
+        ok=302,
+        expect=DISTRICT_ONLY,
+    ),
+    # A patrol is the district's: a community worker does not see it.
+    page("oversight:patrol_detail", kwargs=PATROL, expect=DISTRICT_RECORD),
+    page(
+        "oversight:patrol_detail",
+        kwargs=PATROL,
+        method="POST",
+        data=_encounter_form,
+        action="change",
+        ok=302,
+        expect=DISTRICT_RECORD,
+    ),
+    page("oversight:rescue_report", query=f"region={CHENGHUA}"),
+    page(
+        "oversight:rescue_report",
+        query=f"region={HEMEI}&export=xlsx",
+        action="export",
+        label="export",
+    ),
+    api(
+        "api:encounter_create",
+        method="POST",
+        data=_encounter_in,
+        action="change",
+        ok=201,
+        expect=DISTRICT_RECORD,
+    ),
+    api("api:rescue_report", query=f"region={CHENGHUA}&from=2025-11-01&to=2026-03-31"),
+]
