@@ -1,0 +1,162 @@
+"""Story S10 — winter street rescue: 27 encounters, 22 into the rescue station, 5 to hospital,
+by district and by ISO week; an identified person's encounters on their timeline.
+
+Patrols start on the page, encounters come from the patrol's phones (the API) and the
+encounter form; only people and users are set up through services.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.test import Client
+from python_calamine import CalamineWorkbook
+
+from nuanxin.accounts.services import api_token_create
+from nuanxin.oversight.models import Encounter, Patrol
+
+CITY = "510100000000"
+CHENGHUA = "510108000000"
+JINJIANG = "510104000000"
+SEASON = {"from": "2025-11-01", "to": "2026-03-31"}
+
+# (district, patrol start, [(time, outcome), …]): 成华 17 (14/3), 锦江 10 (8/2).
+# 成华's second patrol runs past midnight on Sunday 18 January: three encounters fall on
+# Monday, in ISO week 4.
+PATROLS = [
+    (CHENGHUA, "2026-01-05T21:30", [(f"2026-01-05T22:{m:02d}", "station") for m in range(0, 40, 5)]
+     + [("2026-01-05T23:10", "hospital")]),
+    (JINJIANG, "2026-01-06T21:00", [(f"2026-01-06T22:{m:02d}", "station") for m in range(0, 48, 6)]
+     + [("2026-01-06T23:20", "hospital"), ("2026-01-06T23:40", "hospital")]),
+    (CHENGHUA, "2026-01-18T21:00", [(f"2026-01-18T22:{m:02d}", "station") for m in range(0, 40, 10)]
+     + [("2026-01-18T23:30", "hospital"), ("2026-01-19T00:20", "station"),
+        ("2026-01-19T00:40", "station"), ("2026-01-19T01:10", "hospital")]),
+]  # fmt: skip
+
+
+def api(user) -> Client:
+    return Client(
+        HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user)}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+def test_it_plays_s10_the_winter_season(client, district_officer, outsider, city_admin, ms_cai):
+    officers = {CHENGHUA: district_officer, JINJIANG: outsider}
+    first_encounter = True
+    for district, start, encounters in PATROLS:
+        officer = officers[district]
+        client.force_login(officer)
+        response = client.post(
+            f"/oversight/rescue/patrols/new/?region={district}",
+            {"team": "救助站夜巡组", "route": "主城区街面", "started_at": start},
+        )
+        assert response.status_code == 302
+        patrol = Patrol.objects.latest("pk")
+        phone = api(officer)
+        for n, (at, outcome) in enumerate(encounters):
+            if district == CHENGHUA and first_encounter:
+                # The first: 蔡阿姨, identified, on the encounter form.
+                first_encounter = False
+                response = client.post(
+                    f"/oversight/rescue/patrols/{patrol.pk}/",
+                    {
+                        "at": at,
+                        "place": "二仙桥公交站",
+                        "latitude": "30.684512",
+                        "longitude": "104.112733",
+                        "person_id": ms_cai.pk,
+                        "condition": "迷路，衣着单薄",
+                        "outcome": outcome,
+                        "follow_ups": "通知社区",
+                    },
+                )
+                assert response.status_code == 302
+                continue
+            body = {
+                "patrol_id": patrol.pk,
+                "at": f"{at}:00+08:00",
+                "place": "桥洞下",
+                "description": f"男，约{50 + n}岁",
+                "condition": "露宿",
+                "outcome": outcome,
+                "client_id": f"{patrol.pk}-{n}",
+            }
+            answer = phone.post("/api/v1/rescue/encounters", body, content_type="application/json")
+            assert answer.status_code == 201, answer.content
+            # The phone retries: nothing more is stored.
+            again = phone.post("/api/v1/rescue/encounters", body, content_type="application/json")
+            assert again.json()["id"] == answer.json()["id"]
+    assert Encounter.objects.count() == 27
+
+    report = api(city_admin).get("/api/v1/rescue/report", {"region": CITY, **SEASON}).json()
+    assert report["total"] == 27
+    assert (report["by_outcome"]["station"], report["by_outcome"]["hospital"]) == (22, 5)
+    assert [(d["name"], d["total"], d["outcomes"]["station"], d["outcomes"]["hospital"])
+            for d in report["by_district"]] == [("锦江区", 10, 8, 2), ("成华区", 17, 14, 3)]  # fmt: skip
+    assert [
+        (w["week"], w["total"], w["outcomes"]["station"], w["outcomes"]["hospital"])
+        for w in report["by_week"]
+    ] == [  # fmt: skip
+        ("2026-W02", 19, 16, 3),
+        ("2026-W03", 5, 4, 1),
+        ("2026-W04", 3, 2, 1),
+    ]
+    # Each district reads its own; the page and the ledger say the same.
+    mine = api(district_officer).get("/api/v1/rescue/report", {"region": CHENGHUA, **SEASON}).json()
+    assert (mine["total"], mine["by_outcome"]["station"], mine["by_outcome"]["hospital"]) == (
+        17,
+        14,
+        3,
+    )
+    client.force_login(city_admin)
+    page = client.get("/oversight/rescue/report/", {"region": CITY, **SEASON})
+    assert page.context["report"].total == 27
+    ledger = client.get("/oversight/rescue/report/", {"region": CITY, **SEASON, "export": "xlsx"})
+    sheet = (
+        CalamineWorkbook.from_filelike(io.BytesIO(ledger.content)).get_sheet_by_index(0).to_python()
+    )
+    assert sheet[-1][1:4] == ["27", "22", "5"]  # the total row: encounters, station, hospital
+    # 蔡阿姨's timeline shows her encounter.
+    timeline = api(district_officer).get(
+        f"/api/v1/persons/{ms_cai.pk}/timeline", {"kind": "encounter"}
+    )
+    items = timeline.json()["items"]
+    assert [i["kind"] for i in items] == ["encounter"]
+    assert "二仙桥公交站" in items[0]["detail"]
+
+
+def test_it_needs_a_description_for_someone_not_identified(district_officer):
+    from django.utils import timezone
+
+    from nuanxin.oversight.services import patrol_start
+
+    patrol = patrol_start(user=district_officer, district_code=CHENGHUA, team="夜巡", route="建设路",
+                          started_at=timezone.now())  # fmt: skip
+    answer = api(district_officer).post(
+        "/api/v1/rescue/encounters",
+        {"patrol_id": patrol.pk, "place": "路口", "condition": "醉酒", "outcome": "police"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["field"] == "description"
+
+
+def test_it_keeps_an_encounter_out_of_another_districts_reach(outsider, district_officer):
+    from django.utils import timezone
+
+    from nuanxin.oversight.services import patrol_start
+
+    patrol = patrol_start(user=district_officer, district_code=CHENGHUA, team="夜巡", route="建设路",
+                          started_at=timezone.now())  # fmt: skip
+    answer = api(outsider).post(
+        "/api/v1/rescue/encounters",
+        {
+            "patrol_id": patrol.pk,
+            "place": "路口",
+            "description": "女",
+            "condition": "冷",
+            "outcome": "home",
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 404
