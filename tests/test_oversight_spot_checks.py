@@ -10,7 +10,6 @@ import hashlib
 import io
 import random
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
@@ -20,7 +19,7 @@ from nuanxin.casework.models import HelpRequest
 from nuanxin.core import duties
 from nuanxin.oversight.models import SpotCheckCall, SpotCheckDraw
 from nuanxin.registry.models import Person
-from tests.factories import make_person, make_user
+from tests.factories import make_person
 
 BAOHE = "510108010000"
 HEMEI = "510108010001"
