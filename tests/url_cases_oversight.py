@@ -322,3 +322,17 @@ CASES += [
     ),
     api("api:rescue_report", query=f"region={CHENGHUA}&from=2025-11-01&to=2026-03-31"),
 ]
+
+
+# --- the monthly report ----------------------------------------------------------------------
+
+CASES += [
+    page("oversight:monthly_report", query=f"region={HEMEI}&month=2026-01"),
+    page(
+        "oversight:monthly_report",
+        query=f"region={HEMEI}&month=2026-01&export=xlsx",
+        action="export",
+        label="export",
+    ),
+    api("api:monthly_report", query=f"region={HEMEI}&month=2026-01"),
+]

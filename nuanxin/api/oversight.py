@@ -3,6 +3,7 @@ and services as the pages."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated
@@ -16,7 +17,7 @@ from pydantic import Field
 
 from nuanxin.casework.models import NeedType, Urgency
 from nuanxin.core.masking import mask_phone
-from nuanxin.oversight import selectors, services
+from nuanxin.oversight import monthly, selectors, services
 from nuanxin.oversight.models import (
     CallStatus,
     Method,
@@ -31,6 +32,7 @@ from .schemas import (
     ClientId,
     ErrorOut,
     Id,
+    Month,
     PageNumber,
     PageOut,
     PageSize,
@@ -473,3 +475,58 @@ def rescue_report(
             "by_week": found.by_week,
         }
     ).model_dump(by_alias=True)
+
+
+# --- the monthly report -----------------------------------------------------------------------
+
+
+class LineOut(Schema):
+    code: str
+    label: str
+    value: int
+
+
+class ChildCoverageOut(Schema):
+    code: str
+    name: str
+    in_scope: int
+    visited: int
+    explained: int
+    missed: int
+    rate: float
+    communities_signed: int
+
+
+class MonthlyOut(Schema):
+    region: str
+    month: str
+    coverage_total: ChildCoverageOut
+    coverage: list[ChildCoverageOut]
+    people_by_category: list[LineOut]
+    people_by_tier: list[LineOut]
+    visits_by_method: list[LineOut]
+    requests: dict[str, int]
+    spot_checks: dict[str, int]
+    rectifications: dict[str, int]
+    rescue: list[LineOut]
+    rescue_total: int
+
+
+@router.get("/reports/monthly", response={200: MonthlyOut, **ERRORS}, url_name="monthly_report")
+def monthly_report(request, region: RegionCode = "", month: Month = ""):
+    """The monthly report (月报) of a region you reach as a whole (last month by default):
+    coverage by child region with sign-offs, people by category and tier, visits by method,
+    requests opened / resolved / past a response time, spot-checks, rectifications and
+    street-rescue encounters by outcome — each the figure of the page or route it names."""
+    today = timezone.localdate()
+    first = (
+        dt.date.fromisoformat(f"{month}-01")
+        if month
+        else (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    )
+    found = monthly.monthly(user=request.auth, region_code=region, month=first)
+    return {
+        **dataclasses.asdict(found),
+        "region": found.region.code,
+        "month": f"{found.month:%Y-%m}",
+    }

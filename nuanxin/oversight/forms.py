@@ -203,3 +203,9 @@ class EncounterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["outcome"].choices = Outcome.choices
+
+
+class MonthlyParams(forms.Form):
+    region = params.RegionCodeField(label=_("region"))
+    month = params.MonthField(label=_("month"))
+    export = forms.ChoiceField(required=False, choices=[("", ""), ("xlsx", "xlsx")])

@@ -230,10 +230,17 @@ PROBLEM_Q = Q(status=CallStatus.REACHED) & (Q(ok=False) | ~Q(needs=""))
 def report(*, user, region: Region, day: dt.date, action: str = access.Action.VIEW) -> Report:
     """Per street of `region` (calls the user reaches for `action`): drawn, reached,
     problems, follow-ups (help requests) opened and closed. Two queries."""
+    return report_between(user=user, region=region, start=day, end=day, action=action)
+
+
+def report_between(
+    *, user, region: Region, start: dt.date, end: dt.date, action: str = access.Action.VIEW
+) -> Report:
+    """The daily report's figures summed over the days from `start` to `end` (the month's)."""
     rows = (
         SpotCheckCall.objects.restrict(user, action)
         .within(region.code)
-        .filter(day=day)
+        .filter(day__gte=start, day__lte=end)
         .values("draw__region_id", "draw__region__name")
         .annotate(
             drawn=Count("pk"),
@@ -246,7 +253,7 @@ def report(*, user, region: Region, day: dt.date, action: str = access.Action.VI
     )
     return Report(
         region=region,
-        day=day,
+        day=start,
         rows=[
             ReportRow(
                 code=r["draw__region_id"],

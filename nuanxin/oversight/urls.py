@@ -24,4 +24,5 @@ urlpatterns = [
     path("rescue/patrols/new/", views.patrol_new, name="patrol_new"),
     path("rescue/patrols/<int:pk>/", views.patrol_detail, name="patrol_detail"),
     path("rescue/report/", views.rescue_report, name="rescue_report"),
+    path("monthly/", views.monthly_report, name="monthly_report"),
 ]

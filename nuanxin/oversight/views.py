@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from nuanxin.audit.models import AuditAction
@@ -23,7 +24,7 @@ from nuanxin.core.forms import errors_to_form
 from nuanxin.core.xlsx import LedgerSheet, write_ledger
 from nuanxin.regions.models import Level, Region
 
-from . import selectors, services
+from . import monthly, selectors, services
 from .forms import (
     CallForm,
     DistrictParams,
@@ -31,6 +32,7 @@ from .forms import (
     EncounterForm,
     FindingForm,
     InspectionForm,
+    MonthlyParams,
     PatrolForm,
     PlanForm,
     RectificationParams,
@@ -41,6 +43,23 @@ from .forms import (
     TeamForm,
 )
 from .models import Outcome, SupervisionPlan, SupervisionTeam
+
+REQUEST_LABELS = [
+    ("opened", gettext_lazy("opened")),
+    ("resolved", gettext_lazy("resolved")),
+    ("breached", gettext_lazy("past a response time")),
+]
+SPOT_LABELS = [
+    ("drawn", gettext_lazy("drawn")),
+    ("reached", gettext_lazy("reached")),
+    ("problems", gettext_lazy("problems")),
+    ("follow_ups", gettext_lazy("follow-ups opened")),
+    ("follow_ups_closed", gettext_lazy("follow-ups closed")),
+]
+RECT_LABELS = [
+    ("opened", gettext_lazy("opened this month")),
+    ("overdue", gettext_lazy("overdue now")),
+]
 
 
 @login_required
@@ -585,5 +604,105 @@ def _season_xlsx(request, found) -> HttpResponse:
     )
     response["Content-Disposition"] = (
         f'attachment; filename="rescue-{found.region.code}-{found.start}-{found.end}.xlsx"'
+    )
+    return response
+
+
+# --- the monthly report ------------------------------------------------------------------------
+
+
+def _last_month(today):
+    return (today.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+
+
+@login_required
+def monthly_report(request):
+    """The monthly report (月报) of a region: an A4 print view, and its xlsx."""
+    query = params.parse(request, MonthlyParams)
+    month = query["month"] or _last_month(timezone.localdate())
+    found = monthly.monthly(user=request.user, region_code=query["region"], month=month)
+    can_export = access.can(request.user, access.Action.EXPORT, found.region.code)
+    if query["export"] == "xlsx":
+        if not can_export:
+            raise Http404
+        return _monthly_xlsx(request, found)
+    return render(request, "oversight/monthly.html", {"m": found, "can_export": can_export})
+
+
+def monthly_sheets(found) -> list[LedgerSheet]:
+    """The report as ledger sheets: the same figures as the print view, in its order."""
+    figures = [
+        *[(_("Requests"), label, found.requests[key]) for key, label in REQUEST_LABELS],
+        *[(_("Spot-checks"), label, found.spot_checks[key]) for key, label in SPOT_LABELS],
+        *[(_("Rectifications"), label, found.rectifications[key]) for key, label in RECT_LABELS],
+        *[(_("Street rescue"), line.label, line.value) for line in found.rescue],
+        (_("Street rescue"), _("Total"), found.rescue_total),
+    ]
+    coverage = [*found.coverage, found.coverage_total]
+    return [
+        LedgerSheet(
+            title=_("Coverage"),
+            headers=[
+                _("Region"),
+                _("Region code"),
+                _("In scope"),
+                _("Visited"),
+                _("Explained"),
+                _("Missed"),
+                _("Rate"),
+                _("Communities signed off"),
+            ],
+            rows=(
+                [
+                    c.name,
+                    c.code,
+                    c.in_scope,
+                    c.visited,
+                    c.explained,
+                    c.missed,
+                    f"{c.rate:.2%}",
+                    c.communities_signed,
+                ]
+                for c in coverage
+            ),
+        ),  # fmt: skip
+        LedgerSheet(
+            title=_("People"),
+            headers=[_("Group"), _("Item"), _("People")],
+            rows=[
+                *[[_("Category"), line.label, line.value] for line in found.people_by_category],
+                *[[_("Tier"), line.label, line.value] for line in found.people_by_tier],
+            ],
+        ),
+        LedgerSheet(
+            title=_("Visits"),
+            headers=[_("Method"), _("Visits")],
+            rows=[[line.label, line.value] for line in found.visits_by_method],
+        ),
+        LedgerSheet(
+            title=_("Casework and oversight"),
+            headers=[_("Area"), _("Figure"), _("Value")],
+            rows=[list(f) for f in figures],
+        ),
+    ]
+
+
+def _monthly_xlsx(request, found) -> HttpResponse:
+    buffer = io.BytesIO()
+    write_ledger(buffer, monthly_sheets(found))
+    audit_record(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        request=request,
+        object_type="oversight.monthlyreport",
+        object_id=found.region.code,
+        object_repr=f"{found.region} {found.month:%Y-%m}",
+    )
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="monthly-{found.region.code}-{found.month:%Y-%m}.xlsx"'
     )
     return response
