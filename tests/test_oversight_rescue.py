@@ -160,3 +160,35 @@ def test_it_keeps_an_encounter_out_of_another_districts_reach(outsider, district
         content_type="application/json",
     )
     assert answer.status_code == 404
+
+
+def test_it_exports_the_season_from_the_command_line(tmp_path, district_officer, inspector):
+    import io as _io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+
+    from nuanxin.oversight.selectors import winter_of
+    from nuanxin.oversight.services import encounter_record, patrol_start
+
+    start, _end = winter_of(timezone.localdate())
+    began = timezone.make_aware(timezone.datetime.combine(start, timezone.datetime.min.time()))
+    patrol = patrol_start(
+        user=None, district_code=CHENGHUA, team="夜巡", route="路", started_at=began
+    )
+    encounter_record(user=None, patrol_id=patrol.pk, at=began + timezone.timedelta(hours=1),
+                     place="桥下", description="男", condition="冷", outcome="hospital")  # fmt: skip
+    target = tmp_path / "rescue.xlsx"
+    out = _io.StringIO()
+    call_command("export", "rescue", "--region", CHENGHUA, "--user", inspector.username,
+                 "-o", str(target), stdout=out)  # fmt: skip
+    rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()
+    assert rows[-1][1] == "1"
+    try:
+        call_command("export", "rescue", "--region", JINJIANG, "--user", inspector.username,
+                     "-o", str(tmp_path / "x.xlsx"), stdout=out)  # fmt: skip
+    except CommandError:
+        pass
+    else:
+        raise AssertionError("an inspector of 成华区 exported 锦江区")

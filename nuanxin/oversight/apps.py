@@ -9,7 +9,9 @@ class OversightConfig(AppConfig):
 
     def ready(self):
         from nuanxin.core import cards, duties, menu, timeline
+        from nuanxin.ledgers import exports
 
+        from . import ledgers
         from .selectors import (
             EncounterTimeline,
             RectificationCard,
@@ -23,6 +25,20 @@ class OversightConfig(AppConfig):
         cards.register(SpotCheckCard())
         cards.register(RectificationCard())
         timeline.register(EncounterTimeline())
+        exports.register(
+            exports.Ledger(
+                kind="spot-checks",
+                label=_("Spot-check daily report (yesterday)"),
+                write=ledgers.spot_checks_export,
+            )
+        )
+        exports.register(
+            exports.Ledger(
+                kind="rescue",
+                label=_("Street-rescue season report"),
+                write=ledgers.rescue_export,
+            )
+        )
         menu.register(
             menu.Entry(
                 "oversight:spot_checks",

@@ -14,17 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from nuanxin.audit.models import AuditAction
-from nuanxin.audit.services import audit_record
 from nuanxin.core import access, params
 from nuanxin.core.forms import errors_to_form
-from nuanxin.core.xlsx import LedgerSheet, write_ledger
 from nuanxin.regions.models import Level, Region
 
-from . import monthly, selectors, services
+from . import ledgers, monthly, selectors, services
 from .forms import (
     CallForm,
     DistrictParams,
@@ -43,23 +39,6 @@ from .forms import (
     TeamForm,
 )
 from .models import Outcome, SupervisionPlan, SupervisionTeam
-
-REQUEST_LABELS = [
-    ("opened", gettext_lazy("opened")),
-    ("resolved", gettext_lazy("resolved")),
-    ("breached", gettext_lazy("past a response time")),
-]
-SPOT_LABELS = [
-    ("drawn", gettext_lazy("drawn")),
-    ("reached", gettext_lazy("reached")),
-    ("problems", gettext_lazy("problems")),
-    ("follow_ups", gettext_lazy("follow-ups opened")),
-    ("follow_ups_closed", gettext_lazy("follow-ups closed")),
-]
-RECT_LABELS = [
-    ("opened", gettext_lazy("opened this month")),
-    ("overdue", gettext_lazy("overdue now")),
-]
 
 
 @login_required
@@ -151,46 +130,18 @@ def spot_check_report(request):
 
 def _report_xlsx(request, found) -> HttpResponse:
     buffer = io.BytesIO()
-    headers = [
-        _("Street"),
-        _("Region code"),
-        _("Drawn"),
-        _("Reached"),
-        _("Problems"),
-        _("Follow-ups opened"),
-        _("Follow-ups closed"),
-    ]
-    rows = [*found.rows, found.total]
-    cells = (
-        [
-            r.name,
-            r.code,
-            r.drawn,
-            r.reached,
-            r.problems,
-            r.follow_ups_opened,
-            r.follow_ups_closed,
-        ]
-        for r in rows
-    )
-    title = _("Spot-checks %(day)s") % {"day": found.day.isoformat()}
-    write_ledger(buffer, [LedgerSheet(title=title, headers=headers, rows=cells)])
-    audit_record(
-        user=request.user,
-        action=AuditAction.EXPORT,
-        request=request,
-        object_type="oversight.spotcheckreport",
-        object_id=found.region.code,
-        object_repr=f"{found.region} {found.day}",
-        changes={"rows": len(found.rows)},
-    )
+    ledgers.write(buffer, ledgers.spot_check_sheets(found), user=request.user, request=request,
+                  kind="spotcheckreport", region=found.region, label=str(found.day),
+                  rows=len(found.rows))  # fmt: skip
+    return _xlsx(buffer, f"spot-checks-{found.region.code}-{found.day}.xlsx")
+
+
+def _xlsx(buffer, filename: str) -> HttpResponse:
     response = HttpResponse(
         buffer.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="spot-checks-{found.region.code}-{found.day}.xlsx"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -570,42 +521,10 @@ def rescue_report(request):
 
 def _season_xlsx(request, found) -> HttpResponse:
     buffer = io.BytesIO()
-    labels = [str(label) for _code, label in Outcome.choices]
-    codes = list(Outcome.values)
-
-    def sheet(title, first, rows):
-        return LedgerSheet(
-            title=title,
-            headers=[first, _("Encounters"), *labels],
-            rows=([key, row["total"], *[row["outcomes"][c] for c in codes]] for key, row in rows),
-        )
-
-    totals = {"total": found.total, "outcomes": found.by_outcome}
-    write_ledger(
-        buffer,
-        [
-            sheet(_("By district"), _("District"),
-                  [(d["name"], d) for d in found.by_district] + [(_("Total"), totals)]),
-            sheet(_("By week"), _("ISO week"), [(w["week"], w) for w in found.by_week]),
-        ],
-    )  # fmt: skip
-    audit_record(
-        user=request.user,
-        action=AuditAction.EXPORT,
-        request=request,
-        object_type="oversight.rescuereport",
-        object_id=found.region.code,
-        object_repr=f"{found.region} {found.start}–{found.end}",
-        changes={"encounters": found.total},
-    )
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="rescue-{found.region.code}-{found.start}-{found.end}.xlsx"'
-    )
-    return response
+    ledgers.write(buffer, ledgers.season_sheets(found), user=request.user, request=request,
+                  kind="rescuereport", region=found.region, label=f"{found.start}–{found.end}",
+                  rows=found.total)  # fmt: skip
+    return _xlsx(buffer, f"rescue-{found.region.code}-{found.start}-{found.end}.xlsx")
 
 
 # --- the monthly report ------------------------------------------------------------------------
@@ -629,80 +548,9 @@ def monthly_report(request):
     return render(request, "oversight/monthly.html", {"m": found, "can_export": can_export})
 
 
-def monthly_sheets(found) -> list[LedgerSheet]:
-    """The report as ledger sheets: the same figures as the print view, in its order."""
-    figures = [
-        *[(_("Requests"), label, found.requests[key]) for key, label in REQUEST_LABELS],
-        *[(_("Spot-checks"), label, found.spot_checks[key]) for key, label in SPOT_LABELS],
-        *[(_("Rectifications"), label, found.rectifications[key]) for key, label in RECT_LABELS],
-        *[(_("Street rescue"), line.label, line.value) for line in found.rescue],
-        (_("Street rescue"), _("Total"), found.rescue_total),
-    ]
-    coverage = [*found.coverage, found.coverage_total]
-    return [
-        LedgerSheet(
-            title=_("Coverage"),
-            headers=[
-                _("Region"),
-                _("Region code"),
-                _("In scope"),
-                _("Visited"),
-                _("Explained"),
-                _("Missed"),
-                _("Rate"),
-                _("Communities signed off"),
-            ],
-            rows=(
-                [
-                    c.name,
-                    c.code,
-                    c.in_scope,
-                    c.visited,
-                    c.explained,
-                    c.missed,
-                    f"{c.rate:.2%}",
-                    c.communities_signed,
-                ]
-                for c in coverage
-            ),
-        ),  # fmt: skip
-        LedgerSheet(
-            title=_("People"),
-            headers=[_("Group"), _("Item"), _("People")],
-            rows=[
-                *[[_("Category"), line.label, line.value] for line in found.people_by_category],
-                *[[_("Tier"), line.label, line.value] for line in found.people_by_tier],
-            ],
-        ),
-        LedgerSheet(
-            title=_("Visits"),
-            headers=[_("Method"), _("Visits")],
-            rows=[[line.label, line.value] for line in found.visits_by_method],
-        ),
-        LedgerSheet(
-            title=_("Casework and oversight"),
-            headers=[_("Area"), _("Figure"), _("Value")],
-            rows=[list(f) for f in figures],
-        ),
-    ]
-
-
 def _monthly_xlsx(request, found) -> HttpResponse:
     buffer = io.BytesIO()
-    write_ledger(buffer, monthly_sheets(found))
-    audit_record(
-        user=request.user,
-        action=AuditAction.EXPORT,
-        request=request,
-        object_type="oversight.monthlyreport",
-        object_id=found.region.code,
-        object_repr=f"{found.region} {found.month:%Y-%m}",
-    )
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="monthly-{found.region.code}-{found.month:%Y-%m}.xlsx"'
-    )
-    return response
+    ledgers.write(buffer, ledgers.monthly_sheets(found), user=request.user, request=request,
+                  kind="monthlyreport", region=found.region, label=f"{found.month:%Y-%m}",
+                  rows=len(found.coverage))  # fmt: skip
+    return _xlsx(buffer, f"monthly-{found.region.code}-{found.month:%Y-%m}.xlsx")
