@@ -194,7 +194,7 @@ class EncounterForm(forms.Form):
         help_text=_("When not identified: sex, apparent age, clothing, what they said."),
     )
     condition = forms.CharField(label=_("Condition"), max_length=300)
-    outcome = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("What happened"), widget=forms.RadioSelect)
     follow_ups = forms.CharField(label=_("Follow-ups"), max_length=300, required=False)
     client_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 

@@ -450,8 +450,9 @@ def patrol_detail(request, pk: int):
     """The patrol, its encounters, and the encounter form (mobile-first)."""
     patrol = selectors.patrol_get(user=request.user, pk=pk)
     may_change = access.allows(request.user, access.Action.CHANGE, patrol)
+    adding = request.method == "POST" and request.POST.get("action") != "end"
     form = EncounterForm(
-        request.POST if request.POST.get("action") != "end" else None,
+        request.POST if adding else None,
         initial={"at": timezone.localtime(), "client_id": uuid.uuid4().hex},
     )
     if request.method == "POST":
