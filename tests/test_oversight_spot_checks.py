@@ -12,6 +12,8 @@ import random
 
 from django.test import Client
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from nuanxin.accounts.services import api_token_create
@@ -284,3 +286,30 @@ def test_it_shows_the_call_sheet_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get("/oversight/spot-checks/", {"region": HEMEI})
     assert len(response.context["calls"]) == 5
+
+
+@given(
+    candidates=st.integers(min_value=0, max_value=5000),
+    count=st.one_of(st.none(), st.integers(min_value=1, max_value=500)),
+    share=st.one_of(st.none(), st.integers(min_value=1, max_value=100)),
+)
+def test_it_never_draws_more_than_there_are_nor_less_than_asked(candidates, count, share):
+    from nuanxin.oversight.selectors import Rule
+
+    size = Rule(count=count, share=share, skip_days=30).size(candidates)
+    assert 0 <= size <= candidates
+    if count:
+        assert size == min(count, candidates)
+    elif share:
+        # The share rounds up: a street with recipients always gets at least one call.
+        assert size * 100 >= candidates * share and (size - 1) * 100 < candidates * share
+
+
+@given(day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)))
+def test_it_seeds_from_the_date_and_the_street_alone(day):
+    from nuanxin.oversight.selectors import seed_of
+
+    hex_a, seed_a = seed_of(day, BAOHE)
+    assert (hex_a, seed_a) == seed_of(day, BAOHE)
+    assert seed_a == int(hex_a[:16], 16)
+    assert seed_of(day, "510108020000")[0] != hex_a
