@@ -192,3 +192,25 @@ def test_it_exports_the_season_from_the_command_line(tmp_path, district_officer,
         pass
     else:
         raise AssertionError("an inspector of 成华区 exported 锦江区")
+
+
+def test_it_links_a_described_person_identified_later(
+    client, district_officer, ms_cai, jinjiang_person
+):
+    from django.utils import timezone
+
+    from nuanxin.oversight.services import encounter_record, patrol_start
+
+    patrol = patrol_start(user=None, district_code=CHENGHUA, team="夜巡", route="建设路",
+                          started_at=timezone.now() - timezone.timedelta(hours=1))  # fmt: skip
+    encounter = encounter_record(user=None, patrol_id=patrol.pk, place="桥下", condition="迷路",
+                                 description="女，约七十岁", outcome="home")  # fmt: skip
+    client.force_login(district_officer)
+    url = f"/oversight/rescue/encounters/{encounter.pk}/link/"
+    # Someone the officer may not see cannot be linked (404, like a stranger).
+    assert client.post(url, {"person_id": jinjiang_person.pk}).status_code == 404
+    assert client.post(url, {"person_id": ms_cai.pk}).status_code == 302
+    encounter.refresh_from_db()
+    assert encounter.person == ms_cai
+    items = api(district_officer).get(f"/api/v1/persons/{ms_cai.pk}/timeline").json()["items"]
+    assert "encounter" in [i["kind"] for i in items]

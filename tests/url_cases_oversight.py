@@ -336,3 +336,29 @@ CASES += [
     ),
     api("api:monthly_report", query=f"region={HEMEI}&month=2026-01"),
 ]
+
+
+@builder("encounter")
+def _encounter(s):
+    return supervision.encounter_record(
+        user=None,
+        patrol_id=s.pk("patrol"),
+        place="桥洞下",
+        description="女，约七十岁",
+        condition="迷路",
+        outcome="home",
+    ).pk
+
+
+CASES += [
+    # Identifying a described person later: the patrol's district decides, then the person.
+    page(
+        "oversight:encounter_link",
+        kwargs={"pk": "encounter"},
+        method="POST",
+        data=lambda s: {"person_id": s.person.pk},
+        action="change",
+        ok=302,
+        expect=DISTRICT_RECORD,
+    ),
+]

@@ -209,3 +209,7 @@ class MonthlyParams(forms.Form):
     region = params.RegionCodeField(label=_("region"))
     month = params.MonthField(label=_("month"))
     export = forms.ChoiceField(required=False, choices=[("", ""), ("xlsx", "xlsx")])
+
+
+class LinkForm(forms.Form):
+    person_id = params.IdField(label=_("Registry record number"), required=True)

@@ -561,6 +561,15 @@ def winter_of(today: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(year, 11, 1), dt.date(year + 1, 3, 31)
 
 
+def people_visible(*, user, ids: set[int]) -> set[int]:
+    """Which of these people the user may see by region (one query)."""
+    if not ids:
+        return set()
+    return set(
+        Person.objects.restrict(user, links=False).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+
+
 def iso_week(at: dt.datetime) -> str:
     """The ISO week of the local date of `at`, as "2026-W03" (a night patrol's 1 a.m. counts
     on the calendar day it happened)."""

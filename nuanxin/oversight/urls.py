@@ -23,6 +23,7 @@ urlpatterns = [
     path("rescue/", views.rescue, name="rescue"),
     path("rescue/patrols/new/", views.patrol_new, name="patrol_new"),
     path("rescue/patrols/<int:pk>/", views.patrol_detail, name="patrol_detail"),
+    path("rescue/encounters/<int:pk>/link/", views.encounter_link, name="encounter_link"),
     path("rescue/report/", views.rescue_report, name="rescue_report"),
     path("monthly/", views.monthly_report, name="monthly_report"),
 ]

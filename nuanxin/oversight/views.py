@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanxin.core import access, params
 from nuanxin.core.forms import errors_to_form
@@ -28,6 +28,7 @@ from .forms import (
     EncounterForm,
     FindingForm,
     InspectionForm,
+    LinkForm,
     MonthlyParams,
     PatrolForm,
     PlanForm,
@@ -38,7 +39,7 @@ from .forms import (
     SupervisionParams,
     TeamForm,
 )
-from .models import Outcome, SupervisionPlan, SupervisionTeam
+from .models import Encounter, Outcome, SupervisionPlan, SupervisionTeam
 
 
 @login_required
@@ -471,16 +472,41 @@ def patrol_detail(request, pk: int):
             else:
                 messages.success(request, _("Encounter recorded."))
                 return redirect("oversight:patrol_detail", patrol.pk)
+    encounters = list(selectors.encounters_of(user=request.user, patrol=patrol))
     return render(
         request,
         "oversight/patrol_detail.html",
         {
             "patrol": patrol,
-            "encounters": selectors.encounters_of(user=request.user, patrol=patrol),
+            "encounters": encounters,
+            # An identified person is named only to those who may see their record.
+            "visible": selectors.people_visible(
+                user=request.user, ids={e.person_id for e in encounters if e.person_id}
+            ),
             "form": form,
             "may_change": may_change,
         },
     )
+
+
+@login_required
+@require_POST
+def encounter_link(request, pk: int):
+    """Someone described on the street, identified later (found in the registry, or newly
+    registered there): link the encounter to their record."""
+    encounter = access.get_or_404(Encounter, request.user, access.Action.CHANGE, pk=pk)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a registry record number."))
+    else:
+        services.encounter_link(
+            user=request.user,
+            encounter_id=encounter.pk,
+            person_id=form.cleaned_data["person_id"],
+            request=request,
+        )
+        messages.success(request, _("Linked to the registry record."))
+    return redirect("oversight:patrol_detail", encounter.patrol_id)
 
 
 @login_required
