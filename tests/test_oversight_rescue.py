@@ -214,3 +214,26 @@ def test_it_links_a_described_person_identified_later(
     assert encounter.person == ms_cai
     items = api(district_officer).get(f"/api/v1/persons/{ms_cai.pk}/timeline").json()["items"]
     assert "encounter" in [i["kind"] for i in items]
+
+
+def test_it_reads_the_season_and_the_patrols_in_a_fixed_number_of_queries(
+    client, city_admin, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from nuanxin.oversight.services import encounter_record, patrol_start
+
+    for district in (CHENGHUA, JINJIANG):
+        patrol = patrol_start(user=None, district_code=district, team="夜巡", route="路",
+                              started_at=timezone.now() - timezone.timedelta(hours=2))  # fmt: skip
+        for outcome in ("station", "hospital", "home", "police"):
+            encounter_record(user=None, patrol_id=patrol.pk, place="桥下", condition="冷",
+                             description="男", outcome=outcome)  # fmt: skip
+    client.force_login(city_admin)
+    today = timezone.localdate().isoformat()
+    with django_assert_max_num_queries(15):
+        page = client.get("/oversight/rescue/report/", {"region": CITY, "from": today, "to": today})
+    assert page.context["report"].total == 8
+    with django_assert_max_num_queries(15):
+        listed = client.get("/oversight/rescue/", {"region": CITY})
+    assert len(listed.context["page"].object_list) == 2

@@ -214,3 +214,31 @@ def test_it_lists_inspections_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get(f"/oversight/supervision/?region={CHENGHUA}")
     assert len(response.context["page"].object_list) == 4
+
+
+def test_it_lists_rectifications_in_a_fixed_number_of_queries(
+    client, district_officer, community_worker, django_assert_max_num_queries
+):
+    from nuanxin.oversight import services
+
+    deps = [
+        organisation_create(user=None, name=f"部门{i}", kind="department", region_code=CHENGHUA).pk
+        for i in range(2)
+    ]
+    team = services.team_create(user=None, district_code=CHENGHUA, name="组", department_ids=deps)
+    today = timezone.localdate()
+    plan = services.plan_create(user=None, team_id=team.pk, title="计划", target_codes=[BAOHE],
+                                starts_on=today, ends_on=today)  # fmt: skip
+    inspection = services.inspection_create(user=None, plan_id=plan.pk, region_code=HEMEI,
+                                            method="on_site", on=today)  # fmt: skip
+    for n in range(6):
+        services.finding_add(user=None, inspection_id=inspection.pk, text=f"问题{n}", severity="minor",
+                             responsible_name="和美社区", owner_id=community_worker.pk,
+                             deadline=today + dt.timedelta(days=n))  # fmt: skip
+    client.force_login(district_officer)
+    with django_assert_max_num_queries(15):
+        response = client.get("/oversight/rectifications/", {"region": CHENGHUA})
+    assert len(response.context["page"].object_list) == 6
+    with django_assert_max_num_queries(15):
+        response = client.get(f"/oversight/inspections/{inspection.pk}/")
+    assert len(response.context["findings"]) == 6
