@@ -77,4 +77,11 @@ class OversightConfig(AppConfig):
                 position=62,
                 active_on=("oversight:rescue", "oversight:patrol_"),
             ),
+            menu.Entry(
+                "oversight:monthly_report",
+                _("Monthly report"),
+                "file-earmark-text",
+                group=menu.REPORTS,
+                position=63,
+            ),
         )

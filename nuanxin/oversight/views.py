@@ -45,7 +45,8 @@ from .models import Encounter, Outcome, SupervisionPlan, SupervisionTeam
 @login_required
 def index(request):
     access.require_somewhere(request.user, access.Action.VIEW)
-    return render(request, "oversight/index.html", {})
+    districts = access.scope(request.user, access.Action.CHANGE).held_at(Level.DISTRICT)
+    return render(request, "oversight/index.html", {"can_set": not districts.nowhere})
 
 
 @login_required
