@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "nuanxin.visits",
     "nuanxin.directory",
     "nuanxin.casework",
+    "nuanxin.oversight",
     "nuanxin.dashboard",
     "nuanxin.api",
     "nuanxin.demo",

@@ -232,3 +232,19 @@ def test_it_lists_the_hotlines_that_answer_for_a_region(city_admin, district_off
     assert list(hotlines_for(region_code="510108010001")) == [city]
     with pytest.raises(ValidationError):
         hotline_update(user=district_officer, hotline=chenghua, region_code="510104000000")
+
+
+def test_it_lists_departments_and_prints_the_hotline_sheet(client, community_worker):
+    from nuanxin.directory.services import hotline_create, organisation_create
+
+    organisation_create(
+        user=None, name="成华区民政局", kind="department", region_code="510108000000"
+    )
+    organisation_create(user=None, name="某公益组织", kind="social_org")
+    hotline_create(user=None, unit="民政服务热线", number="12345", hours="24 小时")
+    hotline_create(user=None, unit="锦江区救助站", number="028-1111", region_code="510104000000")
+    client.force_login(community_worker)
+    listed = client.get("/directory/organisations/", {"kind": "department"})
+    assert [o.name for o in listed.context["page"].object_list] == ["成华区民政局"]
+    sheet = client.get("/directory/hotlines/", {"region": "510108010001"})
+    assert [h.unit for h in sheet.context["hotlines"]] == ["民政服务热线"]

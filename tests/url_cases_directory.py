@@ -78,3 +78,9 @@ CASES = [
         expect=NOT_EDITORS_403,
     ),
 ]
+
+# The organisations and the hotline sheet: every signed-in user reads them.
+CASES += [
+    page("directory:organisation_list", scope="list"),
+    page("directory:hotline_sheet", scope="list", query="region=510108010001"),
+]

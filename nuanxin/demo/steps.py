@@ -26,6 +26,10 @@ SEED_STEPS: list[str] = [
     "nuanxin.demo.casework.directory_seed",
     "nuanxin.demo.casework.story_s8_seed",
     "nuanxin.demo.casework.background_seed",
+    # Oversight: a week of spot-checks in 成华区, a joint supervision, last winter's rescue.
+    "nuanxin.demo.oversight.spot_checks_seed",
+    "nuanxin.demo.oversight.supervision_seed",
+    "nuanxin.demo.oversight.rescue_seed",
 ]
 
 

@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from nuanxin.core.params import Params
+from nuanxin.core.params import Params, RegionCodeField
 from nuanxin.regions.models import Region
 
-from .models import ProviderKind
+from .models import OrganisationKind, ProviderKind
 from .selectors import area_choices
 
 
@@ -71,3 +71,15 @@ class FilterForm(Params):
         super().__init__(*args, **kwargs)
         # Any region may be asked for (a community, a grid); the menu offers the larger ones.
         self.fields["serves"].queryset = Region.objects.all()
+
+
+class OrganisationFilterForm(Params):
+    q = forms.CharField(label=_("Search"), required=False, max_length=60)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("all kinds")), *OrganisationKind.choices], required=False
+    )
+    region = RegionCodeField(label=_("Area"))
+
+
+class HotlineParams(forms.Form):
+    region = RegionCodeField(label=_("Area"))

@@ -17,9 +17,16 @@ from django.utils.translation import gettext as _
 
 from nuanxin.core import params
 from nuanxin.core.forms import errors_to_form
+from nuanxin.regions.models import Region
 
 from . import selectors, services
-from .forms import ContactFormSet, FilterForm, ProviderForm
+from .forms import (
+    ContactFormSet,
+    FilterForm,
+    HotlineParams,
+    OrganisationFilterForm,
+    ProviderForm,
+)
 
 
 @login_required
@@ -151,4 +158,38 @@ def provider_edit(request, pk: int):
         request,
         "directory/provider_form.html",
         {"form": form, "contacts": contacts, "provider": provider},
+    )
+
+
+# --- organisations and hotlines (read by every signed-in user) ----------------------------
+
+
+@login_required
+def organisation_list(request):
+    """Departments, social organisations, companies and volunteer groups, by kind."""
+    data = params.parse(request, OrganisationFilterForm)
+    qs = selectors.organisation_list(
+        user=request.user,
+        q=(data.get("q") or "").strip(),
+        kind=data.get("kind") or "",
+        region=data.get("region") or "",
+    ).prefetch_related("contacts")
+    page = Paginator(qs, 50).get_page(data["page"])
+    return render(
+        request,
+        "directory/organisation_list.html",
+        {"page": page, "filters": OrganisationFilterForm(request.GET)},
+    )
+
+
+@login_required
+def hotline_sheet(request):
+    """The printable hotline sheet for a region: the city's numbers and those above it."""
+    data = params.parse(request, HotlineParams)
+    region = data.get("region") or ""
+    area = Region.objects.filter(code=region).first() if region else None
+    return render(
+        request,
+        "directory/hotline_sheet.html",
+        {"hotlines": selectors.hotlines_for(region_code=region), "area": area},
     )
