@@ -12,6 +12,7 @@ from nuanxin.regions.selectors import known_area_codes
 
 from .models import ImportRun
 from .pipeline.headers import find_header
+from .pipeline.limits import LedgerLimitError, Limits
 from .pipeline.read import LedgerFormatError, open_ledger
 from .pipeline.validate import MESSAGES, R_WARNINGS, RegionResolver, Validator
 
@@ -36,10 +37,11 @@ def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:
         access.scope(user, access.Action.CHANGE),
     )
     areas = known_area_codes()
+    limits = Limits.configured()
     sheets = []
     for f in run.files:
         try:
-            for sheet in open_ledger(f["path"], f["name"]):
+            for sheet in open_ledger(f["path"], f["name"], limits):
                 header, _seen = find_header(sheet.rows)
                 entry = {"file": f["name"], "sheet": sheet.name, "header": header, "rows": []}
                 sheets.append(entry)
@@ -58,7 +60,7 @@ def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:
                                       for code, field, detail in notes],
                         }
                     )  # fmt: skip
-        except (LedgerFormatError, OSError, UnicodeError) as exc:
+        except (LedgerFormatError, LedgerLimitError, OSError, UnicodeError) as exc:
             sheets.append({"file": f["name"], "sheet": "", "header": None, "rows": [],
                            "error": str(exc)})  # fmt: skip
     return sheets

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
+from .limits import LedgerLimitError, Limits, check_file
+
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
@@ -23,6 +25,9 @@ SNIFF_BYTES = 64 * 1024
 
 class LedgerFormatError(ValueError):
     """The file cannot be read as a ledger at all (the whole file is refused)."""
+
+
+__all__ = ["LedgerFormatError", "LedgerLimitError", "Limits", "open_ledger"]
 
 
 @dataclass
@@ -68,11 +73,27 @@ class CsvRows:
     lines, so csv itself reads that row: both ways agree on where rows end.
     """
 
-    def __init__(self, path: Path, encoding: str, delimiter: str, size: int):
+    def __init__(
+        self,
+        path: Path,
+        encoding: str,
+        delimiter: str,
+        size: int,
+        limits: Limits | None = None,
+        name: str = "",
+    ):
         self.raw = open(path, "rb")  # noqa: SIM115 - closed when the rows are exhausted
         self.text = io.TextIOWrapper(self.raw, encoding=encoding, errors="replace", newline="")
         self.lines = iter(self.text)
         self.delimiter = delimiter
+        self.limits, self.name = limits, name
+        # The row limit counts every row read or passed over; the cell limit is
+        # csv's own field limit (checked in C as it parses), process-wide, so it is
+        # set from the limits at every opening.
+        self.max_rows = limits.rows if limits else None
+        self.count = 0
+        if limits:
+            csv.field_size_limit(limits.cell)
         self.reader = csv.reader(self.lines, delimiter=delimiter)
         self.size = size
 
@@ -83,10 +104,20 @@ class CsvRows:
         if self.text.closed:
             raise StopIteration
         try:
-            return next(self.reader)
+            row = next(self.reader)
         except StopIteration:
             self.text.close()
             raise
+        except csv.Error as exc:
+            self.text.close()
+            if self.limits and "field larger than field limit" in str(exc):
+                raise self.limits.cell_too_long(self.name) from None
+            raise LedgerFormatError(str(exc)) from None
+        self.count += 1
+        if self.max_rows is not None and self.count > self.max_rows:
+            self.text.close()
+            raise self.limits.too_many_rows(self.name)
+        return row
 
     def skip(self, count: int) -> int:
         """Pass over `count` rows; return how many there were."""
@@ -97,15 +128,25 @@ class CsvRows:
                 self.text.close()
                 break
             if '"' in line:
-                next(csv.reader(chain([line], self.lines), delimiter=self.delimiter), None)
+                try:
+                    next(csv.reader(chain([line], self.lines), delimiter=self.delimiter), None)
+                except csv.Error as exc:
+                    self.text.close()
+                    if self.limits and "field larger than field limit" in str(exc):
+                        raise self.limits.cell_too_long(self.name) from None
+                    raise LedgerFormatError(str(exc)) from None
             skipped += 1
+        self.count += skipped
+        if self.max_rows is not None and self.count > self.max_rows:
+            self.text.close()
+            raise self.limits.too_many_rows(self.name)
         return skipped
 
     def progress(self) -> float:
         return min(self.raw.tell() / self.size, 1.0) if not self.raw.closed else 1.0
 
 
-def read_csv(path: Path, display_name: str) -> Iterator[Sheet]:
+def read_csv(path: Path, display_name: str, limits: Limits | None = None) -> Iterator[Sheet]:
     with open(path, "rb") as raw:
         head = raw.read(SNIFF_BYTES)
     encoding = detect_encoding(head)
@@ -113,30 +154,46 @@ def read_csv(path: Path, display_name: str) -> Iterator[Sheet]:
     size = max(path.stat().st_size, 1)
 
     def reopen() -> tuple[Iterator[list], Callable[[], float]]:
-        rows = CsvRows(path, encoding, delimiter, size)
+        rows = CsvRows(path, encoding, delimiter, size, limits, display_name)
         return rows, rows.progress
 
     rows, progress = reopen()
     yield Sheet(display_name, "", rows, progress, size, reopen)
 
 
-def read_workbook(path: Path, display_name: str) -> Iterator[Sheet]:
+def read_workbook(path: Path, display_name: str, limits: Limits | None = None) -> Iterator[Sheet]:
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types per format
         raise LedgerFormatError(str(exc)) from None
+    rows_so_far = 0
+    cell = limits.cell if limits else None
     for name in workbook.sheet_names:
-        sheet = workbook.get_sheet_by_name(name)  # loaded whole: a forked reader shares it
+        try:
+            sheet = workbook.get_sheet_by_name(name)  # loaded whole: a forked reader shares it
+        except Exception as exc:
+            raise LedgerFormatError(str(exc)) from None
+        # The sheet's extent is known once loaded (its memory is bounded by the
+        # file's checked uncompressed size): a file over the row limit stops here.
+        rows_so_far += sheet.height
+        if limits and rows_so_far > limits.rows:
+            raise limits.too_many_rows(display_name, rows_so_far)
 
-        def reopen(sheet=sheet) -> tuple[Iterator[list], Callable[[], float]]:
+        def reopen(sheet=sheet, name=name) -> tuple[Iterator[list], Callable[[], float]]:
             height = max(sheet.height, 1)
             counter = {"n": 0}
 
             def rows() -> Iterator[list]:
                 for row in sheet.iter_rows():
                     counter["n"] += 1
+                    if cell is not None:
+                        for value in row:
+                            if value.__class__ is str and len(value) > cell:
+                                raise limits.cell_too_long(
+                                    display_name, f" ({name} #{counter['n']})"
+                                )
                     yield row
 
             return rows(), lambda: min(counter["n"] / height, 1.0)
@@ -148,10 +205,18 @@ def read_workbook(path: Path, display_name: str) -> Iterator[Sheet]:
         )
 
 
-def open_ledger(path: str | Path, display_name: str | None = None) -> Iterator[Sheet]:
-    """The sheets of a ledger file, detected by its suffix (then by its first bytes)."""
+def open_ledger(
+    path: str | Path, display_name: str | None = None, limits: Limits | None = None
+) -> Iterator[Sheet]:
+    """The sheets of a ledger file, detected by its suffix (then by its first bytes).
+
+    With `limits`, a file over one is refused before anything is decompressed
+    (its size and zip directory), or as soon as reading shows it (rows, cells).
+    """
     path = Path(path)
     display_name = display_name or path.name
+    if limits is not None:
+        check_file(path, display_name, limits, count_csv_rows=False)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         with open(path, "rb") as fh:
@@ -162,5 +227,5 @@ def open_ledger(path: str | Path, display_name: str | None = None) -> Iterator[S
         else:
             suffix = ".csv"
     if suffix in WORKBOOK_SUFFIXES:
-        return read_workbook(path, display_name)
-    return read_csv(path, display_name)
+        return read_workbook(path, display_name, limits)
+    return read_csv(path, display_name, limits)

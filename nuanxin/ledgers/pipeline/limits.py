@@ -1,0 +1,222 @@
+"""Limits on what an import may read, checked before reading.
+
+A workbook is a zip: a 200 KB file can hold a 200 MB shared string or gigabytes
+of sheet XML, and the reader (python-calamine) loads the shared strings and a
+whole sheet into memory. So the zip directory (the sizes each part declares) is
+read first, before any part is decompressed, and a file over a limit is refused
+with the limit named. The declared sizes are what the reader will decompress:
+zipfile and calamine both stop at a part's declared size, so a part cannot lie
+its way past the check.
+
+Rows and cells are counted while reading (CSV) or checked as soon as a sheet's
+size is known (workbooks), so an import over them fails at once, all or nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MB = 1024 * 1024
+# A worksheet states its extent in its first bytes (<dimension ref="A1:K1048576"/>).
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
+_HEAD_BYTES = 4096
+
+
+class LedgerLimitError(ValueError):
+    """The file is over one of the limits: refused whole, with the limit named."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Limits:
+    bytes: int = 50 * MB  # the file as uploaded
+    rows: int = 1_100_000  # rows of a file, all its sheets together
+    uncompressed: int = 300 * MB  # a workbook's parts, decompressed, together
+    ratio: int = 100  # decompressed size over compressed size, per part and overall
+    shared_strings: int = 100 * MB  # a workbook's shared-strings part, decompressed
+    cell: int = 32_767  # characters in one cell (Excel's own maximum)
+
+    @classmethod
+    def configured(cls) -> Limits:
+        from django.conf import settings
+
+        return cls(
+            bytes=settings.LEDGER_MAX_BYTES,
+            rows=settings.LEDGER_MAX_ROWS,
+            uncompressed=settings.LEDGER_MAX_UNCOMPRESSED_BYTES,
+            ratio=settings.LEDGER_MAX_COMPRESSION_RATIO,
+            shared_strings=settings.LEDGER_MAX_SHARED_STRINGS_BYTES,
+            cell=settings.LEDGER_MAX_CELL_CHARS,
+        )
+
+    # --- the refusals, each naming its limit --------------------------------------
+    def too_big(self, name: str, size: int) -> LedgerLimitError:
+        return _error("size", name, _size_message(), size=_mb(size), limit=_mb(self.bytes))
+
+    def too_many_rows(self, name: str, rows: int | None = None) -> LedgerLimitError:
+        from django.utils.translation import gettext as _
+
+        if rows is None:
+            message = _(
+                "%(name)s has more than %(limit)s rows, the limit for one file"
+                " (NUANXIN_IMPORT_MAX_ROWS). Split it into smaller files."
+            )
+        else:
+            message = _(
+                "%(name)s has %(rows)s rows, more than %(limit)s, the limit for one file"
+                " (NUANXIN_IMPORT_MAX_ROWS). Split it into smaller files."
+            )
+        return _error("rows", name, message, rows=f"{rows or 0:,}", limit=f"{self.rows:,}")
+
+    def cell_too_long(self, name: str, where: str = "") -> LedgerLimitError:
+        from django.utils.translation import gettext as _
+
+        message = _(
+            "%(name)s has a cell longer than %(limit)s characters%(where)s, the limit for"
+            " one cell (NUANXIN_IMPORT_MAX_CELL_CHARS)."
+        )
+        return _error("cell", name, message, limit=f"{self.cell:,}", where=where)
+
+
+def _error(code: str, name: str, message: str, **values) -> LedgerLimitError:
+    return LedgerLimitError(code, message % {"name": name, **values})
+
+
+def _size_message() -> str:
+    from django.utils.translation import gettext as _
+
+    return _(
+        "%(name)s is %(size)s, more than %(limit)s, the limit for one file (NUANXIN_UPLOAD_MAX_MB)."
+    )
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:,.1f} MB" if size >= MB else f"{size:,} B"
+
+
+def check_size(name: str, size: int, limits: Limits) -> None:
+    if size > limits.bytes:
+        raise limits.too_big(name, size)
+
+
+def check_file(path: str | Path, name: str, limits: Limits, *, count_csv_rows: bool = True) -> None:
+    """Refuse a file over a limit, reading only its zip directory and first bytes.
+
+    `count_csv_rows` counts a CSV's lines too (a few hundredths of a second for
+    50 MB), so that an upload over the row limit is refused before its preview;
+    the import counts rows exactly as it reads them either way.
+    """
+    path = Path(path)
+    check_size(name, path.stat().st_size, limits)
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PK\x03\x04":
+        check_zip(path, name, limits)
+    elif count_csv_rows and magic[:4] != b"\xd0\xcf\x11\xe0" and path.suffix.lower() not in {
+        ".xlsx", ".xlsm", ".xlsb", ".ods", ".xls"
+    }:  # fmt: skip
+        _count_lines(path, name, limits)
+
+
+def check_zip(path: Path, name: str, limits: Limits) -> None:
+    """A workbook's decompressed size, compression ratio, shared strings and rows,
+    from its zip directory (and the first bytes of each worksheet)."""
+    from django.utils.translation import gettext as _
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a readable zip: the reader refuses it as a format error
+    with archive:
+        infos = archive.infolist()
+        total = sum(i.file_size for i in infos)
+        packed = sum(i.compress_size for i in infos)
+        if total > limits.uncompressed:
+            message = _(
+                "%(name)s unpacks to %(size)s, more than %(limit)s, the limit for a workbook"
+                " (NUANXIN_UPLOAD_MAX_UNCOMPRESSED_MB)."
+            )
+            raise _error(
+                "uncompressed", name, message, size=_mb(total), limit=_mb(limits.uncompressed)
+            )
+        for info in infos:
+            if info.file_size > limits.shared_strings and _is_shared_strings(info.filename):
+                message = _(
+                    "%(name)s holds %(size)s of shared text, more than %(limit)s, the limit"
+                    " for a workbook's shared strings (NUANXIN_UPLOAD_MAX_SHARED_STRINGS_MB)."
+                )
+                raise _error(
+                    "shared_strings", name, message,
+                    size=_mb(info.file_size), limit=_mb(limits.shared_strings),
+                )  # fmt: skip
+        # Small parts compress little or a lot without mattering; a part, or the whole,
+        # that unpacks to over a megabyte at a ratio no spreadsheet reaches is a bomb.
+        ratios = [(i.file_size, i.compress_size) for i in infos if i.file_size > MB]
+        if total > MB:
+            ratios.append((total, packed))
+        for size, compressed in ratios:
+            if size > limits.ratio * max(compressed, 1):
+                message = _(
+                    "%(name)s is compressed %(ratio)s to 1, more than %(limit)s to 1, the limit"
+                    " for a workbook (NUANXIN_UPLOAD_MAX_COMPRESSION_RATIO)."
+                )
+                raise _error(
+                    "ratio", name, message,
+                    ratio=f"{size // max(compressed, 1):,}", limit=f"{limits.ratio:,}",
+                )  # fmt: skip
+        rows = 0
+        for info in infos:
+            if _is_worksheet(info.filename):
+                rows += _declared_rows(archive, info)
+                if rows > limits.rows:
+                    raise limits.too_many_rows(name, rows)
+
+
+def _is_shared_strings(filename: str) -> bool:
+    return filename.lower().rsplit("/", 1)[-1].startswith("sharedstrings")
+
+
+def _is_worksheet(filename: str) -> bool:
+    lower = filename.lower()
+    return lower.startswith("xl/worksheets/") and lower.endswith(".xml")
+
+
+def _declared_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """The last row a worksheet says it uses (0 if it does not say): a hint that
+    refuses a too-long sheet before it is loaded; the reader checks the truth."""
+    with archive.open(info) as part:
+        head = part.read(_HEAD_BYTES)
+    found = _DIMENSION.search(head)
+    return int(found.group(1)) if found and found.group(1) else 0
+
+
+def _count_lines(path: Path, name: str, limits: Limits) -> None:
+    lines = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(MB):
+            lines += block.count(b"\n")
+    # A quoted cell may run over several lines, so more lines than the limit is
+    # not yet more rows; the import counts rows exactly.
+    if lines > limits.rows:
+        rows = _count_csv_rows(path, limits)
+        if rows > limits.rows:
+            raise limits.too_many_rows(name, rows)
+
+
+def _count_csv_rows(path: Path, limits: Limits) -> int:
+    from .read import SNIFF_BYTES, CsvRows, detect_delimiter, detect_encoding
+
+    with open(path, "rb") as raw:
+        head = raw.read(SNIFF_BYTES)
+    encoding = detect_encoding(head)
+    rows = CsvRows(path, encoding, detect_delimiter(head.decode(encoding, "replace")), 1)
+    try:
+        return rows.skip(limits.rows + 1)
+    finally:
+        rows.text.close()
