@@ -11,9 +11,9 @@ from nuanxin.regions.models import Region
 from nuanxin.regions.selectors import known_area_codes
 
 from .models import ImportRun
-from .pipeline.headers import find_header
+from .pipeline.headers import HEADER_LOOK_AHEAD, find_header
 from .pipeline.limits import LedgerLimitError, Limits
-from .pipeline.read import LedgerFormatError, open_ledger
+from .pipeline.read import LedgerFormatError, open_ledger_head
 from .pipeline.validate import MESSAGES, R_WARNINGS, RegionResolver, Validator
 
 
@@ -41,7 +41,8 @@ def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:
     sheets = []
     for f in run.files:
         try:
-            for sheet in open_ledger(f["path"], f["name"], limits):
+            # Only the rows shown are read: the header's search, then `rows` more.
+            for sheet in open_ledger_head(f["path"], f["name"], limits, HEADER_LOOK_AHEAD + rows):
                 header, _seen = find_header(sheet.rows)
                 entry = {"file": f["name"], "sheet": sheet.name, "header": header, "rows": []}
                 sheets.append(entry)

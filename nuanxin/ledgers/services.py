@@ -234,7 +234,9 @@ class _ReportWriter:
     memory; past KEEP_REJECTED of them, from the table after the commit.
     """
 
-    KEEP_REJECTED = 200_000
+    # About 1 KB a row: at most ~50 MB held, whatever the file (an import stays
+    # under 1 GiB; see pipeline/limits.py).
+    KEEP_REJECTED = 50_000
 
     def __init__(self, run: ImportRun):
         self.run = run

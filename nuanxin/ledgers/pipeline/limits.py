@@ -15,6 +15,7 @@ size is known (workbooks), so an import over them fails at once, all or nothing.
 from __future__ import annotations
 
 import re
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,6 +218,6 @@ def _count_csv_rows(path: Path, limits: Limits) -> int:
     encoding = detect_encoding(head)
     rows = CsvRows(path, encoding, detect_delimiter(head.decode(encoding, "replace")), 1)
     try:
-        return rows.skip(limits.rows + 1)
+        return rows.skip(sys.maxsize)  # all of them: the refusal says how many
     finally:
         rows.text.close()

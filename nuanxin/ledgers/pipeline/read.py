@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -229,3 +233,72 @@ def open_ledger(
     if suffix in WORKBOOK_SUFFIXES:
         return read_workbook(path, display_name, limits)
     return read_csv(path, display_name, limits)
+
+
+# --- the first rows only (the preview) --------------------------------------------------
+_ROW_END = re.compile(rb"</((?:\w+:)?)row>")
+HEAD_SHEET_BYTES = 4 * 1024 * 1024  # at most this much of a sheet's XML for its first rows
+
+
+def open_ledger_head(
+    path: str | Path, display_name: str | None, limits: Limits | None, rows: int
+) -> Iterator[Sheet]:
+    """The sheets of a ledger file, of which only the first `rows` rows will be read.
+
+    CSV is streamed anyway. The workbook reader loads a whole sheet, so an xlsx
+    is first copied with each sheet cut after its first `rows` rows (and at most
+    HEAD_SHEET_BYTES of its XML): the preview reads the same cells the import
+    will, from a few kilobytes of sheet. The shared strings are copied whole
+    (the limits bound them). Other workbooks are read whole, within the limits.
+    """
+    path = Path(path)
+    display_name = display_name or path.name
+    if limits is not None:
+        check_file(path, display_name, limits, count_csv_rows=False)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        archive = None
+    if archive is None or "xl/workbook.xml" not in archive.namelist():
+        if archive is not None:
+            archive.close()
+        yield from open_ledger(path, display_name, limits)
+        return
+    with archive, tempfile.TemporaryDirectory(prefix="nuanxin-head-") as folder:
+        head = Path(folder) / "head.xlsx"
+        with zipfile.ZipFile(head, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+            for info in archive.infolist():
+                if info.filename.lower().startswith(
+                    "xl/worksheets/"
+                ) and info.filename.lower().endswith(".xml"):
+                    out.writestr(info.filename, _sheet_head(archive, info, rows))
+                else:
+                    with archive.open(info) as src, out.open(info.filename, "w") as dst:
+                        shutil.copyfileobj(src, dst, 1024 * 1024)
+        yield from read_workbook(head, display_name, limits)
+
+
+def _sheet_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, rows: int) -> bytes:
+    """A worksheet's XML up to the end of its `rows`-th row, closed again."""
+    data = bytearray()
+    ends = 0
+    cut, prefix = None, b""
+    with archive.open(info) as part:
+        while len(data) < HEAD_SHEET_BYTES:
+            block = part.read(64 * 1024)
+            if not block:
+                return bytes(data)  # the whole sheet is short
+            start = max(len(data) - 16, 0)  # a closing tag cut between two blocks
+            data += block
+            for match in _ROW_END.finditer(data, start):
+                if cut is not None and match.end() <= cut:
+                    continue
+                ends += 1
+                cut, prefix = match.end(), match.group(1)
+                if ends >= rows:
+                    break
+            if ends >= rows:
+                break
+    if cut is None:  # no row ended within the bytes read: nothing to preview
+        return b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+    return bytes(data[:cut]) + b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
