@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import python_calamine
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
@@ -19,7 +20,7 @@ from nuanxin.audit.models import AuditAction, AuditEvent
 from nuanxin.ledgers import services
 from nuanxin.ledgers.models import ImportRun, RejectedRow, RunStatus
 from nuanxin.ledgers.pipeline import run as pipeline_run
-from nuanxin.ledgers.pipeline.limits import MB, Limits
+from nuanxin.ledgers.pipeline.limits import MB, LedgerLimitError, Limits
 from nuanxin.ledgers.pipeline.read import CsvRows
 from nuanxin.registry.models import Person
 from tests.test_ledgers import HEAD, ident, row, write_csv, write_xlsx
@@ -106,7 +107,7 @@ def test_it_refuses_a_huge_shared_string_before_reading_it(
 
 def test_it_refuses_a_zip_bomb_before_reading_it(community_worker, tmp_path, no_reading):
     path = hostile_xlsx("xl/worksheets/sheet1.xml", 400 * MB, directory=tmp_path)
-    with pytest.raises(services.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.import_run_create(user=community_worker, files=[path])
     assert "NUANXIN_UPLOAD_MAX_UNCOMPRESSED_MB" in str(refused.value)
     assert stored_files() == []
@@ -117,7 +118,7 @@ def test_it_refuses_a_workbook_compressed_too_well(
 ):
     # Under the size limits, yet at a ratio no spreadsheet reaches.
     path = hostile_xlsx("xl/worksheets/sheet1.xml", 20 * MB, directory=tmp_path)
-    with pytest.raises(services.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.import_run_create(user=community_worker, files=[path])
     assert "NUANXIN_UPLOAD_MAX_COMPRESSION_RATIO" in str(refused.value)
     settings.LEDGER_MAX_COMPRESSION_RATIO = 10_000
@@ -125,6 +126,33 @@ def test_it_refuses_a_workbook_compressed_too_well(
         user=community_worker, files=[path]
     )  # the limit is the setting
     assert run.files
+
+
+@pytest.mark.parametrize("spelling", ["plain", "folded"])
+def test_it_refuses_two_cells_far_apart_before_reading_them(
+    community_worker, tmp_path, no_reading, spelling
+):
+    # The reader makes a sheet as big as its farthest cell: a 5 KB workbook with
+    # a cell in A1 and one in XFD1048576 would take terabytes.
+    source = write_xlsx({"Sheet1": [HEAD, row()]})
+    path = tmp_path / "far.xlsx"
+    far = '<c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>'
+    if spelling == "folded":  # other white space, the other quote, lower case
+        far = "<c\tr='xfd1048576'\tt='inlineStr'><is><t>x</t></is></c>"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(
+                    b"</sheetData>", f'<row r="1048576">{far}</row></sheetData>'.encode()
+                )
+            out.writestr(info.filename, data)
+    assert path.stat().st_size < 10_000
+    with pytest.raises(ValidationError) as refused:
+        services.import_run_create(user=community_worker, files=[path])
+    assert "NUANXIN_IMPORT_MAX_SHEET_CELLS" in str(refused.value)
+    assert "1,048,576 rows by 16,384 columns" in str(refused.value)
+    assert stored_files() == []
 
 
 def test_it_refuses_an_upload_over_the_size_limit_without_storing_it(
@@ -162,7 +190,7 @@ def test_it_refuses_a_workbook_over_the_row_limit_before_reading_it(
 ):
     settings.LEDGER_MAX_ROWS = 5
     path = write_xlsx({"一": rows(3), "二": rows(3)})  # 4 + 4 rows: the file's rows count
-    with pytest.raises(services.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.import_run_create(user=community_worker, files=[path])
     assert "NUANXIN_IMPORT_MAX_ROWS" in str(refused.value) and "8 rows" in str(refused.value)
 
@@ -186,7 +214,7 @@ def test_it_stops_an_import_over_the_row_limit(settings, community_worker, monke
     settings.LEDGER_MAX_ROWS = 12
     monkeypatch.setattr(pipeline_run, "PARALLEL_MIN_BYTES", 0 if parallel else None)
     monkeypatch.setattr(pipeline_run, "CHUNK_ROWS", 4)
-    with pytest.raises(services.LedgerLimitError, match="NUANXIN_IMPORT_MAX_ROWS"):
+    with pytest.raises(LedgerLimitError, match="NUANXIN_IMPORT_MAX_ROWS"):
         services.ledger_import(run=run, batch_rows=3)
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "NUANXIN_IMPORT_MAX_ROWS" in run.error
@@ -205,7 +233,7 @@ def test_it_refuses_a_cell_over_the_cell_limit(settings, community_worker, kind)
     data = rows(3) + [long]
     path = write_csv(data) if kind == "csv" else write_xlsx({"Sheet1": data})
     run = services.import_run_create(user=community_worker, files=[path])
-    with pytest.raises(services.LedgerLimitError, match="NUANXIN_IMPORT_MAX_CELL_CHARS"):
+    with pytest.raises(LedgerLimitError, match="NUANXIN_IMPORT_MAX_CELL_CHARS"):
         services.ledger_import(run=run)
     assert not Person.objects.exists() and stored_files() == []
     assert import_events()[-1].changes["limit"] == "cell"
@@ -313,5 +341,6 @@ def test_it_takes_the_limits_from_the_settings(settings):
     settings.LEDGER_MAX_COMPRESSION_RATIO = 11
     settings.LEDGER_MAX_SHARED_STRINGS_BYTES = 2 * MB
     settings.LEDGER_MAX_CELL_CHARS = 12
-    assert Limits.configured() == Limits(7 * MB, 9, 8 * MB, 11, 2 * MB, 12)
-    assert Limits() == Limits(50 * MB, 1_100_000, 300 * MB, 100, 100 * MB, 32_767)
+    settings.LEDGER_MAX_SHEET_CELLS = 13
+    assert Limits.configured() == Limits(7 * MB, 9, 8 * MB, 11, 2 * MB, 12, 13)
+    assert Limits() == Limits(50 * MB, 1_100_000, 300 * MB, 100, 100 * MB, 32_767, 10_000_000)

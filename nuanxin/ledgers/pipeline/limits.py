@@ -42,6 +42,7 @@ class Limits:
     ratio: int = 100  # decompressed size over compressed size, per part and overall
     shared_strings: int = 100 * MB  # a workbook's shared-strings part, decompressed
     cell: int = 32_767  # characters in one cell (Excel's own maximum)
+    sheet_cells: int = 10_000_000  # rows x columns a workbook's sheet spans
 
     @classmethod
     def configured(cls) -> Limits:
@@ -54,6 +55,7 @@ class Limits:
             ratio=settings.LEDGER_MAX_COMPRESSION_RATIO,
             shared_strings=settings.LEDGER_MAX_SHARED_STRINGS_BYTES,
             cell=settings.LEDGER_MAX_CELL_CHARS,
+            sheet_cells=settings.LEDGER_MAX_SHEET_CELLS,
         )
 
     # --- the refusals, each naming its limit --------------------------------------
@@ -106,26 +108,28 @@ def check_size(name: str, size: int, limits: Limits) -> None:
         raise limits.too_big(name, size)
 
 
-def check_file(path: str | Path, name: str, limits: Limits, *, count_csv_rows: bool = True) -> None:
+def check_file(path: str | Path, name: str, limits: Limits, *, scan: bool = True) -> None:
     """Refuse a file over a limit, reading only its zip directory and first bytes.
 
-    `count_csv_rows` counts a CSV's lines too (a few hundredths of a second for
-    50 MB), so that an upload over the row limit is refused before its preview;
-    the import counts rows exactly as it reads them either way.
+    `scan` (at upload) also counts a CSV's lines (a few hundredths of a second
+    for 50 MB) and reads every xlsx worksheet for the cells it spans (a few
+    seconds for the largest allowed), so that a file over the limits is refused
+    before its preview. Reading a file already checked, the directory suffices;
+    the import counts rows and cells as it reads them either way.
     """
     path = Path(path)
     check_size(name, path.stat().st_size, limits)
     with open(path, "rb") as fh:
         magic = fh.read(4)
     if magic == b"PK\x03\x04":
-        check_zip(path, name, limits)
-    elif count_csv_rows and magic[:4] != b"\xd0\xcf\x11\xe0" and path.suffix.lower() not in {
+        check_zip(path, name, limits, scan=scan)
+    elif scan and magic[:4] != b"\xd0\xcf\x11\xe0" and path.suffix.lower() not in {
         ".xlsx", ".xlsm", ".xlsb", ".ods", ".xls"
     }:  # fmt: skip
         _count_lines(path, name, limits)
 
 
-def check_zip(path: Path, name: str, limits: Limits) -> None:
+def check_zip(path: Path, name: str, limits: Limits, *, scan: bool = True) -> None:
     """A workbook's decompressed size, compression ratio, shared strings and rows,
     from its zip directory (and the first bytes of each worksheet)."""
     from django.utils.translation import gettext as _
@@ -174,7 +178,21 @@ def check_zip(path: Path, name: str, limits: Limits) -> None:
         rows = 0
         for info in infos:
             if _is_worksheet(info.filename):
-                rows += _declared_rows(archive, info)
+                if scan:
+                    height, width = _extent(archive, info)
+                    if height * width > limits.sheet_cells:
+                        message = _(
+                            "%(name)s has a sheet spanning %(rows)s rows by %(columns)s columns,"
+                            " more than %(limit)s cells, the limit for a sheet"
+                            " (NUANXIN_IMPORT_MAX_SHEET_CELLS)."
+                        )
+                        raise _error(
+                            "sheet_cells", name, message, rows=f"{height:,}",
+                            columns=f"{width:,}", limit=f"{limits.sheet_cells:,}",
+                        )  # fmt: skip
+                else:
+                    height = _declared_rows(archive, info)
+                rows += height
                 if rows > limits.rows:
                     raise limits.too_many_rows(name, rows)
 
@@ -197,6 +215,48 @@ def _declared_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
     return int(found.group(1)) if found and found.group(1) else 0
 
 
+# Cell and row references (r="K12", r="12"): the reader makes a sheet as big as
+# its farthest cell, so two cells far apart in a 5 KB file would take gigabytes.
+# XML lets an attribute follow any white space and take either quote, and a
+# reader may not care for case: each block is folded to one form first.
+_FOLD = bytes.maketrans(b"\t\r\n'abcdefghijklmnopqrstuvwxyz", b'   "ABCDEFGHIJKLMNOPQRSTUVWXYZ')
+_ROW_REF = re.compile(rb' R="[A-Z]{0,3}(\d+)"')
+_WIDE_REF = re.compile(rb' R="([A-Z]{2,3})\d')
+_LETTERS = [bytes([c]) for c in range(ord("Z"), ord("A") - 1, -1)]
+
+
+def _column(letters: bytes) -> int:
+    index = 0
+    for c in letters:
+        index = index * 26 + c - 64
+    return index
+
+
+def _extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """The rows and columns a worksheet spans: its farthest row and column."""
+    height, width, tail = 0, 0, b""
+    with archive.open(info) as part:
+        while block := part.read(4 * MB):
+            data = (tail + block).translate(_FOLD)
+            cut = data.rfind(b" ")  # a reference is never cut in two
+            chunk, tail = data[:cut], data[cut:]
+            numbers = _ROW_REF.findall(chunk)
+            if numbers:
+                height = max(height, *map(int, numbers))
+            wide = _WIDE_REF.findall(chunk)
+            if wide:
+                width = max(width, *map(_column, wide))
+            if width < 26:  # the farthest single-letter column, by plain search
+                for letter in _LETTERS[: 26 - width]:
+                    if b' R="' + letter in chunk:
+                        width = max(width, _column(letter))
+                        break
+        numbers = _ROW_REF.findall(tail)
+        if numbers:
+            height = max(height, *map(int, numbers))
+    return height, max(width, 1)
+
+
 def _count_lines(path: Path, name: str, limits: Limits) -> None:
     lines = 0
     with open(path, "rb") as fh:
@@ -211,7 +271,7 @@ def _count_lines(path: Path, name: str, limits: Limits) -> None:
 
 
 def _count_csv_rows(path: Path, limits: Limits) -> int:
-    from .read import SNIFF_BYTES, CsvRows, detect_delimiter, detect_encoding
+    from .read import SNIFF_BYTES, CsvRows, detect_delimiter, detect_encoding  # noqa: PLC0415
 
     with open(path, "rb") as raw:
         head = raw.read(SNIFF_BYTES)

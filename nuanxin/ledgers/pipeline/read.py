@@ -220,7 +220,7 @@ def open_ledger(
     path = Path(path)
     display_name = display_name or path.name
     if limits is not None:
-        check_file(path, display_name, limits, count_csv_rows=False)
+        check_file(path, display_name, limits, scan=False)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         with open(path, "rb") as fh:
@@ -254,7 +254,7 @@ def open_ledger_head(
     path = Path(path)
     display_name = display_name or path.name
     if limits is not None:
-        check_file(path, display_name, limits, count_csv_rows=False)
+        check_file(path, display_name, limits, scan=False)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
