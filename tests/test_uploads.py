@@ -344,3 +344,12 @@ def test_it_takes_the_limits_from_the_settings(settings):
     settings.LEDGER_MAX_SHEET_CELLS = 13
     assert Limits.configured() == Limits(7 * MB, 9, 8 * MB, 11, 2 * MB, 12, 13)
     assert Limits() == Limits(50 * MB, 1_100_000, 300 * MB, 100, 100 * MB, 32_767, 10_000_000)
+
+
+def test_it_states_the_limits_on_the_upload_page(settings, client, community_worker):
+    settings.LEDGER_MAX_BYTES = 20 * MB
+    settings.LEDGER_MAX_ROWS = 250_000
+    client.force_login(community_worker)
+    with translation.override("en"):
+        page = client.get(reverse("ledgers:import_start")).content.decode()
+    assert "At most 20 MB and 250,000 rows a file." in page

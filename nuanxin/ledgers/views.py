@@ -23,6 +23,7 @@ from . import selectors, services
 from .forms import RevealForm, UploadForm
 from .models import RunStatus
 from .pipeline.headers import HEADERS
+from .pipeline.limits import MB, Limits
 from .tasks import ledger_import_task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,8 +48,10 @@ def import_start(request):
         else:
             return redirect("ledgers:run_preview", pk=run.pk)
     runs = selectors.import_run_list(user=request.user)
-    return render(request, "ledgers/import_start.html", {"form": form, "runs": runs,
-                                                         "headers": HEADERS})  # fmt: skip
+    limits = Limits.configured()
+    stated = {"megabytes": f"{limits.bytes / MB:,.0f}", "rows": f"{limits.rows:,}"}
+    context = {"form": form, "runs": runs, "headers": HEADERS, "limits": stated}
+    return render(request, "ledgers/import_start.html", context)
 
 
 @login_required
