@@ -350,6 +350,7 @@ def test_it_states_the_limits_on_the_upload_page(settings, client, community_wor
     settings.LEDGER_MAX_BYTES = 20 * MB
     settings.LEDGER_MAX_ROWS = 250_000
     client.force_login(community_worker)
-    with translation.override("en"):
-        page = client.get(reverse("ledgers:import_start")).content.decode()
-    assert "At most 20 MB and 250,000 rows a file." in page
+    page = client.get(reverse("ledgers:import_start")).content.decode()
+    assert "每个文件不超过 20 MB、250,000 行。" in page
+    english = client.get(reverse("ledgers:import_start"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "At most 20 MB and 250,000 rows a file." in english.content.decode()
