@@ -23,7 +23,7 @@ from nuanxin.ledgers.pipeline import run as pipeline_run
 from nuanxin.ledgers.pipeline.limits import MB, LedgerLimitError, Limits
 from nuanxin.ledgers.pipeline.read import CsvRows
 from nuanxin.registry.models import Person
-from tests.test_ledgers import HEAD, ident, row, write_csv, write_xlsx
+from tests.test_ledgers import HEAD, ident, row, write_csv, write_ods, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -151,8 +151,54 @@ def test_it_refuses_two_cells_far_apart_before_reading_them(
     with pytest.raises(ValidationError) as refused:
         services.import_run_create(user=community_worker, files=[path])
     assert "NUANXIN_IMPORT_MAX_SHEET_CELLS" in str(refused.value)
-    assert "1,048,576 rows by 16,384 columns" in str(refused.value)
+    assert "1,048,576" in str(refused.value) and "16,384" in str(refused.value)
     assert stored_files() == []
+
+
+def test_it_refuses_an_opendocument_sheet_of_repeated_cells_before_reading_it(
+    community_worker, tmp_path, no_reading
+):
+    # One cell holding a value, repeated 1,000 columns by 10,000 rows: under a
+    # kilobyte on disk, over a gigabyte once read.
+    repeated = (
+        '<table:table-row table:number-rows-repeated="10000"><table:table-cell'
+        ' office:value-type="string" table:number-columns-repeated="1000"><text:p>x</text:p>'
+        "</table:table-cell></table:table-row>"
+    )
+    source = write_ods({"S": [HEAD, row()]})
+    path = tmp_path / "repeated.ods"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "content.xml":
+                data = data.replace(b"</table:table>", repeated.encode() + b"</table:table>")
+            out.writestr(info, data)
+    assert path.stat().st_size < 2_000
+    with pytest.raises(ValidationError) as refused:
+        services.import_run_create(user=community_worker, files=[path])
+    assert "10,002" in str(refused.value) and "1,000" in str(refused.value)
+    assert "NUANXIN_IMPORT_MAX_SHEET_CELLS" in str(refused.value)
+
+
+def test_it_spans_an_opendocument_sheet_to_its_last_value(community_worker):
+    # Trailing empty repeats (every OpenDocument sheet has a million) span nothing.
+    source = write_ods({"S": [HEAD, row(), row(id_number=ident(seq=4))]})
+    empty = (
+        '<table:table-column table:number-columns-repeated="1024"/>'
+        '<table:table-row table:number-rows-repeated="1048573">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    path = source.with_name("trailing.ods")
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "content.xml":
+                data = data.replace(b"</table:table>", empty.encode() + b"</table:table>")
+            out.writestr(info, data)
+    run = services.ledger_import(
+        run=services.import_run_create(user=community_worker, files=[path])
+    )
+    assert run.summary["created"] == 2
 
 
 def test_it_refuses_an_upload_over_the_size_limit_without_storing_it(

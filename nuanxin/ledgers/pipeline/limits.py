@@ -176,25 +176,37 @@ def check_zip(path: Path, name: str, limits: Limits, *, scan: bool = True) -> No
                     ratio=f"{size // max(compressed, 1):,}", limit=f"{limits.ratio:,}",
                 )  # fmt: skip
         rows = 0
+        if scan and "content.xml" in archive.namelist():  # OpenDocument: all sheets in one part
+            for height, width in _ods_extents(archive, archive.getinfo("content.xml")):
+                _check_extent(name, height, width, limits)
+                rows += height
+                if rows > limits.rows:
+                    raise limits.too_many_rows(name, rows)
         for info in infos:
             if _is_worksheet(info.filename):
                 if scan:
                     height, width = _extent(archive, info)
-                    if height * width > limits.sheet_cells:
-                        message = _(
-                            "%(name)s has a sheet spanning %(rows)s rows by %(columns)s columns,"
-                            " more than %(limit)s cells, the limit for a sheet"
-                            " (NUANXIN_IMPORT_MAX_SHEET_CELLS)."
-                        )
-                        raise _error(
-                            "sheet_cells", name, message, rows=f"{height:,}",
-                            columns=f"{width:,}", limit=f"{limits.sheet_cells:,}",
-                        )  # fmt: skip
+                    _check_extent(name, height, width, limits)
                 else:
                     height = _declared_rows(archive, info)
                 rows += height
                 if rows > limits.rows:
                     raise limits.too_many_rows(name, rows)
+
+
+def _check_extent(name: str, height: int, width: int, limits: Limits) -> None:
+    from django.utils.translation import gettext as _
+
+    if height * width > limits.sheet_cells:
+        message = _(
+            "%(name)s has a sheet spanning %(rows)s rows by %(columns)s columns,"
+            " more than %(limit)s cells, the limit for a sheet"
+            " (NUANXIN_IMPORT_MAX_SHEET_CELLS)."
+        )
+        raise _error(
+            "sheet_cells", name, message, rows=f"{height:,}",
+            columns=f"{width:,}", limit=f"{limits.sheet_cells:,}",
+        )  # fmt: skip
 
 
 def _is_shared_strings(filename: str) -> bool:
@@ -255,6 +267,69 @@ def _extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
         if numbers:
             height = max(height, *map(int, numbers))
     return height, max(width, 1)
+
+
+# OpenDocument repeats a cell or a row by an attribute: a kilobyte can stand for
+# a billion cells, and the reader expands repeated cells that hold a value.
+_ODS_TAG = re.compile(
+    rb"<table:(?:covered-)?table(?:-row|-column|-cell)?(?=[\s/>])[^>]*>|</table:table(?:-row)?>"
+)
+_ODS_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="(\d+)"')
+_ODS_ROWS = re.compile(rb'number-rows-repeated="(\d+)"')
+_ODS_COLUMNS = re.compile(rb'number-columns-repeated="(\d+)"')
+
+
+def _ods_extents(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[tuple[int, int]]:
+    """(rows, columns) each sheet spans to its farthest cell holding something.
+
+    Empty repeated cells and rows (an OpenDocument sheet ends with a million of
+    them) span nothing. A repetition the tags do not account for (hidden in an
+    attribute value, say) counts as a sheet without end.
+    """
+    extents: list[tuple[int, int]] = []
+    height = width = row = column = row_width = 0
+    repeat = 1
+    seen = found = 0
+    tail = b""
+    with archive.open(info) as part:
+        while True:
+            block = part.read(4 * MB)
+            data = tail + block
+            cut = data.rfind(b"<") if block else len(data)
+            chunk, tail = data[:cut], data[cut:]
+            found += len(_ODS_REPEAT.findall(chunk))
+            for match in _ODS_TAG.finditer(chunk):
+                tag = match.group()
+                if tag.startswith(b"<table:table-column"):
+                    seen += bool(_ODS_COLUMNS.search(tag))  # a column's style: no cells
+                elif tag.startswith(b"<table:table-row"):
+                    counted = _ODS_ROWS.search(tag)
+                    seen += bool(counted)
+                    repeat = int(counted.group(1)) if counted else 1
+                    column = row_width = 0
+                    if tag.endswith(b"/>"):
+                        row += repeat
+                elif tag == b"</table:table-row>":
+                    if row_width:
+                        height, width = row + repeat, max(width, row_width)
+                    row += repeat
+                elif tag.startswith(b"<table:table-cell") or tag.startswith(b"<table:covered"):
+                    counted = _ODS_COLUMNS.search(tag)
+                    seen += bool(counted)
+                    span = int(counted.group(1)) if counted else 1
+                    column += span
+                    if not tag.endswith(b"/>") or b"value-type" in tag:
+                        row_width = column
+                elif tag == b"</table:table>":
+                    extents.append((height, width))
+                    height = width = row = 0
+                else:  # a table starts
+                    height = width = row = 0
+            if not block:
+                break
+    if seen != found:
+        extents.append((sys.maxsize, sys.maxsize))
+    return extents
 
 
 def _count_lines(path: Path, name: str, limits: Limits) -> None:
