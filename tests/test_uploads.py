@@ -33,6 +33,13 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals read in English here (the pages ask for it); one test reads Chinese."""
+    with translation.override("en"):
+        yield
+
+
 def stored_files() -> list[Path]:
     """Everything the ledgers keep on disk."""
     root = services.runs_dir()
@@ -81,9 +88,11 @@ def hostile_xlsx(part: str, size: int, *, name: str = "evil.xlsx", directory: Pa
     return path
 
 
-def upload(client, path: Path):
+def upload(client, path: Path, language: str = "en"):
     with open(path, "rb") as fh:
-        return client.post(reverse("ledgers:import_start"), {"files": [fh]})
+        return client.post(
+            reverse("ledgers:import_start"), {"files": [fh]}, HTTP_ACCEPT_LANGUAGE=language
+        )
 
 
 # --- refused at once, with the limit named --------------------------------------------
@@ -217,8 +226,7 @@ def test_it_refuses_an_upload_over_the_size_limit_without_storing_it(
 def test_it_names_the_limit_in_chinese(settings, client, community_worker):
     settings.LEDGER_MAX_BYTES = 1000
     client.force_login(community_worker)
-    with translation.override("zh-hans"):
-        page = upload(client, write_csv(rows(30))).content.decode()
+    page = upload(client, write_csv(rows(30)), language="zh-hans").content.decode()
     assert "超过单个文件的上限" in page and "NUANXIN_UPLOAD_MAX_MB" in page
 
 
@@ -338,7 +346,9 @@ def test_it_leaves_nothing_of_a_refused_file_on_disk(client, community_worker):
     client.force_login(community_worker)
     evil = io.BytesIO(b"<script>alert(1)</script>")
     evil.name = "evil.html"
-    response = client.post(reverse("ledgers:import_start"), {"files": [evil]})
+    response = client.post(
+        reverse("ledgers:import_start"), {"files": [evil]}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200 and "evil.html" in response.content.decode()
     assert stored_files() == [] and not ImportRun.objects.exists()
     (event,) = import_events()
