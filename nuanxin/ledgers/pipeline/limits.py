@@ -232,9 +232,9 @@ def _declared_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
 # XML lets an attribute follow any white space and take either quote, and a
 # reader may not care for case: each block is folded to one form first.
 _FOLD = bytes.maketrans(b"\t\r\n'abcdefghijklmnopqrstuvwxyz", b'   "ABCDEFGHIJKLMNOPQRSTUVWXYZ')
-_ROW_REF = re.compile(rb' R="[A-Z]{0,3}(\d+)"')
-_WIDE_REF = re.compile(rb' R="([A-Z]{2,3})\d')
-_LETTERS = [bytes([c]) for c in range(ord("Z"), ord("A") - 1, -1)]
+# Leading zeros are left out of a row number, so that the longest is the largest.
+_ROW_REF = re.compile(rb' R="[A-Z]{0,3}0*(\d+)"')
+_COLUMN_REF = re.compile(rb' R="([A-Z]{1,3})\d')
 
 
 def _column(letters: bytes) -> int:
@@ -244,28 +244,32 @@ def _column(letters: bytes) -> int:
     return index
 
 
+def _farthest(values: list[bytes]) -> bytes:
+    """The largest of digit strings without leading zeros, or of column letters:
+    the longest, then the last in order (no number made of each)."""
+    longest = max(map(len, values))
+    return max(v for v in values if len(v) == longest)
+
+
 def _extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
     """The rows and columns a worksheet spans: its farthest row and column."""
     height, width, tail = 0, 0, b""
     with archive.open(info) as part:
-        while block := part.read(4 * MB):
+        while True:
+            block = part.read(4 * MB)
             data = (tail + block).translate(_FOLD)
-            cut = data.rfind(b" ")  # a reference is never cut in two
+            cut = data.rfind(b" ") if block else len(data)  # a reference is never cut in two
+            if cut < 0:
+                cut = len(data)
             chunk, tail = data[:cut], data[cut:]
             numbers = _ROW_REF.findall(chunk)
             if numbers:
-                height = max(height, *map(int, numbers))
-            wide = _WIDE_REF.findall(chunk)
-            if wide:
-                width = max(width, *map(_column, wide))
-            if width < 26:  # the farthest single-letter column, by plain search
-                for letter in _LETTERS[: 26 - width]:
-                    if b' R="' + letter in chunk:
-                        width = max(width, _column(letter))
-                        break
-        numbers = _ROW_REF.findall(tail)
-        if numbers:
-            height = max(height, *map(int, numbers))
+                height = max(height, int(_farthest(numbers)))
+            columns = _COLUMN_REF.findall(chunk)
+            if columns:
+                width = max(width, _column(_farthest(columns)))
+            if not block:
+                break
     return height, max(width, 1)
 
 
