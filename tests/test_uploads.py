@@ -218,9 +218,14 @@ def test_it_refuses_an_upload_over_the_size_limit_without_storing_it(
     assert path.stat().st_size > 1000
     client.force_login(community_worker)
     page = upload(client, path).content.decode()
-    assert "NUANXIN_UPLOAD_MAX_MB" in page and "1,000 B" in page
+    # Stopped as it arrived, by the page's upload handler: never stored whole.
+    assert "is more than 1,000 B" in page and "NUANXIN_UPLOAD_MAX_MB" in page
     assert not ImportRun.objects.exists() and stored_files() == []
     assert import_events()[0].changes["limit"] == "size"
+    assert upload(client, write_csv(rows(1))).status_code == 302  # a small one passes
+    # The command and other callers: by the file's size, before it is copied.
+    with pytest.raises(ValidationError, match=r"is 2\.\d KB|is [\d,]+ B, more than 1,000 B"):
+        services.import_run_create(user=community_worker, files=[path])
 
 
 def test_it_names_the_limit_in_chinese(settings, client, community_worker):

@@ -130,6 +130,15 @@ def _store(folder: Path, files: list, copy: bool, limits: Limits) -> list[dict]:
     return stored
 
 
+def import_uploads_refused(*, user, names: list[str]) -> ValidationError:
+    """Uploads stopped as they arrived, over the size limit (views.SizeLimitedUpload):
+    audited like any refused upload; the refusal, naming the limit, to show."""
+    limits = Limits.configured()
+    message = "; ".join(str(limits.too_big_arriving(name)) for name in names)
+    _import_refused(user, names, message, "size")
+    return ValidationError(message, code="size")
+
+
 def _import_refused(user, names: list[str], message: str, code: str) -> None:
     """A refused upload is audited like an import: who, which files, and why."""
     audit_record(

@@ -62,6 +62,15 @@ class Limits:
     def too_big(self, name: str, size: int) -> LedgerLimitError:
         return _error("size", name, _size_message(), size=_mb(size), limit=_mb(self.bytes))
 
+    def too_big_arriving(self, name: str) -> LedgerLimitError:
+        """An upload stopped as it arrived, its full size unknown."""
+        from django.utils.translation import gettext as _
+
+        message = _(
+            "%(name)s is more than %(limit)s, the limit for one file (NUANXIN_UPLOAD_MAX_MB)."
+        )
+        return _error("size", name, message, limit=_mb(self.bytes))
+
     def too_many_rows(self, name: str, rows: int | None = None) -> LedgerLimitError:
         from django.utils.translation import gettext as _
 
