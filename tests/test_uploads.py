@@ -210,6 +210,22 @@ def test_it_spans_an_opendocument_sheet_to_its_last_value(community_worker):
     assert run.summary["created"] == 2
 
 
+def test_it_refuses_a_damaged_workbook_instead_of_failing(client, community_worker, tmp_path):
+    path = write_xlsx({"Sheet1": [HEAD, *(row(name=f"张{i}") for i in range(300))]})
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + 200  # inside the compressed sheet
+    data[start : start + 50] = bytes(b ^ 0xFF for b in data[start : start + 50])
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(bytes(data))
+    client.force_login(community_worker)
+    response = upload(client, damaged)
+    assert response.status_code == 200
+    assert "damaged.xlsx cannot be read" in response.content.decode()
+    assert stored_files() == [] and import_events()[0].changes["limit"] == "unreadable"
+
+
 def test_it_refuses_an_upload_over_the_size_limit_without_storing_it(
     settings, client, community_worker
 ):

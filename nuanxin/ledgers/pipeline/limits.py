@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,6 +139,10 @@ def check_file(path: str | Path, name: str, limits: Limits, *, scan: bool = True
         _count_lines(path, name, limits)
 
 
+# What reading a damaged, encrypted or oddly compressed zip part raises.
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+
+
 def check_zip(path: Path, name: str, limits: Limits, *, scan: bool = True) -> None:
     """A workbook's decompressed size, compression ratio, shared strings and rows,
     from its zip directory (and the first bytes of each worksheet)."""
@@ -147,60 +152,71 @@ def check_zip(path: Path, name: str, limits: Limits, *, scan: bool = True) -> No
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         return  # not a readable zip: the reader refuses it as a format error
-    with archive:
-        infos = archive.infolist()
-        total = sum(i.file_size for i in infos)
-        packed = sum(i.compress_size for i in infos)
-        if total > limits.uncompressed:
+    try:
+        _check_archive(archive, name, limits, scan)
+    except _UNREADABLE:
+        # A part that cannot be unpacked as its directory says (a damaged file,
+        # or one whose sizes lie): refused, never read further.
+        message = _("%(name)s cannot be read: the workbook is damaged or encrypted.")
+        raise _error("unreadable", name, message) from None
+    finally:
+        archive.close()
+
+
+def _check_archive(archive: zipfile.ZipFile, name: str, limits: Limits, scan: bool) -> None:
+    from django.utils.translation import gettext as _
+
+    infos = archive.infolist()
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if total > limits.uncompressed:
+        message = _(
+            "%(name)s unpacks to %(size)s, more than %(limit)s, the limit for a workbook"
+            " (NUANXIN_UPLOAD_MAX_UNCOMPRESSED_MB)."
+        )
+        raise _error("uncompressed", name, message, size=_mb(total), limit=_mb(limits.uncompressed))
+    for info in infos:
+        if info.file_size > limits.shared_strings and _is_shared_strings(info.filename):
             message = _(
-                "%(name)s unpacks to %(size)s, more than %(limit)s, the limit for a workbook"
-                " (NUANXIN_UPLOAD_MAX_UNCOMPRESSED_MB)."
+                "%(name)s holds %(size)s of shared text, more than %(limit)s, the limit"
+                " for a workbook's shared strings (NUANXIN_UPLOAD_MAX_SHARED_STRINGS_MB)."
             )
             raise _error(
-                "uncompressed", name, message, size=_mb(total), limit=_mb(limits.uncompressed)
+                "shared_strings", name, message,
+                size=_mb(info.file_size), limit=_mb(limits.shared_strings),
+            )  # fmt: skip
+    # Small parts compress little or a lot without mattering; a part, or the whole,
+    # that unpacks to over a megabyte at a ratio no spreadsheet reaches is a bomb.
+    ratios = [(i.file_size, i.compress_size) for i in infos if i.file_size > MB]
+    if total > MB:
+        ratios.append((total, packed))
+    for size, compressed in ratios:
+        if size > limits.ratio * max(compressed, 1):
+            message = _(
+                "%(name)s is compressed %(ratio)s to 1, more than %(limit)s to 1, the limit"
+                " for a workbook (NUANXIN_UPLOAD_MAX_COMPRESSION_RATIO)."
             )
-        for info in infos:
-            if info.file_size > limits.shared_strings and _is_shared_strings(info.filename):
-                message = _(
-                    "%(name)s holds %(size)s of shared text, more than %(limit)s, the limit"
-                    " for a workbook's shared strings (NUANXIN_UPLOAD_MAX_SHARED_STRINGS_MB)."
-                )
-                raise _error(
-                    "shared_strings", name, message,
-                    size=_mb(info.file_size), limit=_mb(limits.shared_strings),
-                )  # fmt: skip
-        # Small parts compress little or a lot without mattering; a part, or the whole,
-        # that unpacks to over a megabyte at a ratio no spreadsheet reaches is a bomb.
-        ratios = [(i.file_size, i.compress_size) for i in infos if i.file_size > MB]
-        if total > MB:
-            ratios.append((total, packed))
-        for size, compressed in ratios:
-            if size > limits.ratio * max(compressed, 1):
-                message = _(
-                    "%(name)s is compressed %(ratio)s to 1, more than %(limit)s to 1, the limit"
-                    " for a workbook (NUANXIN_UPLOAD_MAX_COMPRESSION_RATIO)."
-                )
-                raise _error(
-                    "ratio", name, message,
-                    ratio=f"{size // max(compressed, 1):,}", limit=f"{limits.ratio:,}",
-                )  # fmt: skip
-        rows = 0
-        if scan and "content.xml" in archive.namelist():  # OpenDocument: all sheets in one part
-            for height, width in _ods_extents(archive, archive.getinfo("content.xml")):
+            raise _error(
+                "ratio", name, message,
+                ratio=f"{size // max(compressed, 1):,}", limit=f"{limits.ratio:,}",
+            )  # fmt: skip
+    rows = 0
+    if scan and "content.xml" in archive.namelist():  # OpenDocument: all sheets in one part
+        for height, width in _ods_extents(archive, archive.getinfo("content.xml")):
+            _check_extent(name, height, width, limits)
+            rows += height
+            if rows > limits.rows:
+                raise limits.too_many_rows(name, rows)
+    for info in infos:
+        if _is_worksheet(info.filename):
+            if scan:
+                height, width = _extent(archive, info)
                 _check_extent(name, height, width, limits)
-                rows += height
-                if rows > limits.rows:
-                    raise limits.too_many_rows(name, rows)
-        for info in infos:
-            if _is_worksheet(info.filename):
-                if scan:
-                    height, width = _extent(archive, info)
-                    _check_extent(name, height, width, limits)
-                else:
-                    height = _declared_rows(archive, info)
-                rows += height
-                if rows > limits.rows:
-                    raise limits.too_many_rows(name, rows)
+            else:
+                height = _declared_rows(archive, info)
+            rows += height
+            if rows > limits.rows:
+                raise limits.too_many_rows(name, rows)
 
 
 def _check_extent(name: str, height: int, width: int, limits: Limits) -> None:
