@@ -431,3 +431,12 @@ def test_it_states_the_limits_on_the_upload_page(settings, client, community_wor
     assert "每个文件不超过 20 MB、250,000 行。" in page
     english = client.get(reverse("ledgers:import_start"), HTTP_ACCEPT_LANGUAGE="en")
     assert "At most 20 MB and 250,000 rows a file." in english.content.decode()
+
+
+def test_it_does_not_accept_binary_workbooks(community_worker, tmp_path):
+    # An .xlsb sheet cannot be scanned for the cells it spans before it is read.
+    path = tmp_path / "ledger.xlsb"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(ValidationError, match="ledger.xlsb"):
+        services.import_run_create(user=community_worker, files=[path])
+    assert stored_files() == [] and import_events()[0].changes["result"] == "refused"

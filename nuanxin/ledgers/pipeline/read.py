@@ -21,7 +21,9 @@ from pathlib import Path
 
 from .limits import LedgerLimitError, Limits, check_file
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+# Not .xlsb: its binary sheets cannot be scanned for the cells they span before
+# reading (pipeline/limits.py), and a few bytes of one can span terabytes.
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
 SNIFF_BYTES = 64 * 1024
