@@ -260,6 +260,18 @@ def test_it_refuses_a_csv_over_the_row_limit_at_upload(settings, client, communi
     assert upload(client, write_csv(rows(4))).status_code == 302  # 5 rows: at the limit
 
 
+def test_it_refuses_a_long_cell_while_counting_rows_at_upload(settings, client, community_worker):
+    settings.LEDGER_MAX_ROWS = 5
+    settings.LEDGER_MAX_CELL_CHARS = 50
+    data = rows(9)
+    data[3][5] = "保和街道, " + "张" * 51  # quoted, so the count parses it
+    client.force_login(community_worker)
+    response = upload(client, write_csv(data))
+    assert response.status_code == 200  # refused, never a server error
+    assert "NUANXIN_IMPORT_MAX_CELL_CHARS" in response.content.decode()
+    assert stored_files() == []
+
+
 def test_it_refuses_a_workbook_over_the_row_limit_before_reading_it(
     settings, community_worker, no_reading
 ):

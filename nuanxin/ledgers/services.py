@@ -31,7 +31,7 @@ from .models import ImportRun, RejectedRow, RunStatus
 from .pipeline.headers import HEADERS
 from .pipeline.limits import LedgerLimitError, Limits, check_file, check_size
 from .pipeline.normalise import CATEGORY_EXPORT_NAMES, LIVING_EXPORT_NAMES, STATUS_EXPORT_NAMES
-from .pipeline.read import SUFFIXES
+from .pipeline.read import SUFFIXES, LedgerFormatError
 from .pipeline.run import Importer, Rejection
 from .pipeline.validate import MESSAGES
 from .pipeline.write import wal_checkpoint_deferred
@@ -81,11 +81,11 @@ def import_run_create(*, user, files: Iterable, language: str = "", copy: bool =
             run.save(update_fields=["files"])
         stored = True
         return run
-    except (ValidationError, LedgerLimitError) as exc:
+    except (ValidationError, LedgerLimitError, LedgerFormatError) as exc:
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         _import_refused(user, names, message, getattr(exc, "code", None) or "refused")
-        if isinstance(exc, LedgerLimitError):
-            raise ValidationError(message, code=exc.code) from None
+        if not isinstance(exc, ValidationError):
+            raise ValidationError(message, code=getattr(exc, "code", "format")) from None
         raise
     except Exception as exc:
         _import_refused(user, names, f"{type(exc).__name__}: {exc}", "error")

@@ -18,7 +18,7 @@ import re
 import sys
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 MB = 1024 * 1024
@@ -369,18 +369,20 @@ def _count_lines(path: Path, name: str, limits: Limits) -> None:
     # A quoted cell may run over several lines, so more lines than the limit is
     # not yet more rows; the import counts rows exactly.
     if lines > limits.rows:
-        rows = _count_csv_rows(path, limits)
+        rows = _count_csv_rows(path, name, limits)
         if rows > limits.rows:
             raise limits.too_many_rows(name, rows)
 
 
-def _count_csv_rows(path: Path, limits: Limits) -> int:
+def _count_csv_rows(path: Path, name: str, limits: Limits) -> int:
     from .read import SNIFF_BYTES, CsvRows, detect_delimiter, detect_encoding  # noqa: PLC0415
 
     with open(path, "rb") as raw:
         head = raw.read(SNIFF_BYTES)
     encoding = detect_encoding(head)
-    rows = CsvRows(path, encoding, detect_delimiter(head.decode(encoding, "replace")), 1)
+    delimiter = detect_delimiter(head.decode(encoding, "replace"))
+    # Every row counted (the refusal says how many); a cell over its limit refused.
+    rows = CsvRows(path, encoding, delimiter, 1, replace(limits, rows=sys.maxsize), name)
     try:
         return rows.skip(sys.maxsize)  # all of them: the refusal says how many
     finally:

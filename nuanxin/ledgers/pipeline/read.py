@@ -27,6 +27,7 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
 SNIFF_BYTES = 64 * 1024
+CSV_FIELD_LIMIT = csv.field_size_limit()  # csv's own, for reading without limits
 
 
 class LedgerFormatError(ValueError):
@@ -98,8 +99,7 @@ class CsvRows:
         # set from the limits at every opening.
         self.max_rows = limits.rows if limits else None
         self.count = 0
-        if limits:
-            csv.field_size_limit(limits.cell)
+        csv.field_size_limit(limits.cell if limits else CSV_FIELD_LIMIT)
         self.reader = csv.reader(self.lines, delimiter=delimiter)
         self.size = size
 
