@@ -285,6 +285,21 @@ CONTENT_SECURITY_POLICY = {
 # The audit log is kept at least this long (DESIGN §3.3).
 AUDIT_RETENTION_DAYS = int(os.getenv("NUANXIN_AUDIT_RETENTION_DAYS", "200"))
 
+# Ledger uploads and imports (ledgers/pipeline/limits.py): a file over one of
+# these is refused before it is read, with the limit named. The uncompressed
+# limit is what keeps an import under 1 GiB: the workbook reader holds a whole
+# sheet in memory, at about 1.7 times its XML.
+_MB = 1024 * 1024
+LEDGER_MAX_BYTES = int(os.getenv("NUANXIN_UPLOAD_MAX_MB", "50")) * _MB
+LEDGER_MAX_ROWS = int(os.getenv("NUANXIN_IMPORT_MAX_ROWS", "1100000"))
+LEDGER_MAX_UNCOMPRESSED_BYTES = int(os.getenv("NUANXIN_UPLOAD_MAX_UNCOMPRESSED_MB", "300")) * _MB
+LEDGER_MAX_COMPRESSION_RATIO = int(os.getenv("NUANXIN_UPLOAD_MAX_COMPRESSION_RATIO", "100"))
+LEDGER_MAX_SHARED_STRINGS_BYTES = (
+    int(os.getenv("NUANXIN_UPLOAD_MAX_SHARED_STRINGS_MB", "100")) * _MB
+)
+LEDGER_MAX_CELL_CHARS = int(os.getenv("NUANXIN_IMPORT_MAX_CELL_CHARS", "32767"))
+LEDGER_MAX_SHEET_CELLS = int(os.getenv("NUANXIN_IMPORT_MAX_SHEET_CELLS", "10000000"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -107,3 +107,29 @@ def test_it_pages_the_worklist_and_the_blind_spots(client, community_worker, pla
     assert len(second["items"]) == 2 and second["next"] is None
     spots = client.get("/api/v1/blind-spots", {"page_size": 3}, **auth).json()
     assert spots["count"] == 7 and len(spots["items"]) == 3 and spots["pages"] == 3
+
+
+def test_it_pages_a_persons_visits_and_says_how_many(client, community_worker, ms_cai):
+    # They used to stop at 200 without saying so: now a page, the count and the next.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from nuanxin.visits.services import visit_record
+
+    for days in range(3):
+        visit_record(
+            user=community_worker,
+            person_id=ms_cai.pk,
+            visited_on=timezone.localdate() - dt.timedelta(days=days),
+            method="home",
+            with_whom="community_worker",
+            outcome="met",
+            notes="",
+        )
+    token = api_token_create(user=community_worker)
+    url = f"/api/v1/persons/{ms_cai.pk}/visits"
+    first = client.get(url, {"page_size": 2}, HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert first["count"] == 3 and len(first["items"]) == 2 and first["next"]
+    second = client.get(url, {"page_size": 2, "page": 2}, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert len(second.json()["items"]) == 1 and not second.json()["next"]

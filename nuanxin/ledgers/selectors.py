@@ -11,8 +11,9 @@ from nuanxin.regions.models import Region
 from nuanxin.regions.selectors import known_area_codes
 
 from .models import ImportRun
-from .pipeline.headers import find_header
-from .pipeline.read import LedgerFormatError, open_ledger
+from .pipeline.headers import HEADER_LOOK_AHEAD, find_header
+from .pipeline.limits import LedgerLimitError, Limits
+from .pipeline.read import LedgerFormatError, open_ledger_head
 from .pipeline.validate import MESSAGES, R_WARNINGS, RegionResolver, Validator
 
 
@@ -36,10 +37,12 @@ def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:
         access.scope(user, access.Action.CHANGE),
     )
     areas = known_area_codes()
+    limits = Limits.configured()
     sheets = []
     for f in run.files:
         try:
-            for sheet in open_ledger(f["path"], f["name"]):
+            # Only the rows shown are read: the header's search, then `rows` more.
+            for sheet in open_ledger_head(f["path"], f["name"], limits, HEADER_LOOK_AHEAD + rows):
                 header, _seen = find_header(sheet.rows)
                 entry = {"file": f["name"], "sheet": sheet.name, "header": header, "rows": []}
                 sheets.append(entry)
@@ -58,7 +61,7 @@ def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:
                                       for code, field, detail in notes],
                         }
                     )  # fmt: skip
-        except (LedgerFormatError, OSError, UnicodeError) as exc:
+        except (LedgerFormatError, LedgerLimitError, OSError, UnicodeError) as exc:
             sheets.append({"file": f["name"], "sheet": "", "header": None, "rows": [],
                            "error": str(exc)})  # fmt: skip
     return sheets

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -28,8 +29,9 @@ from nuanxin.visits.tasks import schedules_refresh_task
 
 from .models import ImportRun, RejectedRow, RunStatus
 from .pipeline.headers import HEADERS
+from .pipeline.limits import LedgerLimitError, Limits, check_file, check_size
 from .pipeline.normalise import CATEGORY_EXPORT_NAMES, LIVING_EXPORT_NAMES, STATUS_EXPORT_NAMES
-from .pipeline.read import SUFFIXES
+from .pipeline.read import SUFFIXES, LedgerFormatError
 from .pipeline.run import Importer, Rejection
 from .pipeline.validate import MESSAGES
 from .pipeline.write import wal_checkpoint_deferred
@@ -52,20 +54,49 @@ def _require_importer(user) -> None:
 
 
 # --- creating a run ------------------------------------------------------------
-@transaction.atomic
 def import_run_create(*, user, files: Iterable, language: str = "", copy: bool = True) -> ImportRun:
     """A pending run holding the files: uploads (name + chunks) or paths.
 
     Paths given with copy=False are read in place (the command line); uploads are
     stored under MEDIA_ROOT/ledgers/runs/<id>/ until the run is deleted.
+
+    Every file is checked against the limits (pipeline/limits.py) before it is
+    read: an upload over the size limit is not even stored. A refused upload
+    leaves nothing on disk and no run, and is audited like an import.
     """
     _require_importer(user)
-    run = ImportRun.objects.create(
-        user=user if user is not None else None,
-        username=user.get_username() if user is not None else "",
-        language=language or translation.get_language() or settings.LANGUAGE_CODE,
-    )
-    folder = run_dir(run)
+    limits = Limits.configured()
+    files = list(files)
+    names = [Path(str(f) if isinstance(f, str | Path) else f.name).name for f in files]
+    folder, stored = None, False
+    try:
+        with transaction.atomic():
+            run = ImportRun.objects.create(
+                user=user if user is not None else None,
+                username=user.get_username() if user is not None else "",
+                language=language or translation.get_language() or settings.LANGUAGE_CODE,
+            )
+            folder = run_dir(run)
+            run.files = _store(folder, files, copy, limits)
+            run.save(update_fields=["files"])
+        stored = True
+        return run
+    except (ValidationError, LedgerLimitError, LedgerFormatError) as exc:
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        _import_refused(user, names, message, getattr(exc, "code", None) or "refused")
+        if not isinstance(exc, ValidationError):
+            raise ValidationError(message, code=getattr(exc, "code", "format")) from None
+        raise
+    except Exception as exc:
+        _import_refused(user, names, f"{type(exc).__name__}: {exc}", "error")
+        raise
+    finally:
+        # The run's row was rolled back on any refusal: nothing may stay on disk.
+        if folder is not None and not stored:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _store(folder: Path, files: list, copy: bool, limits: Limits) -> list[dict]:
     folder.mkdir(parents=True, exist_ok=True)
     stored = []
     for index, item in enumerate(files):
@@ -73,26 +104,50 @@ def import_run_create(*, user, files: Iterable, language: str = "", copy: bool =
             name, source = Path(item).name, Path(item)
             if not source.is_file():
                 raise ValidationError(_("%(name)s is not a file.") % {"name": str(item)})
+        else:
+            name = Path(item.name).name
+        # Before a byte is stored: the suffix, and an upload's size as sent.
+        if Path(name).suffix.lower() not in SUFFIXES:
+            raise ValidationError(
+                _("%(name)s: use .xlsx, .xls, .ods or .csv files.") % {"name": name}
+            )
+        if isinstance(item, str | Path):
+            check_file(source, name, limits)
             path = source
             if copy:
                 path = folder / f"{index:02d}-{name}"
                 shutil.copyfile(source, path)
         else:
-            name = Path(item.name).name
+            check_size(name, item.size, limits)
             path = folder / f"{index:02d}-{name}"
             with open(path, "wb") as out:
                 for chunk in item.chunks():
                     out.write(chunk)
-        if Path(name).suffix.lower() not in SUFFIXES:
-            raise ValidationError(
-                _("%(name)s: use .xlsx, .xls, .ods or .csv files.") % {"name": name}
-            )
+            check_file(path, name, limits)
         stored.append({"name": name, "path": str(path.resolve())})
     if not stored:
         raise ValidationError(_("Choose at least one file."))
-    run.files = stored
-    run.save(update_fields=["files"])
-    return run
+    return stored
+
+
+def import_uploads_refused(*, user, names: list[str]) -> ValidationError:
+    """Uploads stopped as they arrived, over the size limit (views.SizeLimitedUpload):
+    audited like any refused upload; the refusal, naming the limit, to show."""
+    limits = Limits.configured()
+    message = "; ".join(str(limits.too_big_arriving(name)) for name in names)
+    _import_refused(user, names, message, "size")
+    return ValidationError(message, code="size")
+
+
+def _import_refused(user, names: list[str], message: str, code: str) -> None:
+    """A refused upload is audited like an import: who, which files, and why."""
+    audit_record(
+        user=user,
+        action=AuditAction.IMPORT,
+        object_type="ledgers.importrun",
+        object_repr=f"{_('ledger import')}: " + ", ".join(names),
+        changes={"result": "refused", "limit": code, "error": message[:500], "files": names},
+    )
 
 
 # --- progress, outside the import's transaction --------------------------------
@@ -158,6 +213,20 @@ def ledger_import(*, run: ImportRun, batch_rows: int | None = None, on_progress=
             run.status, run.error = RunStatus.FAILED, str(exc)[:2000]
             run.finished_at = timezone.now()
             run.save(update_fields=["status", "error", "finished_at"])
+            # Audited like a successful import, after the rollback that undid it.
+            audit_record(
+                user=user,
+                action=AuditAction.IMPORT,
+                obj=run,
+                object_repr=f"{_('ledger import')} #{run.pk}: "
+                + ", ".join(f["name"] for f in run.files),
+                changes={
+                    "result": "failed",
+                    "limit": getattr(exc, "code", "") if isinstance(exc, LedgerLimitError) else "",
+                    "error": str(exc)[:500],
+                },
+            )
+            _uploads_delete(run)
             raise
         if run.summary.get("rejected"):
             run.error_report = str(report.result())
@@ -174,7 +243,9 @@ class _ReportWriter:
     memory; past KEEP_REJECTED of them, from the table after the commit.
     """
 
-    KEEP_REJECTED = 200_000
+    # About 1 KB a row: at most ~50 MB held, whatever the file (an import stays
+    # under 1 GiB; see pipeline/limits.py).
+    KEEP_REJECTED = 50_000
 
     def __init__(self, run: ImportRun):
         self.run = run
@@ -247,12 +318,19 @@ def _import(run: ImportRun, user, batch_rows: int | None, on_progress, report) -
         on_rejected=rejected,
         on_read=report.start,
         on_progress=progress,
+        limits=Limits.configured(),
         **({"batch_rows": batch_rows} if batch_rows else {}),
     )
     outcome = importer.run([(f["path"], f["name"]) for f in run.files])
     if pending:
         _rejected_insert(pending)
     return outcome.as_summary(), importer.touched, importer.districts
+
+
+def _uploads_delete(run: ImportRun) -> None:
+    """A failed run keeps no upload on disk: its folder goes (the uploads, the
+    progress file). Files the command read in place lie outside it and stay."""
+    shutil.rmtree(run_dir(run), ignore_errors=True)
 
 
 def _duties_refresh(person_ids, districts: set[str]) -> None:
@@ -312,16 +390,20 @@ def error_report_write(*, run: ImportRun, rows: Iterable | None = None) -> Path:
     path = run_dir(run) / f"errors-{run.pk}.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
     if rows is None:
-        rows = run.rejected_rows.order_by("id").iterator(chunk_size=2000)
-    with translation.override(run.language or settings.LANGUAGE_CODE):
-        reason_header, source_header = _("Reason"), _("Source")
-        groups: dict[tuple[str, str], list] = {}
+        groups = _stored_groups(run)
+    else:
+        groups = {}
         for row in rows:
             groups.setdefault((row.file, row.sheet), []).append(row)
+    with translation.override(run.language or settings.LANGUAGE_CODE):
+        reason_header, source_header = _("Reason"), _("Source")
 
         def sheets():
             for (file, sheet), rows in groups.items():
-                headers = max((r.headers for r in rows), key=len)
+                if isinstance(rows, _StoredGroup):
+                    headers = rows.widest_headers()
+                else:
+                    headers = max((r.headers for r in rows), key=len)
                 width = len(headers)
                 yield LedgerSheet(
                     title=sheet or Path(file).stem,
@@ -338,6 +420,32 @@ def error_report_write(*, run: ImportRun, rows: Iterable | None = None) -> Path:
 
         write_ledger(path, sheets())
     return path
+
+
+class _StoredGroup:
+    """The rejected rows of one source sheet, read from the table as they are
+    written: a million rejected rows never sit in memory at once."""
+
+    def __init__(self, run: ImportRun, file: str, sheet: str):
+        self.rows = run.rejected_rows.filter(file=file, sheet=sheet).order_by("id")
+
+    def __iter__(self):
+        return self.rows.iterator(chunk_size=2000)
+
+    def widest_headers(self) -> list:
+        headers = self.rows.values_list("headers", flat=True).iterator(chunk_size=2000)
+        return max(headers, key=len, default=[])
+
+
+def _stored_groups(run: ImportRun) -> dict:
+    """(file, sheet) -> its rows, in the order the sheets were read."""
+    pairs = (
+        run.rejected_rows.order_by()
+        .values_list("file", "sheet")
+        .annotate(first=Min("id"))
+        .order_by("first")
+    )
+    return {(file, sheet): _StoredGroup(run, file, sheet) for file, sheet, _first in pairs}
 
 
 def _cells(values: list, width: int) -> list:

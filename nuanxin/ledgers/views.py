@@ -8,11 +8,13 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from nuanxin.core import access
@@ -25,6 +27,7 @@ from . import selectors, services
 from .forms import RevealForm, UploadForm
 from .models import RunStatus
 from .pipeline.headers import HEADERS
+from .pipeline.limits import MB, Limits
 from .tasks import ledger_import_task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,12 +37,47 @@ def _require_import(user) -> None:
     access.require_somewhere(user, access.Action.CHANGE)
 
 
+class SizeLimitedUpload(FileUploadHandler):
+    """Stops storing a file as soon as it passes the size limit: a 5 GB upload
+    is not written whole to a temporary file before being refused. The names of
+    files stopped are left on the request."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.limit = Limits.configured().bytes
+        request.ledgers_too_big = []
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.request.ledgers_too_big.append(self.file_name)
+            raise SkipFile  # Django drops what the next handlers stored of it
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler makes the file
+
+
+@csrf_exempt  # checked by import_start_checked, once the size handler is in place
+def import_start(request):
+    # The handler must be in place before anything reads the body (the CSRF check does).
+    request.upload_handlers.insert(0, SizeLimitedUpload(request))
+    return import_start_checked(request)
+
+
+@csrf_protect
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_start(request):
+def import_start_checked(request):
     _require_import(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None)
+    too_big = getattr(request, "ledgers_too_big", []) if request.method == "POST" else []
+    if too_big:
+        refused = services.import_uploads_refused(user=request.user, names=too_big)
+        form.is_valid()
+        form.errors.pop("files", None)  # "required", when every file was stopped
+        form.add_error("files", refused)
+    elif request.method == "POST" and form.is_valid():
         try:
             run = services.import_run_create(
                 user=request.user, files=form.cleaned_data["files"], language=get_language()
@@ -49,8 +87,10 @@ def import_start(request):
         else:
             return redirect("ledgers:run_preview", pk=run.pk)
     runs = selectors.import_run_list(user=request.user)
-    return render(request, "ledgers/import_start.html", {"form": form, "runs": runs,
-                                                         "headers": HEADERS})  # fmt: skip
+    limits = Limits.configured()
+    stated = {"megabytes": f"{limits.bytes / MB:,.0f}", "rows": f"{limits.rows:,}"}
+    context = {"form": form, "runs": runs, "headers": HEADERS, "limits": stated}
+    return render(request, "ledgers/import_start.html", context)
 
 
 @login_required

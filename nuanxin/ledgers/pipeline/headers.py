@@ -141,7 +141,12 @@ def map_headers(cells: list, row_number: int) -> HeaderMap:
     return result
 
 
-def find_header(rows, *, look_ahead: int = 10) -> tuple[HeaderMap | None, list[tuple[int, list]]]:
+HEADER_LOOK_AHEAD = 10  # the header row is among the first rows
+
+
+def find_header(
+    rows, *, look_ahead: int = HEADER_LOOK_AHEAD
+) -> tuple[HeaderMap | None, list[tuple[int, list]]]:
     """Find the header row among the first rows (titles often sit above it).
 
     Returns the map (or None) and the rows read past it that are data.

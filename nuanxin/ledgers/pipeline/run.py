@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import count, islice
 
 from .headers import find_header
+from .limits import LedgerLimitError, Limits
 from .merge import CREATED, UNCHANGED, UPDATED, Plan, merge, new_person
 from .read import open_ledger
 from .validate import (
@@ -103,6 +104,7 @@ class Importer:
         today: dt.date | None = None,
         batch_rows: int = BATCH_ROWS,
         parallel: bool | None = None,
+        limits: Limits | None = None,
     ):
         self.resolver = RegionResolver(regions, scope)
         self.known_areas = known_areas
@@ -112,6 +114,7 @@ class Importer:
         self.on_progress = on_progress or (lambda rows, fraction: None)
         self.batch_rows = batch_rows
         self.parallel = parallel  # None: decide per sheet by its size
+        self.limits = limits  # None: no limits (the caller has checked the files)
         self.writer = Writer(source=source)
         # ID number -> id of everyone this import has named so far: a person named
         # again is found by id, which needs no ID-number index (a first import
@@ -131,7 +134,7 @@ class Importer:
         gc.set_threshold(200_000, 50, 1000)
         try:
             for index, (path, name) in enumerate(files):
-                for sheet in open_ledger(path, name):
+                for sheet in open_ledger(path, name, self.limits):
                     self._sheet(sheet, lambda s=sheet, i=index: (i + s.progress()) / len(files))
             self.on_read()
             self.writer.finish()
@@ -375,11 +378,14 @@ def _next_chunk(chunks, child):
             if not child.is_alive():
                 raise RuntimeError("the ledger reader stopped unexpectedly") from None
             continue
+        if isinstance(chunk, tuple) and chunk and chunk[0] == _LIMIT:
+            raise LedgerLimitError(chunk[1], chunk[2])  # the same refusal as reading here
         if isinstance(chunk, str):
             raise RuntimeError(f"reading the ledger failed: {chunk}")
         return chunk
 
 
+_LIMIT = "limit"  # a reader's refusal over a limit, sent as (_LIMIT, code, message)
 _PACK_SEP = "\x1f"  # the ASCII unit separator (a cell holding it is sent unpacked)
 
 
@@ -424,6 +430,8 @@ def _produce(sheet, header_row: int, validate, turn: int, chunks, keep_cells: bo
                     break
                 start += skipped
         chunks.put(None)
+    except LedgerLimitError as exc:
+        chunks.put((_LIMIT, exc.code, str(exc)))
     except BaseException as exc:  # reported to the parent, which rolls back
         chunks.put(f"{type(exc).__name__}: {exc}")
     finally:
