@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "nuanxin.visits",
     "nuanxin.directory",
     "nuanxin.casework",
+    "nuanxin.care",
     "nuanxin.dashboard",
     "nuanxin.api",
     "nuanxin.demo",

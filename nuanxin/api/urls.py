@@ -12,6 +12,7 @@ from ninja.renderers import JSONRenderer
 from nuanxin.core.errors import Conflict
 
 from . import casework_referrals, casework_requests, casework_tasks, persons, visits
+from . import care as care_router
 from .auth import BearerToken
 
 DESCRIPTION = """\
@@ -63,6 +64,7 @@ api.add_router("/", visits.router)
 api.add_router("/", casework_requests.router)
 api.add_router("/", casework_referrals.router)
 api.add_router("/", casework_tasks.router)
+api.add_router("/", care_router.router)
 
 
 def field_errors(exc: DjangoValidationError) -> list[dict]:

@@ -1,0 +1,254 @@
+"""/api/v1/care-agreements: entrusted-care agreements, absences and substitutes.
+
+The same selectors and services as the pages under /care/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja import Status as Answer
+from pydantic import Field
+
+from nuanxin.care import selectors, services
+from nuanxin.care.models import CareAbsence, CareAgreement, CareDuty, CaregiverKind, CareLevel
+from nuanxin.core.masking import mask_id_number, mask_phone
+
+from .schemas import (
+    DEFAULT_PAGE_SIZE,
+    ErrorOut,
+    Id,
+    PageNumber,
+    PageOut,
+    PageSize,
+    RegionCode,
+    ValidationErrorOut,
+    paginate,
+)
+
+router = Router(tags=["care"])
+
+ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+Name = Annotated[str, Field(max_length=60)]
+Phone = Annotated[str, Field(max_length=20)]
+IdNumber = Annotated[str, Field(max_length=18)]
+Reason = Annotated[str, Field(max_length=200)]
+Fen = Annotated[int, Field(ge=0, le=10_000_000, description="Monthly fee in fen (1/100 yuan).")]
+
+
+class PartyOut(Schema):
+    kind: CaregiverKind
+    name: str
+    phone: str  # masked
+    id_number: str  # masked
+    organisation_id: int | None
+
+
+class SubstituteOut(PartyOut):
+    named_at: dt.datetime
+
+
+class AbsenceOut(Schema):
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+    reported_at: dt.datetime
+    substitute_due_at: dt.datetime
+    substitute: SubstituteOut | None
+
+
+class AgreementOut(Schema):
+    id: int
+    person_id: int
+    person_name: str
+    region: str
+    street: str
+    caregiver: PartyOut
+    duties: list[CareDuty]
+    care_level: CareLevel
+    monthly_fee_fen: int
+    starts_on: dt.date
+    ends_on: dt.date | None
+    renews_id: int | None
+    uncovered_absence: bool
+
+
+class ActiveCaregiverOut(Schema):
+    """Who cares now: the caregiver, or her substitute; `uncovered` while none is named."""
+
+    name: str
+    phone: str  # masked
+    substitute: bool
+    uncovered: bool
+
+
+class AgreementDetailOut(AgreementOut):
+    absences: list[AbsenceOut]
+    active_caregiver: ActiveCaregiverOut | None
+
+
+class AgreementPageOut(PageOut):
+    items: list[AgreementOut]
+
+
+class PartyIn(Schema):
+    caregiver_kind: CaregiverKind
+    caregiver_name: Name
+    caregiver_phone: Phone
+    caregiver_id_number: IdNumber = ""
+    organisation_id: Id | None = None
+
+
+class AgreementIn(PartyIn):
+    person_id: Id
+    duties: list[CareDuty] = Field(min_length=1, max_length=len(CareDuty.values))
+    care_level: CareLevel
+    monthly_fee_fen: Fen
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    renews_id: Id | None = None
+    note: Annotated[str, Field(max_length=300)] = ""
+
+
+class AbsenceIn(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: Reason
+    reported_at: dt.datetime | None = None
+
+
+class SubstituteIn(PartyIn):
+    absence_id: Id
+
+
+def _party(obj) -> dict:
+    return {
+        "kind": obj.caregiver_kind,
+        "name": obj.caregiver_name,
+        "phone": mask_phone(obj.caregiver_phone),
+        "id_number": mask_id_number(obj.caregiver_id_number),
+        "organisation_id": obj.organisation_id,
+    }
+
+
+def _out(a: CareAgreement) -> dict:
+    return {
+        "id": a.pk,
+        "person_id": a.person_id,
+        "person_name": a.person.name,
+        "region": a.region_id,
+        "street": a.street_id,
+        "caregiver": _party(a),
+        "duties": a.duties,
+        "care_level": a.care_level,
+        "monthly_fee_fen": a.monthly_fee_fen,
+        "starts_on": a.starts_on,
+        "ends_on": a.ends_on,
+        "renews_id": a.renews_id,
+        "uncovered_absence": bool(getattr(a, "gap", False)),
+    }
+
+
+def _absence(a: CareAbsence) -> dict:
+    substitute = getattr(a, "substitute", None)
+    return {
+        "id": a.pk,
+        "starts_at": a.starts_at,
+        "ends_at": a.ends_at,
+        "reason": a.reason,
+        "reported_at": a.reported_at,
+        "substitute_due_at": a.substitute_due_at,
+        "substitute": {**_party(substitute), "named_at": substitute.named_at}
+        if substitute
+        else None,
+    }
+
+
+def _detail(user, pk: int) -> dict:
+    agreement = selectors.agreement_get(user=user, pk=pk)
+    absences = selectors.agreement_absences(agreement=agreement)
+    now = timezone.now()
+    current = selectors.active_caregiver(user=user, person=agreement.person, at=now)
+    gap = any(a.ends_at > now and getattr(a, "substitute", None) is None for a in absences)
+    return {
+        **_out(agreement),
+        "uncovered_absence": gap,
+        "absences": [_absence(a) for a in absences],
+        "active_caregiver": {
+            "name": current.name,
+            "phone": mask_phone(current.phone),
+            "substitute": current.substitute is not None,
+            "uncovered": current.uncovered is not None,
+        }
+        if current
+        else None,
+    }
+
+
+@router.get(
+    "/care-agreements", response={200: AgreementPageOut, **ERRORS}, url_name="care_agreement_list"
+)
+def care_agreement_list(
+    request,
+    region: RegionCode = "",
+    active: Annotated[bool, Query(description="Only agreements active today.")] = False,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+):
+    """Agreements in your scope, newest first; a fixed number of queries."""
+    rows = selectors.agreement_list(user=request.auth, region=region, active=active)
+    info, items = paginate(request, rows, page=page, page_size=page_size)
+    return {**info, "items": [_out(a) for a in items]}
+
+
+@router.post(
+    "/care-agreements",
+    response={201: AgreementDetailOut, 403: ErrorOut, **ERRORS},
+    url_name="care_agreement_create",
+)
+def care_agreement_create(request, payload: AgreementIn):
+    """Sign an agreement for a person you may change (404 if not yours)."""
+    agreement = services.care_agreement_create(user=request.auth, request=request, **payload.dict())
+    return Answer(201, _detail(request.auth, agreement.pk))
+
+
+@router.get(
+    "/care-agreements/{int:agreement_id}",
+    response={200: AgreementDetailOut, **ERRORS},
+    url_name="care_agreement_detail",
+)
+def care_agreement_detail(request, agreement_id: Id):
+    """One agreement with its absences, substitutes and who cares right now."""
+    return _detail(request.auth, agreement_id)
+
+
+@router.post(
+    "/care-agreements/{int:agreement_id}/absences",
+    response={201: AgreementDetailOut, 403: ErrorOut, **ERRORS},
+    url_name="care_absence_create",
+)
+def care_absence_create(request, agreement_id: Id, payload: AbsenceIn):
+    """The caregiver cannot serve: a substitute is due 24 hours after `reported_at` (now)."""
+    services.care_absence_report(
+        user=request.auth, agreement_id=agreement_id, request=request, **payload.dict()
+    )
+    return Answer(201, _detail(request.auth, agreement_id))
+
+
+@router.post(
+    "/care-agreements/{int:agreement_id}/substitutes",
+    response={201: AgreementDetailOut, 403: ErrorOut, **ERRORS},
+    url_name="care_substitute_create",
+)
+def care_substitute_create(request, agreement_id: Id, payload: SubstituteIn):
+    """Name another party for the dates of one of this agreement's absences."""
+    selectors.agreement_get(user=request.auth, pk=agreement_id)  # 404 if not yours
+    services.care_substitute_name(
+        user=request.auth, agreement_id=agreement_id, request=request, **payload.dict()
+    )
+    return Answer(201, _detail(request.auth, agreement_id))

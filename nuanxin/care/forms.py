@@ -1,0 +1,96 @@
+"""Forms for care arrangements: thin shells over the services' arguments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nuanxin.core import params
+
+from .models import CareDuty, CaregiverKind, CareLevel
+
+DATE = forms.DateInput(attrs={"type": "date"})
+MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class ListParams(params.Params):
+    region = params.RegionCodeField(label=_("Region"))
+    active = forms.BooleanField(label=_("Active only"), required=False)
+
+
+class PartyForm(forms.Form):
+    caregiver_kind = forms.ChoiceField(label=_("Caregiver is a"), choices=CaregiverKind.choices)
+    caregiver_name = forms.CharField(label=_("Caregiver's name"), max_length=60)
+    caregiver_phone = forms.CharField(label=_("Caregiver's phone"), max_length=20)
+    caregiver_id_number = forms.CharField(
+        label=_("Caregiver's ID number"), max_length=18, required=False
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=None,
+        required=False,
+        help_text=_("When an organisation cares."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from nuanxin.directory.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(active=True)
+
+    def party(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "caregiver_kind": data["caregiver_kind"],
+            "caregiver_name": data["caregiver_name"],
+            "caregiver_phone": data["caregiver_phone"],
+            "caregiver_id_number": data["caregiver_id_number"],
+            "organisation_id": data["organisation"].pk if data["organisation"] else None,
+        }
+
+
+class AgreementForm(PartyForm):
+    duties = forms.MultipleChoiceField(
+        label=_("Duties agreed"), choices=CareDuty.choices, widget=forms.CheckboxSelectMultiple
+    )
+    care_level = forms.ChoiceField(label=_("Care level"), choices=CareLevel.choices)
+    monthly_fee = forms.DecimalField(
+        label=_("Monthly fee (yuan)"),
+        min_value=Decimal("0"),
+        max_value=Decimal("100000"),
+        decimal_places=2,
+    )
+    starts_on = forms.DateField(label=_("From"), widget=DATE, initial=timezone.localdate)
+    ends_on = forms.DateField(label=_("Until"), widget=DATE, required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def fee_fen(self) -> int:
+        return int(self.cleaned_data["monthly_fee"] * 100)
+
+
+class AbsenceForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Cannot serve from"), widget=MOMENT, input_formats=MOMENT_FORMATS
+    )
+    ends_at = forms.DateTimeField(label=_("Until"), widget=MOMENT, input_formats=MOMENT_FORMATS)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reported_at = forms.DateTimeField(
+        label=_("Reported at"),
+        widget=MOMENT,
+        input_formats=MOMENT_FORMATS,
+        required=False,
+        help_text=_("When the caregiver told you. Empty: now."),
+    )
+
+
+class SubstituteForm(PartyForm):
+    absence = params.IdField(widget=forms.HiddenInput, required=True)
+
+
+class EndForm(forms.Form):
+    ends_on = forms.DateField(label=_("Ends on"), widget=DATE, initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

@@ -1,0 +1,203 @@
+"""Care arrangements (DESIGN §1): entrusted-care agreements, absences and substitutes.
+
+An entrusted-care agreement (委托照料服务协议) binds three parties: the street,
+a dispersed 特困 person and a caregiver (a relative, a neighbour or an
+organisation), with the duties agreed, the care level and a monthly fee. When
+the caregiver cannot serve, the absence is recorded and a substitute named for
+those dates; a substitute not named within 24 hours of the report puts the
+person on the blind-spot report.
+
+Every record copies the person's region code so lists and duties are one
+indexed range scan through the gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nuanxin.core import access
+
+# How long the officer has to name a substitute once an absence is reported.
+SUBSTITUTE_WITHIN = dt.timedelta(hours=24)
+
+
+class CaregiverKind(models.TextChoices):
+    RELATIVE = "relative", _("relative")
+    NEIGHBOUR = "neighbour", _("neighbour")
+    ORGANISATION = "organisation", _("organisation")
+    OTHER = "other", _("other")
+
+
+class CareDuty(models.TextChoices):
+    DAILY_LOOK_IN = "daily_look_in", _("daily look-in")
+    PERSONAL_CARE = "personal_care", _("personal care")
+    MEALS = "meals", _("meals")
+    HOSPITAL = "hospital", _("hospital accompaniment")
+    EMERGENCY = "emergency", _("emergency contact")
+
+
+class CareLevel(models.TextChoices):
+    """From the person's self-care: 自理 / 半失能 / 失能."""
+
+    SELF_CARING = "self", _("self-caring (自理)")
+    PARTLY_LOST = "partly", _("partly disabled (半失能)")
+    FULLY_LOST = "fully", _("fully disabled (失能)")
+
+
+class Party(models.Model):
+    """Who cares: a person by name and phone, or an organisation from the directory."""
+
+    caregiver_kind = models.CharField(
+        _("caregiver is a"), max_length=14, choices=CaregiverKind.choices
+    )
+    caregiver_name = models.CharField(_("caregiver's name"), max_length=60)
+    caregiver_phone = models.CharField(_("caregiver's phone"), max_length=20)
+    caregiver_id_number = models.CharField(_("caregiver's ID number"), max_length=18, blank=True)
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.caregiver_kind == CaregiverKind.ORGANISATION and self.organisation_id is None:
+            raise ValidationError({"organisation": _("Name the organisation that cares.")})
+
+
+class CareAgreementQuerySet(access.RestrictedQuerySet):
+    def active_on(self, day: dt.date):
+        return self.filter(starts_on__lte=day).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day)
+        )
+
+
+class CareAgreement(Party):
+    person = models.ForeignKey(
+        "registry.Person",
+        models.PROTECT,
+        related_name="care_agreements",
+        verbose_name=_("person"),
+    )
+    region_id = models.CharField(max_length=15, db_index=True)
+    # The street that signs for the government: the person's street when signed.
+    street = models.ForeignKey(
+        "regions.Region", models.PROTECT, related_name="+", verbose_name=_("street")
+    )
+    duties = models.JSONField(_("duties agreed"), default=list)
+    care_level = models.CharField(_("care level"), max_length=8, choices=CareLevel.choices)
+    monthly_fee_fen = models.PositiveIntegerField(_("monthly fee (fen)"))
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    renews = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=_("renews"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CareAgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["person", "starts_on"], name="careagreement_person_idx")]
+        verbose_name = _("entrusted-care agreement")
+        verbose_name_plural = _("entrusted-care agreements")
+
+    def __str__(self):
+        return f"{self.person} ← {self.caregiver_name}"
+
+    def clean(self):
+        super().clean()
+        if self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The agreement cannot end before it starts.")})
+        unknown = [d for d in self.duties or [] if d not in CareDuty.values]
+        if not self.duties or unknown:
+            raise ValidationError({"duties": _("Choose the duties agreed.")})
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+
+    @property
+    def monthly_fee_yuan(self) -> str:
+        return f"{self.monthly_fee_fen // 100}.{self.monthly_fee_fen % 100:02d}"
+
+    def duty_labels(self) -> list[str]:
+        labels = dict(CareDuty.choices)
+        return [str(labels.get(d, d)) for d in self.duties]
+
+
+class CareAbsence(models.Model):
+    """The caregiver cannot serve from `starts_at` to `ends_at` (ill, away …)."""
+
+    agreement = models.ForeignKey(
+        CareAgreement, models.CASCADE, related_name="absences", verbose_name=_("agreement")
+    )
+    person = models.ForeignKey("registry.Person", models.PROTECT, related_name="+")
+    region_id = models.CharField(max_length=15, db_index=True)
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200)
+    # When the caregiver told the street: the 24 hours to name a substitute run from here.
+    reported_at = models.DateTimeField(_("reported at"))
+    substitute_due_at = models.DateTimeField(_("substitute due by"), db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("caregiver absence")
+        verbose_name_plural = _("caregiver absences")
+
+    def __str__(self):
+        return f"{self.agreement.caregiver_name}: {self.reason}"
+
+    def clean(self):
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The absence must end after it starts.")})
+
+
+class CareSubstitute(Party):
+    """Another party who takes on the same duties for the dates of one absence."""
+
+    absence = models.OneToOneField(
+        CareAbsence, models.CASCADE, related_name="substitute", verbose_name=_("absence")
+    )
+    region_id = models.CharField(max_length=15, db_index=True)
+    named_at = models.DateTimeField(_("named at"))
+    named_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-named_at", "-id"]
+        verbose_name = _("substitute caregiver")
+        verbose_name_plural = _("substitute caregivers")
+
+    def __str__(self):
+        return self.caregiver_name

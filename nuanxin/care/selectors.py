@@ -1,0 +1,272 @@
+"""Reads for care arrangements, always through the gate; the caregiver duty source.
+
+Duties (nuanxin.core.duties):
+
+- a dispersed 特困 person without an agreement active today is a duty from the
+  day the need arose (enrolment, or the day after the last agreement ended):
+  due today, a blind spot tomorrow;
+- an absence with no substitute is due 24 hours after it was reported, to the
+  hour (like a help request's SLA): past that moment it is a blind spot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nuanxin.core import access, duties
+from nuanxin.registry.models import Category, Enrollment, Person, Status
+
+from .models import CareAbsence, CareAgreement, CareSubstitute
+
+
+def _moment(today: dt.date) -> dt.datetime:
+    """'Now' for a list of `today`: the clock today, the end of that day otherwise."""
+    if today == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min))
+
+
+# --- agreements ------------------------------------------------------------------------
+
+
+def _open_gap(now: dt.datetime):
+    """An absence going on now (or reported, still to come) with no substitute named."""
+    return CareAbsence.objects.filter(
+        agreement_id=OuterRef("pk"), ends_at__gt=now, substitute__isnull=True
+    )
+
+
+def agreement_list(
+    *, user, region: str = "", active: bool = False, today: dt.date | None = None
+) -> QuerySet[CareAgreement]:
+    """Agreements in the user's reach, newest first; a fixed number of queries."""
+    today = today or timezone.localdate()
+    rows = CareAgreement.objects.restrict(user, access.Action.VIEW, links=False).within(region)
+    if active:
+        rows = rows.active_on(today)
+    return rows.select_related("person", "organisation").annotate(
+        gap=Exists(_open_gap(_moment(today)))
+    )
+
+
+def agreement_get(*, user, pk: int) -> CareAgreement:
+    return access.get_or_404(
+        CareAgreement.objects.select_related(
+            "person", "street", "organisation", "created_by", "renews"
+        ),
+        user,
+        pk=pk,
+        links=False,
+    )
+
+
+def agreement_absences(*, agreement: CareAgreement) -> list[CareAbsence]:
+    """An agreement's absences with their substitutes, newest first (one query)."""
+    return list(
+        CareAbsence.objects.filter(agreement=agreement)
+        .select_related("substitute", "substitute__organisation", "recorded_by")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def person_agreements(*, user, person: Person) -> QuerySet[CareAgreement]:
+    return CareAgreement.objects.restrict(user, access.Action.VIEW, links=False).filter(
+        person=person
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ActiveCaregiver:
+    """Who cares for a person at a moment: the caregiver, or her named substitute.
+
+    `uncovered` is the absence still waiting for a substitute (the caregiver is
+    away and nobody is named yet); the agreement's caregiver stays the
+    responsible party until one is.
+    """
+
+    agreement: CareAgreement
+    name: str
+    phone: str
+    kind: str
+    substitute: CareSubstitute | None = None
+    absence: CareAbsence | None = None
+    uncovered: CareAbsence | None = None
+
+
+def active_caregiver(*, user, person: Person, at: dt.datetime | None = None):
+    """The active caregiver of `person` at `at` (now), or None without an agreement.
+
+    Two queries: the agreement active that day, and an absence covering the moment.
+    """
+    at = at or timezone.now()
+    agreement = (
+        person_agreements(user=user, person=person)
+        .active_on(timezone.localtime(at).date())
+        .select_related("organisation")
+        .order_by("-starts_on")
+        .first()
+    )
+    if agreement is None:
+        return None
+    absence = (
+        CareAbsence.objects.filter(agreement=agreement, starts_at__lte=at, ends_at__gt=at)
+        .select_related("substitute", "substitute__organisation")
+        .order_by("-starts_at")
+        .first()
+    )
+    substitute = getattr(absence, "substitute", None) if absence else None
+    if substitute is not None:
+        return ActiveCaregiver(
+            agreement=agreement,
+            name=substitute.caregiver_name,
+            phone=substitute.caregiver_phone,
+            kind=substitute.caregiver_kind,
+            substitute=substitute,
+            absence=absence,
+        )
+    return ActiveCaregiver(
+        agreement=agreement,
+        name=agreement.caregiver_name,
+        phone=agreement.caregiver_phone,
+        kind=agreement.caregiver_kind,
+        absence=absence,
+        uncovered=absence,
+    )
+
+
+def absence_get(*, user, pk: int) -> CareAbsence:
+    return access.get_or_404(
+        CareAbsence.objects.select_related("agreement", "person"), user, pk=pk, links=False
+    )
+
+
+# --- who still needs a caregiver ----------------------------------------------------------
+
+
+def without_caregiver(*, user, today: dt.date, region: str = "") -> QuerySet[Enrollment]:
+    """Dispersed 特困 enrolments (active, person alive and here) with no agreement today.
+
+    Annotated with the end of the person's last agreement; one query.
+    """
+    agreements = CareAgreement.objects.filter(person_id=OuterRef("person_id"))
+    return (
+        Enrollment.objects.restrict(user, access.Action.VIEW, links=False)
+        .within(region)
+        .active_on(today)
+        .filter(category=Category.TEKUN_DISPERSED)
+        .exclude(person__status__in=[Status.DECEASED, Status.MOVED])
+        .exclude(Exists(agreements.active_on(today)))
+        .annotate(
+            last_end=agreements.order_by()
+            .values("person_id")
+            .annotate(m=Max("ends_on"))
+            .values("m")
+        )
+        .select_related("person")
+        .order_by("person__region_id", "person_id")
+    )
+
+
+def need_since(enrollment) -> dt.date:
+    """The day a caregiver was first missing: enrolment, or the day after the last agreement."""
+    started = enrollment.start_date or timezone.localtime(enrollment.created_at).date()
+    last_end = getattr(enrollment, "last_end", None)
+    if last_end is not None:
+        return max(started, last_end + dt.timedelta(days=1))
+    return started
+
+
+def uncovered_absences(*, user, now: dt.datetime, region: str = "") -> QuerySet[CareAbsence]:
+    """Absences not yet over with no substitute named, the most urgent first."""
+    return (
+        CareAbsence.objects.restrict(user, access.Action.VIEW, links=False)
+        .within(region)
+        .filter(ends_at__gt=now, substitute__isnull=True)
+        .select_related("person", "agreement")
+        .order_by("substitute_due_at", "id")
+    )
+
+
+class CaregiverDuties:
+    kind = "caregiver"
+
+    def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
+        now = _moment(today)
+        end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+        found = [
+            self._missing(e)
+            for e in without_caregiver(user=user, today=today, region=region)[:limit]
+            if need_since(e) <= until
+        ]
+        absences = uncovered_absences(user=user, now=now, region=region).filter(
+            substitute_due_at__lt=end
+        )
+        found += [self._absence(a, now) for a in absences[:limit]]
+        return found
+
+    def overdue(self, *, user, today: dt.date, region: str = "", limit: int = 500):
+        now = _moment(today)
+        found = [
+            self._missing(e)
+            for e in without_caregiver(user=user, today=today, region=region)[:limit]
+            if need_since(e) < today
+        ]
+        # To the hour: 23 hours after the report it is still due, 25 hours after it is late.
+        absences = uncovered_absences(user=user, now=now, region=region).filter(
+            substitute_due_at__lt=now
+        )
+        found += [self._absence(a, now) for a in absences[:limit]]
+        return found
+
+    @staticmethod
+    def _missing(e: Enrollment) -> duties.Duty:
+        p = e.person
+        return duties.Duty(
+            kind="caregiver",
+            person_id=p.pk,
+            person_name=p.name,
+            region_id=p.region_id,
+            due_on=need_since(e),
+            tier=p.tier or "",
+            label=_("Dispersed 特困: no active caregiver agreement"),
+            link=reverse("care:agreement_new", args=[p.pk]),
+            address=p.address,
+            phone=p.phone,
+        )
+
+    @staticmethod
+    def _absence(a: CareAbsence, now: dt.datetime) -> duties.Duty:
+        due = timezone.localtime(a.substitute_due_at)
+        if a.substitute_due_at < now:
+            label = _("Caregiver away (%(reason)s): no substitute named by %(due)s") % {
+                "reason": a.reason,
+                "due": f"{due:%Y-%m-%d %H:%M}",
+            }
+        else:
+            label = _("Caregiver away (%(reason)s): name a substitute by %(due)s") % {
+                "reason": a.reason,
+                "due": f"{due:%Y-%m-%d %H:%M}",
+            }
+        return duties.Duty(
+            kind="caregiver",
+            person_id=a.person_id,
+            person_name=a.person.name,
+            region_id=a.region_id,
+            due_on=due.date(),
+            tier=a.person.tier or "",
+            label=label,
+            link=reverse("care:agreement_detail", args=[a.agreement_id]),
+            address=a.person.address,
+            phone=a.person.phone,
+        )
+
+
+def ready() -> None:
+    """Called from AppConfig.ready: register the duty source."""
+    duties.register(CaregiverDuties())

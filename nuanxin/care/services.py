@@ -1,0 +1,317 @@
+"""Writes for care arrangements: agreements, absences and substitutes.
+
+Every write fetches through the gate (`get_or_404(..., CHANGE, for_update=True)`),
+validates with `full_clean`, runs in a transaction, re-checks the scope of
+the row as stored and leaves an audit record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nuanxin.audit.models import AuditAction
+from nuanxin.audit.services import audit_record
+from nuanxin.core import access
+from nuanxin.core.masking import mask_id_number, mask_phone
+from nuanxin.core.validators import clean_id_number, clean_phone
+from nuanxin.regions.models import Level, Region, ancestor_codes, level_of
+from nuanxin.registry.selectors import person_for_change
+
+from .models import (
+    SUBSTITUTE_WITHIN,
+    CareAbsence,
+    CareAgreement,
+    CaregiverKind,
+    CareSubstitute,
+)
+
+
+def _street_of(region_id: str) -> Region:
+    code = next(c for c in ancestor_codes(region_id) if level_of(c) == Level.STREET)
+    return Region.objects.get(code=code)
+
+
+def _party(
+    *,
+    caregiver_kind: str,
+    caregiver_name: str,
+    caregiver_phone: str,
+    caregiver_id_number: str = "",
+    organisation_id: int | None = None,
+) -> dict:
+    """The caregiver's fields, checked and normalised (phone, ID number)."""
+    errors: dict[str, str] = {}
+    if caregiver_kind not in CaregiverKind.values:
+        errors["caregiver_kind"] = _("Say who the caregiver is.")
+    name = (caregiver_name or "").strip()
+    if not name:
+        errors["caregiver_name"] = _("Enter the caregiver's name.")
+    phone = ""
+    try:
+        phone = clean_phone((caregiver_phone or "").strip())
+    except ValidationError as exc:
+        errors["caregiver_phone"] = exc.messages[0]
+    id_number = (caregiver_id_number or "").strip().upper()
+    if id_number:
+        try:
+            id_number = clean_id_number(id_number).number
+        except ValidationError as exc:
+            errors["caregiver_id_number"] = exc.messages[0]
+    organisation = None
+    if organisation_id is not None:
+        from nuanxin.directory.models import Organisation
+
+        organisation = Organisation.objects.filter(pk=organisation_id, active=True).first()
+        if organisation is None:
+            errors["organisation"] = _("No such organisation in the directory.")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "caregiver_kind": caregiver_kind,
+        "caregiver_name": name,
+        "caregiver_phone": phone,
+        "caregiver_id_number": id_number,
+        "organisation": organisation,
+    }
+
+
+def _masked_party(party: dict) -> dict:
+    # The audit log keeps identifiers masked, like every page that shows them.
+    return {
+        "caregiver": party["caregiver_name"],
+        "phone": mask_phone(party["caregiver_phone"]),
+        "id_number": mask_id_number(party["caregiver_id_number"]),
+    }
+
+
+def _author(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def care_agreement_create(
+    *,
+    user,
+    person_id: int,
+    caregiver_kind: str,
+    caregiver_name: str,
+    caregiver_phone: str,
+    duties: list[str],
+    care_level: str,
+    monthly_fee_fen: int,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    caregiver_id_number: str = "",
+    organisation_id: int | None = None,
+    renews_id: int | None = None,
+    note: str = "",
+    request=None,
+) -> CareAgreement:
+    """Sign an agreement between the person's street, the person and a caregiver.
+
+    Two agreements of one person may not overlap: a renewal starts after the
+    one it renews ends (the old one is ended the day before when it ran on).
+    """
+    person = person_for_change(user=user, pk=person_id)
+    party = _party(
+        caregiver_kind=caregiver_kind,
+        caregiver_name=caregiver_name,
+        caregiver_phone=caregiver_phone,
+        caregiver_id_number=caregiver_id_number,
+        organisation_id=organisation_id,
+    )
+    renews = None
+    if renews_id is not None:
+        renews = access.get_or_404(
+            CareAgreement, user, access.Action.CHANGE, pk=renews_id, for_update=True
+        )
+        if renews.person_id != person.pk:
+            raise ValidationError({"renews": _("That agreement is about someone else.")})
+        if renews.ends_on is None or renews.ends_on >= starts_on:
+            renews.ends_on = starts_on - dt.timedelta(days=1)
+            renews.full_clean(exclude=["person", "street", "organisation", "renews"])
+            renews.save(update_fields=["ends_on"])
+    agreement = CareAgreement(
+        person=person,
+        region_id=person.region_id,
+        street=_street_of(person.region_id),
+        duties=list(dict.fromkeys(duties or [])),
+        care_level=care_level,
+        monthly_fee_fen=monthly_fee_fen,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        renews=renews,
+        note=(note or "").strip(),
+        created_by=_author(user),
+        **party,
+    )
+    agreement.full_clean(exclude=["person", "street", "renews", "created_by"])
+    overlapping = (
+        CareAgreement.objects.filter(person=person)
+        .exclude(ends_on__lt=starts_on)
+        .exclude(pk=getattr(renews, "pk", None))
+    )
+    if ends_on is not None:
+        overlapping = overlapping.filter(starts_on__lte=ends_on)
+    if overlapping.exists():
+        raise ValidationError(
+            {"starts_on": _("This person already has an agreement for those dates.")}
+        )
+    agreement.save()
+    access.recheck(user, access.Action.CHANGE, agreement)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=agreement,
+        request=request,
+        object_repr=f"{person} · {agreement.caregiver_name}",
+        changes={
+            **_masked_party(party),
+            "duties": agreement.duties,
+            "care_level": care_level,
+            "monthly_fee_fen": monthly_fee_fen,
+            "period": [str(starts_on), str(ends_on or "")],
+            "renews": getattr(renews, "pk", None),
+        },
+    )
+    return agreement
+
+
+@transaction.atomic
+def care_agreement_end(
+    *, user, agreement_id: int, ends_on: dt.date, reason: str = "", request=None
+) -> CareAgreement:
+    agreement = access.get_or_404(
+        CareAgreement, user, access.Action.CHANGE, pk=agreement_id, for_update=True
+    )
+    if ends_on < agreement.starts_on:
+        raise ValidationError({"ends_on": _("The agreement cannot end before it starts.")})
+    before = agreement.ends_on
+    agreement.ends_on = ends_on
+    agreement.save(update_fields=["ends_on"])
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=agreement,
+        request=request,
+        reason=reason,
+        changes={"ends_on": [str(before or ""), str(ends_on)]},
+    )
+    return agreement
+
+
+@transaction.atomic
+def care_absence_report(
+    *,
+    user,
+    agreement_id: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str,
+    reported_at: dt.datetime | None = None,
+    request=None,
+) -> CareAbsence:
+    """The caregiver cannot serve from `starts_at` to `ends_at`.
+
+    `reported_at` is when she told the street (now by default; an officer may
+    record a call taken earlier, never a time to come): a substitute is due
+    24 hours after it.
+    """
+    agreement = access.get_or_404(
+        CareAgreement, user, access.Action.CHANGE, pk=agreement_id, for_update=True
+    )
+    now = timezone.now()
+    reported_at = reported_at or now
+    if reported_at > now:
+        raise ValidationError({"reported_at": _("A report cannot come from the future.")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the caregiver cannot serve.")})
+    if agreement.ends_on is not None and timezone.localtime(starts_at).date() > agreement.ends_on:
+        raise ValidationError({"starts_at": _("The agreement has ended by then.")})
+    absence = CareAbsence(
+        agreement=agreement,
+        person_id=agreement.person_id,
+        region_id=agreement.region_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason.strip(),
+        reported_at=reported_at,
+        substitute_due_at=reported_at + SUBSTITUTE_WITHIN,
+        recorded_by=_author(user),
+    )
+    absence.full_clean(exclude=["agreement", "person", "recorded_by"])
+    absence.save()
+    access.recheck(user, access.Action.CHANGE, absence)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=absence,
+        request=request,
+        object_repr=f"{agreement} · {absence.reason}"[:200],
+        changes={
+            "from": starts_at.isoformat(),
+            "until": ends_at.isoformat(),
+            "reported_at": reported_at.isoformat(),
+        },
+    )
+    return absence
+
+
+@transaction.atomic
+def care_substitute_name(
+    *,
+    user,
+    absence_id: int,
+    caregiver_kind: str,
+    caregiver_name: str,
+    caregiver_phone: str,
+    caregiver_id_number: str = "",
+    organisation_id: int | None = None,
+    agreement_id: int | None = None,
+    request=None,
+) -> CareSubstitute:
+    """Name another party to take on the same duties for the dates of the absence."""
+    absence = access.get_or_404(
+        CareAbsence.objects.select_related("agreement"),
+        user,
+        access.Action.CHANGE,
+        pk=absence_id,
+        for_update=True,
+    )
+    if agreement_id is not None and absence.agreement_id != agreement_id:
+        raise ValidationError({"absence_id": _("That absence belongs to another agreement.")})
+    if CareSubstitute.objects.filter(absence=absence).exists():
+        raise ValidationError({"absence_id": _("A substitute is already named.")})
+    party = _party(
+        caregiver_kind=caregiver_kind,
+        caregiver_name=caregiver_name,
+        caregiver_phone=caregiver_phone,
+        caregiver_id_number=caregiver_id_number,
+        organisation_id=organisation_id,
+    )
+    if party["caregiver_phone"] == absence.agreement.caregiver_phone:
+        raise ValidationError({"caregiver_phone": _("The substitute must be another party.")})
+    substitute = CareSubstitute(
+        absence=absence,
+        region_id=absence.region_id,
+        named_at=timezone.now(),
+        named_by=_author(user),
+        **party,
+    )
+    substitute.full_clean(exclude=["absence", "named_by"])
+    substitute.save()
+    access.recheck(user, access.Action.CHANGE, substitute)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=substitute,
+        request=request,
+        object_repr=f"{absence.agreement} · {substitute.caregiver_name}"[:200],
+        changes={**_masked_party(party), "absence": absence.pk},
+    )
+    return substitute

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "care"
+urlpatterns = [
+    path("", views.agreement_list, name="agreement_list"),
+    path("agreements/new/<int:person_id>/", views.agreement_new, name="agreement_new"),
+    path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
+]

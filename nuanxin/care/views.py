@@ -1,0 +1,168 @@
+"""Pages for care arrangements: the list, a new agreement, an agreement with its absences."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nuanxin.core import access, params
+from nuanxin.core.forms import errors_to_form
+from nuanxin.registry.selectors import person_get
+
+from . import selectors, services
+from .forms import AbsenceForm, AgreementForm, EndForm, ListParams, SubstituteForm
+
+
+@login_required
+def agreement_list(request):
+    access.require_somewhere(request.user, access.Action.VIEW)
+    query = params.parse(request, ListParams)
+    today = timezone.localdate()
+    rows = selectors.agreement_list(
+        user=request.user, region=query["region"], active=query["active"], today=today
+    )
+    page = Paginator(rows, 50).get_page(query["page"])
+    missing = list(
+        selectors.without_caregiver(user=request.user, today=today, region=query["region"])[:50]
+    )
+    others = request.GET.copy()
+    others.pop("page", None)
+    return render(
+        request,
+        "care/agreement_list.html",
+        {
+            "page": page,
+            "missing": [(e.person, selectors.need_since(e)) for e in missing],
+            "f": request.GET,
+            "query": others.urlencode(),
+            "today": today,
+        },
+    )
+
+
+@login_required
+def agreement_new(request, person_id: int):
+    person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE, history=True)
+    if request.method == "POST":
+        form = AgreementForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                agreement = services.care_agreement_create(
+                    user=request.user,
+                    person_id=person.pk,
+                    duties=data["duties"],
+                    care_level=data["care_level"],
+                    monthly_fee_fen=form.fee_fen(),
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    note=data["note"],
+                    request=request,
+                    **form.party(),
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Agreement signed."))
+                return redirect("care:agreement_detail", agreement.pk)
+    else:
+        form = AgreementForm()
+    return render(request, "care/agreement_form.html", {"person": person, "form": form})
+
+
+def _post(request, agreement):
+    """One of the detail page's forms; answers (form name, bound form) or a redirect."""
+    action = request.POST.get("action")
+    if action == "absence":
+        form = AbsenceForm(request.POST, prefix="absence")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.care_absence_report(
+                    user=request.user,
+                    agreement_id=agreement.pk,
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    reason=data["reason"],
+                    reported_at=data["reported_at"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Absence recorded: name a substitute within 24 hours."))
+                return None
+        return "absence_form", form
+    if action == "substitute":
+        form = SubstituteForm(request.POST, prefix="substitute")
+        if form.is_valid():
+            try:
+                services.care_substitute_name(
+                    user=request.user,
+                    absence_id=form.cleaned_data["absence"],
+                    agreement_id=agreement.pk,
+                    request=request,
+                    **form.party(),
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Substitute named."))
+                return None
+        return "substitute_form", form
+    if action == "end":
+        form = EndForm(request.POST, prefix="end")
+        if form.is_valid():
+            try:
+                services.care_agreement_end(
+                    user=request.user,
+                    agreement_id=agreement.pk,
+                    ends_on=form.cleaned_data["ends_on"],
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Agreement ended."))
+                return None
+        return "end_form", form
+    raise Http404
+
+
+@login_required
+def agreement_detail(request, pk: int):
+    agreement = selectors.agreement_get(user=request.user, pk=pk)
+    can_change = access.allows(request.user, access.Action.CHANGE, agreement)
+    forms = {
+        "absence_form": AbsenceForm(prefix="absence"),
+        "substitute_form": SubstituteForm(prefix="substitute"),
+        "end_form": EndForm(prefix="end"),
+    }
+    if request.method == "POST":
+        access.require(request.user, access.Action.CHANGE, agreement)
+        bound = _post(request, agreement)
+        if bound is None:
+            return redirect("care:agreement_detail", agreement.pk)
+        forms[bound[0]] = bound[1]
+    now = timezone.now()
+    return render(
+        request,
+        "care/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "absences": selectors.agreement_absences(agreement=agreement),
+            "current": selectors.active_caregiver(
+                user=request.user, person=agreement.person, at=now
+            ),
+            "can_change": can_change,
+            "now": now,
+            **forms,
+        },
+    )
