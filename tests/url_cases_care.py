@@ -92,6 +92,26 @@ def _substitute_in(s):
     }
 
 
+def _check_form(s):
+    s.pk("care_agreement")
+    return {
+        "checked_on": timezone.localdate().isoformat(),
+        "unannounced": "on",
+        "duties_performed": ["daily_look_in", "meals"],
+        "home_ok": "on",
+        "satisfaction": "satisfied",
+    }
+
+
+def _check_in(s):
+    return {
+        "checked_on": timezone.localdate().isoformat(),
+        "unannounced": True,
+        "duties_performed": ["meals"],
+        "satisfaction": "partly",
+    }
+
+
 CASES = [
     page("care:agreement_list", scope="list", data=_with_agreement, shows=True),
     page("care:agreement_new", kwargs=PERSON, action="change"),
@@ -111,6 +131,23 @@ CASES = [
         method="POST",
         data=_absence_form,
         ok=302,
+    ),
+    page("care:check_new", kwargs=AGREEMENT, action="change"),
+    page(
+        "care:check_new",
+        kwargs=AGREEMENT,
+        action="change",
+        method="POST",
+        data=_check_form,
+        ok=302,
+    ),
+    api(
+        "api:care_check_create",
+        kwargs=API_AGREEMENT,
+        method="POST",
+        data=_check_in,
+        action="change",
+        ok=201,
     ),
     api("api:care_agreement_list", scope="list", data=_with_agreement, shows=True),
     api(

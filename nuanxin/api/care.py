@@ -8,13 +8,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 from pydantic import Field
 
 from nuanxin.care import selectors, services
-from nuanxin.care.models import CareAbsence, CareAgreement, CareDuty, CaregiverKind, CareLevel
+from nuanxin.care.models import (
+    CareAbsence,
+    CareAgreement,
+    CareDuty,
+    CaregiverKind,
+    CareLevel,
+    Satisfaction,
+)
 from nuanxin.core.masking import mask_id_number, mask_phone
 
 from .schemas import (
@@ -252,3 +261,68 @@ def care_substitute_create(request, agreement_id: Id, payload: SubstituteIn):
         user=request.auth, agreement_id=agreement_id, request=request, **payload.dict()
     )
     return Answer(201, _detail(request.auth, agreement_id))
+
+
+class CheckIn(Schema):
+    """Findings need `rectification_owner_id` and `rectification_due_on`: they open a
+    rectification task."""
+
+    checked_on: dt.date
+    unannounced: bool = False
+    duties_performed: list[CareDuty] = Field(default_factory=list, max_length=len(CareDuty.values))
+    home_ok: bool = True
+    satisfaction: Satisfaction
+    findings: Annotated[str, Field(max_length=2000)] = ""
+    rectification_owner_id: Id | None = None
+    rectification_due_on: dt.date | None = None
+
+
+class CheckOut(Schema):
+    id: int
+    agreement_id: int
+    checked_on: dt.date
+    unannounced: bool
+    duties_performed: dict[str, bool]
+    home_ok: bool
+    satisfaction: Satisfaction
+    findings: str
+    rectification_task_id: int | None
+
+
+@router.post(
+    "/care-agreements/{int:agreement_id}/checks",
+    response={201: CheckOut, 403: ErrorOut, **ERRORS},
+    url_name="care_check_create",
+)
+def care_check_create(request, agreement_id: Id, payload: CheckIn):
+    """Record a check of the caregiver (announced, or unannounced: 四不两直)."""
+    from django.contrib.auth import get_user_model
+
+    data = payload.dict()
+    owner_id = data.pop("rectification_owner_id")
+    owner = None
+    if owner_id is not None:
+        owner = get_user_model().objects.filter(pk=owner_id, is_active=True).first()
+        if owner is None:
+            raise ValidationError({"rectification_owner_id": _("No such user.")})
+    check = services.care_check_record(
+        user=request.auth,
+        agreement_id=agreement_id,
+        rectification_owner=owner,
+        request=request,
+        **data,
+    )
+    return Answer(
+        201,
+        {
+            "id": check.pk,
+            "agreement_id": check.agreement_id,
+            "checked_on": check.checked_on,
+            "unannounced": check.unannounced,
+            "duties_performed": check.duties_performed,
+            "home_ok": check.home_ok,
+            "satisfaction": check.satisfaction,
+            "findings": check.findings,
+            "rectification_task_id": check.rectification_id,
+        },
+    )

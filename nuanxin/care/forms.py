@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import params
 
-from .models import CareDuty, CaregiverKind, CareLevel
+from .models import CareDuty, CaregiverKind, CareLevel, Satisfaction
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -94,3 +94,43 @@ class SubstituteForm(PartyForm):
 class EndForm(forms.Form):
     ends_on = forms.DateField(label=_("Ends on"), widget=DATE, initial=timezone.localdate)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class CheckForm(forms.Form):
+    checked_on = forms.DateField(label=_("Checked on"), widget=DATE, initial=timezone.localdate)
+    unannounced = forms.BooleanField(
+        label=_("Unannounced (四不两直: no notice, no greeting, no escort, straight to the home)"),
+        required=False,
+        initial=True,
+    )
+    duties_performed = forms.MultipleChoiceField(
+        label=_("Duties found performed"),
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    home_ok = forms.BooleanField(label=_("The home is in order"), required=False, initial=True)
+    satisfaction = forms.ChoiceField(
+        label=_("The person's satisfaction"), choices=Satisfaction.choices
+    )
+    findings = forms.CharField(
+        label=_("Findings"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Anything to put right becomes a rectification task."),
+    )
+    rectification_owner = forms.ModelChoiceField(
+        label=_("Who puts it right"), queryset=None, required=False
+    )
+    rectification_due_on = forms.DateField(label=_("Rectify by"), widget=DATE, required=False)
+
+    def __init__(self, *args, agreement, **kwargs):
+        from nuanxin.casework.services.service_tasks import assignable_users
+
+        super().__init__(*args, **kwargs)
+        labels = dict(CareDuty.choices)
+        self.fields["duties_performed"].choices = [(d, labels.get(d, d)) for d in agreement.duties]
+        self.fields["rectification_owner"].queryset = assignable_users(agreement.region_id)
+        self.fields["rectification_owner"].label_from_instance = lambda u: (
+            u.get_full_name() or u.get_username()
+        )

@@ -201,3 +201,66 @@ class CareSubstitute(Party):
 
     def __str__(self):
         return self.caregiver_name
+
+
+# --- caregiver checks -------------------------------------------------------------------
+
+# A check is due at least monthly per agreement (counted from the last one, or the start).
+CHECK_EVERY = dt.timedelta(days=30)
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("satisfied")
+    PARTLY = "partly", _("partly satisfied")
+    NOT = "not", _("not satisfied")
+
+
+class CareCheck(models.Model):
+    """The street or community checks that the caregiver does what was agreed.
+
+    Unannounced checks follow 四不两直: no notice, no greeting, no escort, straight
+    to the home. Findings become a rectification task with an owner and a deadline.
+    """
+
+    agreement = models.ForeignKey(
+        CareAgreement, models.CASCADE, related_name="checks", verbose_name=_("agreement")
+    )
+    person = models.ForeignKey("registry.Person", models.PROTECT, related_name="+")
+    region_id = models.CharField(max_length=15, db_index=True)
+    checked_on = models.DateField(_("checked on"))
+    unannounced = models.BooleanField(_("unannounced (四不两直)"), default=False)
+    # Each agreed duty: performed (True) or not (False).
+    duties_performed = models.JSONField(_("duties performed"), default=dict)
+    home_ok = models.BooleanField(_("the home is in order"), default=True)
+    satisfaction = models.CharField(
+        _("the person's satisfaction"), max_length=10, choices=Satisfaction.choices
+    )
+    findings = models.TextField(_("findings"), blank=True)
+    rectification = models.ForeignKey(
+        "casework.ServiceTask",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rectification task"),
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-checked_on", "-id"]
+        indexes = [models.Index(fields=["agreement", "checked_on"], name="carecheck_agreement_idx")]
+        verbose_name = _("caregiver check")
+        verbose_name_plural = _("caregiver checks")
+
+    def __str__(self):
+        return f"{self.agreement} · {self.checked_on}"
+
+    @property
+    def duties_missed(self) -> list[str]:
+        labels = dict(CareDuty.choices)
+        return [str(labels.get(d, d)) for d, done in self.duties_performed.items() if not done]

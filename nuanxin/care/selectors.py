@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from nuanxin.core import access, duties
 from nuanxin.registry.models import Category, Enrollment, Person, Status
 
-from .models import CareAbsence, CareAgreement, CareSubstitute
+from .models import CHECK_EVERY, CareAbsence, CareAgreement, CareCheck, CareSubstitute
 
 
 def _moment(today: dt.date) -> dt.datetime:
@@ -267,6 +268,102 @@ class CaregiverDuties:
         )
 
 
+# --- checks -------------------------------------------------------------------------------
+
+
+def agreement_checks(*, agreement: CareAgreement) -> list[CareCheck]:
+    return list(
+        CareCheck.objects.filter(agreement=agreement)
+        .select_related("checked_by", "rectification")
+        .order_by("-checked_on", "-id")
+    )
+
+
+def checks_due(*, user, today: dt.date, until: dt.date, region: str = ""):
+    """Agreements active today whose next check (30 days after the last, or after the
+    start) falls on or before `until`; annotated with `last_check`. One query."""
+    return (
+        CareAgreement.objects.restrict(user, access.Action.VIEW, links=False)
+        .within(region)
+        .active_on(today)
+        .annotate(last_check=Coalesce(Max("checks__checked_on"), "starts_on"))
+        .filter(last_check__lte=until - CHECK_EVERY)
+        .select_related("person")
+        .order_by("last_check", "id")
+    )
+
+
+def check_rate(*, user, region: str, today: dt.date) -> dict:
+    """This month's check rate in a region: active agreements with a check since the 1st.
+
+    One query, whatever the number of agreements.
+    """
+    first = today.replace(day=1)
+    checked = Exists(CareCheck.objects.filter(agreement_id=OuterRef("pk"), checked_on__gte=first))
+    figures = (
+        CareAgreement.objects.restrict(user, access.Action.VIEW, links=False)
+        .within(region)
+        .active_on(today)
+        .aggregate(total=Count("id"), checked=Count("id", filter=checked))
+    )
+    total, checked = figures["total"] or 0, figures["checked"] or 0
+    return {
+        "total": total,
+        "checked": checked,
+        "rate": round(100 * checked / total) if total else None,
+    }
+
+
+class CheckDuties:
+    """A caregiver check due at least monthly per active agreement."""
+
+    kind = "caregiver_check"
+
+    def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
+        rows = checks_due(user=user, today=today, until=until, region=region)[:limit]
+        return [self._duty(a) for a in rows]
+
+    def overdue(self, *, user, today: dt.date, region: str = "", limit: int = 500):
+        until = today - dt.timedelta(days=1)
+        rows = checks_due(user=user, today=today, until=until, region=region)[:limit]
+        return [self._duty(a) for a in rows]
+
+    @staticmethod
+    def _duty(a: CareAgreement) -> duties.Duty:
+        p = a.person
+        return duties.Duty(
+            kind="caregiver_check",
+            person_id=p.pk,
+            person_name=p.name,
+            region_id=a.region_id,
+            due_on=a.last_check + CHECK_EVERY,
+            tier=p.tier or "",
+            label=_("Caregiver check due (%(name)s)") % {"name": a.caregiver_name},
+            link=reverse("care:check_new", args=[a.pk]),
+            address=p.address,
+            phone=p.phone,
+        )
+
+
+class CheckRateCard:
+    """Officers' home page: the month's caregiver check rate in the area."""
+
+    position = 40
+    template = "care/_card_checks.html"
+
+    def context(self, *, user, region, today) -> dict | None:
+        if not access.can(user, access.Action.VIEW, region.code):
+            return None
+        figures = check_rate(user=user, region=region.prefix, today=today)
+        if not figures["total"]:
+            return None
+        return {"checks": figures}
+
+
 def ready() -> None:
-    """Called from AppConfig.ready: register the duty source."""
+    """Called from AppConfig.ready: register the duty sources and the dashboard card."""
+    from nuanxin.core import cards
+
     duties.register(CaregiverDuties())
+    duties.register(CheckDuties())
+    cards.register(CheckRateCard())

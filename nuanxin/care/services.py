@@ -26,6 +26,7 @@ from .models import (
     SUBSTITUTE_WITHIN,
     CareAbsence,
     CareAgreement,
+    CareCheck,
     CaregiverKind,
     CareSubstitute,
 )
@@ -315,3 +316,98 @@ def care_substitute_name(
         changes={**_masked_party(party), "absence": absence.pk},
     )
     return substitute
+
+
+@transaction.atomic
+def care_check_record(
+    *,
+    user,
+    agreement_id: int,
+    checked_on: dt.date,
+    unannounced: bool,
+    duties_performed: list[str],
+    home_ok: bool,
+    satisfaction: str,
+    findings: str = "",
+    rectification_owner=None,
+    rectification_due_on: dt.date | None = None,
+    request=None,
+) -> CareCheck:
+    """Record a check of the caregiver; findings open a rectification task.
+
+    `duties_performed` names the agreed duties found done; every other agreed
+    duty is recorded as not performed. Findings need an owner and a deadline.
+    """
+    from nuanxin.casework.models import TaskKind
+    from nuanxin.casework.services.service_tasks import service_task_create
+
+    agreement = access.get_or_404(
+        CareAgreement, user, access.Action.CHANGE, pk=agreement_id, for_update=True
+    )
+    if checked_on > timezone.localdate():
+        raise ValidationError({"checked_on": _("A check cannot be recorded in the future.")})
+    if checked_on < agreement.starts_on:
+        raise ValidationError({"checked_on": _("The agreement had not started then.")})
+    performed = set(duties_performed or [])
+    strangers = performed - set(agreement.duties)
+    if strangers:
+        raise ValidationError({"duties_performed": _("Only the agreed duties can be checked.")})
+    findings = (findings or "").strip()
+    task = None
+    if findings:
+        errors = {}
+        if rectification_owner is None:
+            errors["rectification_owner"] = _("Name who puts the findings right.")
+        if rectification_due_on is None:
+            errors["rectification_due_on"] = _("Give a deadline for the rectification.")
+        elif rectification_due_on < checked_on:
+            errors["rectification_due_on"] = _("The deadline cannot come before the check.")
+        if errors:
+            raise ValidationError(errors)
+        try:
+            task = service_task_create(
+                user=user,
+                person_id=agreement.person_id,
+                kind=TaskKind.RECTIFICATION,
+                starts_on=rectification_due_on,
+                details=findings[:300],
+                assignee=rectification_owner,
+                request=request,
+            )
+        except ValidationError as exc:
+            # The task's own fields, named as the check's form names them.
+            names = {"assignee": "rectification_owner", "starts_on": "rectification_due_on"}
+            if hasattr(exc, "error_dict"):
+                raise ValidationError(
+                    {names.get(k, k): v for k, v in exc.error_dict.items()}
+                ) from None
+            raise
+    check = CareCheck(
+        agreement=agreement,
+        person_id=agreement.person_id,
+        region_id=agreement.region_id,
+        checked_on=checked_on,
+        unannounced=bool(unannounced),
+        duties_performed={d: d in performed for d in agreement.duties},
+        home_ok=bool(home_ok),
+        satisfaction=satisfaction,
+        findings=findings,
+        rectification=task,
+        checked_by=_author(user),
+    )
+    check.full_clean(exclude=["agreement", "person", "rectification", "checked_by"])
+    check.save()
+    access.recheck(user, access.Action.CHANGE, check)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=check,
+        request=request,
+        changes={
+            "unannounced": check.unannounced,
+            "duties_performed": check.duties_performed,
+            "satisfaction": satisfaction,
+            "rectification": getattr(task, "pk", None),
+        },
+    )
+    return check

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.agreement_list, name="agreement_list"),
     path("agreements/new/<int:person_id>/", views.agreement_new, name="agreement_new"),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
+    path("agreements/<int:pk>/check/", views.check_new, name="check_new"),
 ]

@@ -16,7 +16,7 @@ from nuanxin.core.forms import errors_to_form
 from nuanxin.registry.selectors import person_get
 
 from . import selectors, services
-from .forms import AbsenceForm, AgreementForm, EndForm, ListParams, SubstituteForm
+from .forms import AbsenceForm, AgreementForm, CheckForm, EndForm, ListParams, SubstituteForm
 
 
 @login_required
@@ -157,6 +157,7 @@ def agreement_detail(request, pk: int):
         {
             "agreement": agreement,
             "absences": selectors.agreement_absences(agreement=agreement),
+            "checks": selectors.agreement_checks(agreement=agreement),
             "current": selectors.active_caregiver(
                 user=request.user, person=agreement.person, at=now
             ),
@@ -165,3 +166,36 @@ def agreement_detail(request, pk: int):
             **forms,
         },
     )
+
+
+@login_required
+def check_new(request, pk: int):
+    """Record a caregiver check in the home (a phone-sized form)."""
+    agreement = selectors.agreement_get(user=request.user, pk=pk)
+    access.require(request.user, access.Action.CHANGE, agreement)
+    if request.method == "POST":
+        form = CheckForm(request.POST, agreement=agreement)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.care_check_record(
+                    user=request.user,
+                    agreement_id=agreement.pk,
+                    checked_on=data["checked_on"],
+                    unannounced=data["unannounced"],
+                    duties_performed=data["duties_performed"],
+                    home_ok=data["home_ok"],
+                    satisfaction=data["satisfaction"],
+                    findings=data["findings"],
+                    rectification_owner=data["rectification_owner"],
+                    rectification_due_on=data["rectification_due_on"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Check recorded."))
+                return redirect("care:agreement_detail", agreement.pk)
+    else:
+        form = CheckForm(agreement=agreement, initial={"duties_performed": agreement.duties})
+    return render(request, "care/check_form.html", {"agreement": agreement, "form": form})
