@@ -17,6 +17,7 @@ from pydantic import Field
 
 from nuanxin.care import selectors, services
 from nuanxin.care.models import (
+    ActivityKind,
     CareAbsence,
     CareAgreement,
     CareDuty,
@@ -25,6 +26,7 @@ from nuanxin.care.models import (
     Satisfaction,
 )
 from nuanxin.core.masking import mask_id_number, mask_phone
+from nuanxin.directory.models import OrganisationKind
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
@@ -46,6 +48,7 @@ Name = Annotated[str, Field(max_length=60)]
 Phone = Annotated[str, Field(max_length=20)]
 IdNumber = Annotated[str, Field(max_length=18)]
 Reason = Annotated[str, Field(max_length=200)]
+RegionCodeBody = Annotated[str | None, Field(pattern=r"^([0-9]{12}|[0-9]{15})?$")]
 Fen = Annotated[int, Field(ge=0, le=10_000_000, description="Monthly fee in fen (1/100 yuan).")]
 
 
@@ -326,3 +329,206 @@ def care_check_create(request, agreement_id: Id, payload: CheckIn):
             "rectification_task_id": check.rectification_id,
         },
     )
+
+
+# --- partners and pairings ------------------------------------------------------------------
+
+
+class PartnerOut(Schema):
+    id: int
+    name: str
+    kind: str
+    region: str | None
+    phone: str
+    active: bool
+
+
+class PartnerPageOut(PageOut):
+    items: list[PartnerOut]
+
+
+class PartnerIn(Schema):
+    name: Annotated[str, Field(max_length=120)]
+    kind: OrganisationKind
+    region: RegionCodeBody = None
+    phone: Phone = ""
+    address: Annotated[str, Field(max_length=200)] = ""
+
+
+class PairingOut(Schema):
+    id: int
+    partner_id: int
+    partner_name: str
+    person_id: int
+    person_name: str
+    region: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    school: str
+    grade: str
+
+
+class PairingPageOut(PageOut):
+    items: list[PairingOut]
+
+
+class PairingIn(Schema):
+    partner_id: Id
+    person_id: Id
+    starts_on: dt.date | None = None
+    school: Annotated[str, Field(max_length=100)] = ""
+    grade: Annotated[str, Field(max_length=30)] = ""
+
+
+class ActivityIn(Schema):
+    kind: ActivityKind
+    held_on: dt.date
+    note: Annotated[str, Field(max_length=300)] = ""
+    outcome: Annotated[str, Field(pattern=r"^(met|not_at_home)$")] = "met"
+
+
+class ActivityOut(Schema):
+    id: int
+    pairing_id: int
+    kind: ActivityKind
+    held_on: dt.date
+    note: str
+    visit_id: int | None
+
+
+class UnpairedOut(Schema):
+    person_id: int
+    name: str
+
+
+class CoverageOut(Schema):
+    region: str
+    eligible: int
+    paired: int
+    unpaired: list[UnpairedOut]
+
+
+def _partner(o) -> dict:
+    return {
+        "id": o.pk,
+        "name": o.name,
+        "kind": o.kind,
+        "region": o.region_id,
+        "phone": o.phone,
+        "active": o.active,
+    }
+
+
+def _pairing(p) -> dict:
+    return {
+        "id": p.pk,
+        "partner_id": p.organisation_id,
+        "partner_name": p.organisation.name,
+        "person_id": p.person_id,
+        "person_name": p.person.name,
+        "region": p.region_id,
+        "starts_on": p.starts_on,
+        "ends_on": p.ends_on,
+        "school": p.school,
+        "grade": p.grade,
+    }
+
+
+@router.get("/partners", response={200: PartnerPageOut, **ERRORS}, url_name="partner_list")
+def partner_list(
+    request,
+    region: RegionCode = "",
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+):
+    """Partner organisations (the directory's): those of a region and above it."""
+    from nuanxin.directory.selectors import organisation_list
+
+    rows = organisation_list(user=request.auth, region=region)
+    info, items = paginate(request, rows, page=page, page_size=page_size)
+    return {**info, "items": [_partner(o) for o in items]}
+
+
+@router.post(
+    "/partners", response={201: PartnerOut, 403: ErrorOut, **ERRORS}, url_name="partner_create"
+)
+def partner_create(request, payload: PartnerIn):
+    """Add a partner organisation (district officers and the city admin)."""
+    from nuanxin.directory.services import organisation_create
+
+    organisation = organisation_create(
+        user=request.auth,
+        name=payload.name,
+        kind=payload.kind,
+        region_code=payload.region or None,
+        phone=payload.phone,
+        address=payload.address,
+        request=request,
+    )
+    return Answer(201, _partner(organisation))
+
+
+@router.get("/pairings", response={200: PairingPageOut, **ERRORS}, url_name="pairing_list")
+def pairing_list(
+    request,
+    region: RegionCode = "",
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+):
+    """Current pairings you reach (a partner contact: their organisation's)."""
+    rows = selectors.pairing_list(user=request.auth, region=region)
+    info, items = paginate(request, rows, page=page, page_size=page_size)
+    return {**info, "items": [_pairing(p) for p in items]}
+
+
+@router.post(
+    "/pairings", response={201: PairingOut, 403: ErrorOut, **ERRORS}, url_name="pairing_create"
+)
+def pairing_create(request, payload: PairingIn):
+    """Pair a partner organisation with a child (404 if the child is not yours)."""
+    pairing = services.pairing_create(
+        user=request.auth,
+        organisation_id=payload.partner_id,
+        person_id=payload.person_id,
+        starts_on=payload.starts_on or timezone.localdate(),
+        school=payload.school,
+        grade=payload.grade,
+        request=request,
+    )
+    return Answer(201, _pairing(selectors.pairing_get(user=request.auth, pk=pairing.pk)))
+
+
+@router.post(
+    "/pairings/{int:pairing_id}/activities",
+    response={201: ActivityOut, 403: ErrorOut, **ERRORS},
+    url_name="pairing_activity_create",
+)
+def pairing_activity_create(request, pairing_id: Id, payload: ActivityIn):
+    """A partner's activity with their child; a visit is also recorded as a visit."""
+    activity = services.pairing_activity_record(
+        user=request.auth, pairing_id=pairing_id, request=request, **payload.dict()
+    )
+    return Answer(
+        201,
+        {
+            "id": activity.pk,
+            "pairing_id": activity.pairing_id,
+            "kind": activity.kind,
+            "held_on": activity.held_on,
+            "note": activity.note,
+            "visit_id": activity.visit_id,
+        },
+    )
+
+
+@router.get("/pairing-coverage", response={200: CoverageOut, **ERRORS}, url_name="pairing_coverage")
+def pairing_coverage(request, region: RegionCode = ""):
+    """Every registered orphan and de-facto unsupported child of the region: paired, or
+    listed as unpaired. A fixed number of queries whatever the region's size."""
+    found = selectors.pairing_coverage(user=request.auth, region_code=region)
+    return {
+        "region": found.region.code,
+        "eligible": found.eligible,
+        "paired": found.paired,
+        "unpaired": [{"person_id": pid, "name": name} for pid, name, _code in found.unpaired],
+    }

@@ -2,6 +2,14 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _viewers_and_partners(user) -> bool:
+    from nuanxin.core import access
+
+    return access.can(user, access.Action.VIEW) or (
+        access.Role.PARTNER_CONTACT in access.roles_of(user)
+    )
+
+
 class CareConfig(AppConfig):
     name = "nuanxin.care"
     label = "care"
@@ -19,6 +27,21 @@ class CareConfig(AppConfig):
                 _("Care agreements"),
                 "people",
                 position=40,
-                active_on=("care:",),
-            )
+                active_on=("care:agreement_", "care:check_"),
+            ),
+            menu.Entry(
+                "care:pairing_list",
+                _("Pairings"),
+                "people-fill",
+                position=45,
+                shown=_viewers_and_partners,
+                active_on=("care:pairing_list", "care:pairing_new", "care:activity_new"),
+            ),
+            menu.Entry(
+                "care:pairing_coverage",
+                _("Pairing coverage"),
+                "diagram-2",
+                group=menu.REPORTS,
+                position=60,
+            ),
         )

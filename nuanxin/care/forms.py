@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import params
 
-from .models import CareDuty, CaregiverKind, CareLevel, Satisfaction
+from .models import ActivityKind, CareDuty, CaregiverKind, CareLevel, Satisfaction
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -134,3 +134,36 @@ class CheckForm(forms.Form):
         self.fields["rectification_owner"].label_from_instance = lambda u: (
             u.get_full_name() or u.get_username()
         )
+
+
+class CoverageParams(forms.Form):
+    region = params.RegionCodeField(label=_("Region"))
+
+
+class PairingForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Partner organisation"), queryset=None)
+    starts_on = forms.DateField(label=_("From"), widget=DATE, initial=timezone.localdate)
+    school = forms.CharField(label=_("School"), max_length=100, required=False)
+    grade = forms.CharField(label=_("Grade"), max_length=30, required=False)
+
+    def __init__(self, *args, region_id: str, **kwargs):
+        from nuanxin.directory.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(active=True).within(
+            region_id
+        )
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Activity"), choices=ActivityKind.choices)
+    held_on = forms.DateField(label=_("On"), widget=DATE, initial=timezone.localdate)
+    outcome = forms.ChoiceField(
+        label=_("Visit outcome"),
+        choices=[("met", _("met")), ("not_at_home", _("not at home"))],
+        initial="met",
+        help_text=_("For a visit."),
+    )
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=300, required=False
+    )

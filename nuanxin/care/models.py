@@ -264,3 +264,100 @@ class CareCheck(models.Model):
     def duties_missed(self) -> list[str]:
         labels = dict(CareDuty.choices)
         return [str(labels.get(d, d)) for d, done in self.duties_performed.items() if not done]
+
+
+# --- pairing (结对帮扶) --------------------------------------------------------------------
+
+
+class PairingQuerySet(access.RestrictedQuerySet):
+    def active_on(self, day: dt.date):
+        return self.filter(starts_on__lte=day).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day)
+        )
+
+
+class Pairing(models.Model):
+    """A partner organisation paired one-to-one with a child (orphans and de-facto
+    unsupported children first). The organisation is one of the directory's."""
+
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("partner organisation"),
+    )
+    person = models.ForeignKey(
+        "registry.Person", models.PROTECT, related_name="pairings", verbose_name=_("child")
+    )
+    region_id = models.CharField(max_length=15, db_index=True)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    # What study help needs; shown to the partner with the child's name and age.
+    school = models.CharField(_("school"), max_length=100, blank=True)
+    grade = models.CharField(_("grade"), max_length=30, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PairingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(ends_on__isnull=True),
+                name="pairing_one_open_per_child",
+                violation_error_message=_("This child already has a partner."),
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "person"], name="pairing_org_idx")]
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+
+    def __str__(self):
+        return f"{self.organisation} ↔ {self.person}"
+
+    def clean(self):
+        super().clean()
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The pairing cannot end before it starts.")})
+
+
+class ActivityKind(models.TextChoices):
+    VISIT = "visit", _("visit")
+    COUNSELLING = "counselling", _("counselling")
+    STUDY_HELP = "study_help", _("study help")
+    GIFTS = "gifts", _("gifts")
+    LAW_EDUCATION = "law_education", _("law education")
+
+
+class PairingActivity(models.Model):
+    """What a partner did with their child; a visit is also a `Visit` (method partner)."""
+
+    pairing = models.ForeignKey(
+        Pairing, models.CASCADE, related_name="activities", verbose_name=_("pairing")
+    )
+    person = models.ForeignKey("registry.Person", models.PROTECT, related_name="+")
+    region_id = models.CharField(max_length=15, db_index=True)
+    kind = models.CharField(_("activity"), max_length=16, choices=ActivityKind.choices)
+    held_on = models.DateField(_("on"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    visit = models.ForeignKey(
+        "visits.Visit", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("pairing activity")
+        verbose_name_plural = _("pairing activities")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.held_on}"

@@ -14,16 +14,33 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import access, duties
-from nuanxin.registry.models import Category, Enrollment, Person, Status
+from nuanxin.directory.models import OrganisationAccount
+from nuanxin.regions.models import Region
+from nuanxin.registry.models import (
+    ORPHAN_CATEGORIES,
+    Category,
+    Contact,
+    Enrollment,
+    Person,
+    Status,
+)
 
-from .models import CHECK_EVERY, CareAbsence, CareAgreement, CareCheck, CareSubstitute
+from .models import (
+    CHECK_EVERY,
+    CareAbsence,
+    CareAgreement,
+    CareCheck,
+    CareSubstitute,
+    Pairing,
+    PairingActivity,
+)
 
 
 def _moment(today: dt.date) -> dt.datetime:
@@ -360,10 +377,206 @@ class CheckRateCard:
         return {"checks": figures}
 
 
+# --- pairing (结对帮扶) ------------------------------------------------------------------
+
+# Children a pairing is for: registered orphans and de-facto unsupported children.
+PAIRED_CATEGORIES = (*sorted(ORPHAN_CATEGORIES), Category.UNSUPPORTED_CHILD)
+# A newly registered child is due a partner within this many days.
+PAIR_WITHIN = dt.timedelta(days=30)
+
+
+def _my_organisation(user):
+    return OrganisationAccount.objects.filter(user_id=user.pk).values("organisation_id")
+
+
+def _partner(user) -> bool:
+    return getattr(user, "is_authenticated", False) and access.Role.PARTNER_CONTACT in (
+        access.roles_of(user)
+    )
+
+
+def _my_pairings(user):
+    return Pairing.objects.filter(organisation_id__in=_my_organisation(user)).active_on(
+        timezone.localdate()
+    )
+
+
+def person_link(user, action: str) -> Q | None:
+    """A partner contact's paired children: to read (name, age, school, guardian)."""
+    if action != access.Action.VIEW or not _partner(user):
+        return None
+    return Q(pk__in=_my_pairings(user).values("person_id"))
+
+
+def pairing_link(user, action: str) -> Q | None:
+    """Their organisation's current pairings: to read, and to log activities (a change)."""
+    if action not in (access.Action.VIEW, access.Action.CHANGE) or not _partner(user):
+        return None
+    return Q(pk__in=_my_pairings(user).values("pk"))
+
+
+def activity_link(user, action: str) -> Q | None:
+    """The activities of those pairings: to read."""
+    if action != access.Action.VIEW or not _partner(user):
+        return None
+    return Q(pairing_id__in=_my_pairings(user).values("pk"))
+
+
+def pairing_list(*, user, region: str = "", active: bool = True) -> QuerySet[Pairing]:
+    """Pairings the user reaches (by region, or a partner's own), newest first."""
+    rows = Pairing.objects.restrict(user, access.Action.VIEW).within(region)
+    if active:
+        rows = rows.active_on(timezone.localdate())
+    return rows.select_related("organisation", "person").order_by("organisation__name", "id")
+
+
+def pairing_get(*, user, pk: int) -> Pairing:
+    return access.get_or_404(Pairing.objects.select_related("organisation", "person"), user, pk=pk)
+
+
+def pairing_activities(*, user, pairing: Pairing) -> QuerySet[PairingActivity]:
+    return (
+        PairingActivity.objects.restrict(user, access.Action.VIEW)
+        .filter(pairing=pairing)
+        .select_related("recorded_by")
+        .order_by("-held_on", "-id")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class PartnerChild:
+    """What a partner sees of their paired child, and nothing more."""
+
+    pairing_id: int
+    person_id: int
+    name: str
+    age: int | None
+    school: str
+    grade: str
+    guardian_name: str
+    guardian_phone: str
+
+
+def partner_children(*, user, person_ids=None) -> dict[int, PartnerChild]:
+    """person id -> the partner's view of each paired child; two queries."""
+    pairings = _my_pairings(user).select_related("person") if _partner(user) else []
+    if person_ids is not None and pairings:
+        pairings = pairings.filter(person_id__in=list(person_ids))
+    pairings = list(pairings)
+    guardians: dict[int, Contact] = {}
+    ids = [p.person_id for p in pairings]
+    if ids:
+        for c in Contact.objects.filter(person_id__in=ids, is_guardian=True).order_by("id"):
+            guardians.setdefault(c.person_id, c)
+    found = {}
+    for p in pairings:
+        g = guardians.get(p.person_id)
+        found[p.person_id] = PartnerChild(
+            pairing_id=p.pk,
+            person_id=p.person_id,
+            name=p.person.name,
+            age=p.person.age,
+            school=p.school,
+            grade=p.grade,
+            guardian_name=g.name if g else "",
+            guardian_phone=g.phone if g else "",
+        )
+    return found
+
+
+def _eligible(*, user, today: dt.date, region: str) -> QuerySet[Enrollment]:
+    """Enrolments that call for a partner (orphans, de-facto unsupported children), alive
+    and here; annotated with whether the child is paired today."""
+    return (
+        Enrollment.objects.restrict(user, access.Action.VIEW, links=False)
+        .within(region)
+        .active_on(today)
+        .filter(category__in=PAIRED_CATEGORIES)
+        .exclude(person__status__in=[Status.DECEASED, Status.MOVED])
+        .annotate(
+            paired=Exists(Pairing.objects.filter(person_id=OuterRef("person_id")).active_on(today))
+        )
+        .select_related("person")
+        .order_by("person__region_id", "person__name_pinyin", "person_id")
+    )
+
+
+@dataclasses.dataclass
+class PairingCoverage:
+    region: Region
+    eligible: int
+    paired: int
+    unpaired: list  # [(person_id, name, region_id)]
+
+
+def pairing_coverage(*, user, region_code: str = "", today: dt.date | None = None):
+    """Every eligible child in a region the user reaches: paired, or listed as unpaired.
+
+    Two queries (the region, the children) whatever the region's size; a child
+    holding two eligible categories counts once.
+    """
+    from nuanxin.visits.selectors import region_for
+
+    today = today or timezone.localdate()
+    region = region_for(user=user, code=region_code)
+    seen: dict[int, tuple] = {}
+    for e in _eligible(user=user, today=today, region=region.prefix):
+        if e.person_id not in seen or e.paired:
+            seen[e.person_id] = (e.paired, e.person.name, e.person.region_id)
+    unpaired = [(pid, name, code) for pid, (paired, name, code) in seen.items() if not paired]
+    return PairingCoverage(
+        region=region,
+        eligible=len(seen),
+        paired=len(seen) - len(unpaired),
+        unpaired=unpaired,
+    )
+
+
+class PairingDuties:
+    """An orphan or de-facto unsupported child without a partner, 30 days after enrolment."""
+
+    kind = "pairing"
+
+    def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
+        return self._duties(user, today, region, until, limit)
+
+    def overdue(self, *, user, today: dt.date, region: str = "", limit: int = 500):
+        return self._duties(user, today, region, today - dt.timedelta(days=1), limit)
+
+    @staticmethod
+    def _duties(user, today, region, until, limit):
+        found: dict[int, duties.Duty] = {}
+        rows = _eligible(user=user, today=today, region=region).filter(paired=False)
+        for e in rows[:limit]:
+            started = e.start_date or timezone.localtime(e.created_at).date()
+            due_on = started + PAIR_WITHIN
+            if due_on > until or e.person_id in found:
+                continue
+            p = e.person
+            found[p.pk] = duties.Duty(
+                kind="pairing",
+                person_id=p.pk,
+                person_name=p.name,
+                region_id=p.region_id,
+                due_on=due_on,
+                tier=p.tier or "",
+                label=_("No pairing partner (%(category)s)")
+                % {"category": e.get_category_display()},
+                link=reverse("care:pairing_new", args=[p.pk]),
+                address=p.address,
+                phone=p.phone,
+            )
+        return list(found.values())
+
+
 def ready() -> None:
-    """Called from AppConfig.ready: register the duty sources and the dashboard card."""
+    """Called from AppConfig.ready: register duty sources, links and the dashboard card."""
     from nuanxin.core import cards
 
     duties.register(CaregiverDuties())
     duties.register(CheckDuties())
+    duties.register(PairingDuties())
     cards.register(CheckRateCard())
+    access.register_link("registry.Person", person_link, fields={"age", "guardian", "school"})
+    access.register_link("care.Pairing", pairing_link)
+    access.register_link("care.PairingActivity", activity_link)

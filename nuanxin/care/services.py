@@ -24,11 +24,14 @@ from nuanxin.registry.selectors import person_for_change
 
 from .models import (
     SUBSTITUTE_WITHIN,
+    ActivityKind,
     CareAbsence,
     CareAgreement,
     CareCheck,
     CaregiverKind,
     CareSubstitute,
+    Pairing,
+    PairingActivity,
 )
 
 
@@ -411,3 +414,144 @@ def care_check_record(
         },
     )
     return check
+
+
+# --- pairing (结对帮扶) --------------------------------------------------------------------
+
+
+@transaction.atomic
+def pairing_create(
+    *,
+    user,
+    organisation_id: int,
+    person_id: int,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    school: str = "",
+    grade: str = "",
+    request=None,
+) -> Pairing:
+    """Pair a partner organisation with a child (one open pairing per child)."""
+    from nuanxin.directory.models import Organisation
+
+    person = person_for_change(user=user, pk=person_id)
+    organisation = Organisation.objects.filter(pk=organisation_id, active=True).first()
+    if organisation is None:
+        raise ValidationError({"organisation_id": _("No such partner organisation.")})
+    if Pairing.objects.filter(person=person).active_on(starts_on).exists() or (
+        Pairing.objects.filter(person=person, ends_on__isnull=True).exists()
+    ):
+        raise ValidationError({"person_id": _("This child already has a partner.")})
+    pairing = Pairing(
+        organisation=organisation,
+        person=person,
+        region_id=person.region_id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        school=(school or "").strip(),
+        grade=(grade or "").strip(),
+        created_by=_author(user),
+    )
+    pairing.full_clean(exclude=["organisation", "person", "created_by"])
+    pairing.save()
+    access.recheck(user, access.Action.CHANGE, pairing)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=pairing,
+        request=request,
+        changes={"organisation": organisation.pk, "person": person.pk, "from": str(starts_on)},
+    )
+    return pairing
+
+
+@transaction.atomic
+def pairing_end(*, user, pairing_id: int, ends_on: dt.date, request=None) -> Pairing:
+    pairing = access.get_or_404(
+        Pairing, user, access.Action.CHANGE, pk=pairing_id, for_update=True, links=False
+    )
+    if ends_on < pairing.starts_on:
+        raise ValidationError({"ends_on": _("The pairing cannot end before it starts.")})
+    pairing.ends_on = ends_on
+    pairing.save(update_fields=["ends_on"])
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=pairing,
+        request=request,
+        changes={"ends_on": str(ends_on)},
+    )
+    return pairing
+
+
+@transaction.atomic
+def pairing_activity_record(
+    *,
+    user,
+    pairing_id: int,
+    kind: str,
+    held_on: dt.date,
+    note: str = "",
+    outcome: str = "met",
+    request=None,
+) -> PairingActivity:
+    """A partner's activity with their child; a visit is recorded as a `Visit` too
+    (method "partner", by the pairing partner), so it counts where visits count."""
+    from nuanxin.visits.models import Method, WithWhom
+    from nuanxin.visits.services import visit_record
+
+    pairing = access.get_or_404(
+        Pairing.objects.select_related("person"),
+        user,
+        access.Action.CHANGE,
+        pk=pairing_id,
+        for_update=True,
+    )
+    today = timezone.localdate()
+    if not pairing.starts_on <= held_on <= today:
+        raise ValidationError({"held_on": _("Choose a day from the pairing's start to today.")})
+    if pairing.ends_on is not None and held_on > pairing.ends_on:
+        raise ValidationError({"held_on": _("The pairing had ended by then.")})
+    if kind not in ActivityKind.values:
+        raise ValidationError({"kind": _("Choose the activity.")})
+    visit = None
+    if kind == ActivityKind.VISIT:
+        # A partner reaches the child through the pairing, never by region: the pairing
+        # (checked above) is what lets them record this visit, so it is written on the
+        # system's behalf and then signed with the partner's name.
+        by_region = access.allows(user, access.Action.CHANGE, pairing.person) and not (
+            access.has_link_role(user)
+        )
+        visit, _created = visit_record(
+            user=user if by_region else None,
+            person_id=pairing.person_id,
+            visited_on=held_on,
+            method=Method.PARTNER,
+            with_whom=WithWhom.PAIRING_PARTNER,
+            outcome=outcome,
+            notes=(note or "").strip(),
+            request=request,
+        )
+        if not by_region:
+            visit.recorded_by = _author(user)
+            visit.save(update_fields=["recorded_by"])
+    activity = PairingActivity(
+        pairing=pairing,
+        person_id=pairing.person_id,
+        region_id=pairing.region_id,
+        kind=kind,
+        held_on=held_on,
+        note=(note or "").strip(),
+        visit=visit,
+        recorded_by=_author(user),
+    )
+    activity.full_clean(exclude=["pairing", "person", "visit", "recorded_by"])
+    activity.save()
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=activity,
+        request=request,
+        changes={"kind": kind, "held_on": str(held_on), "visit": getattr(visit, "pk", None)},
+    )
+    return activity

@@ -16,7 +16,17 @@ from nuanxin.core.forms import errors_to_form
 from nuanxin.registry.selectors import person_get
 
 from . import selectors, services
-from .forms import AbsenceForm, AgreementForm, CheckForm, EndForm, ListParams, SubstituteForm
+from .forms import (
+    AbsenceForm,
+    ActivityForm,
+    AgreementForm,
+    CheckForm,
+    CoverageParams,
+    EndForm,
+    ListParams,
+    PairingForm,
+    SubstituteForm,
+)
 
 
 @login_required
@@ -199,3 +209,100 @@ def check_new(request, pk: int):
     else:
         form = CheckForm(agreement=agreement, initial={"duties_performed": agreement.duties})
     return render(request, "care/check_form.html", {"agreement": agreement, "form": form})
+
+
+# --- pairing ------------------------------------------------------------------------------
+
+
+@login_required
+def pairing_list(request):
+    query = params.parse(request, ListParams)
+    rows = selectors.pairing_list(user=request.user, region=query["region"])
+    page = Paginator(rows, 50).get_page(query["page"])
+    children = selectors.partner_children(user=request.user)
+    return render(
+        request,
+        "care/pairing_list.html",
+        {
+            "page": page,
+            # A partner contact sees their children through the pairing's own fields.
+            "children": sorted(children.values(), key=lambda c: c.name),
+            "partner": bool(children) or access.has_link_role(request.user),
+            "f": request.GET,
+        },
+    )
+
+
+@login_required
+def pairing_new(request, person_id: int):
+    person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE, history=True)
+    if request.method == "POST":
+        form = PairingForm(request.POST, region_id=person.region_id)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.pairing_create(
+                    user=request.user,
+                    organisation_id=data["organisation"].pk,
+                    person_id=person.pk,
+                    starts_on=data["starts_on"],
+                    school=data["school"],
+                    grade=data["grade"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Pairing made."))
+                return redirect("care:pairing_list")
+    else:
+        form = PairingForm(region_id=person.region_id)
+    return render(request, "care/pairing_form.html", {"person": person, "form": form})
+
+
+@login_required
+def activity_new(request, pk: int):
+    """A partner logs what they did with their child (a phone-sized form)."""
+    pairing = selectors.pairing_get(user=request.user, pk=pk)
+    access.require(request.user, access.Action.CHANGE, pairing)
+    child = selectors.partner_children(user=request.user, person_ids=[pairing.person_id]).get(
+        pairing.person_id
+    )
+    if request.method == "POST":
+        form = ActivityForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.pairing_activity_record(
+                    user=request.user,
+                    pairing_id=pairing.pk,
+                    kind=data["kind"],
+                    held_on=data["held_on"],
+                    outcome=data["outcome"],
+                    note=data["note"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Activity recorded."))
+                return redirect("care:activity_new", pairing.pk)
+    else:
+        form = ActivityForm()
+    return render(
+        request,
+        "care/activity_form.html",
+        {
+            "pairing": pairing,
+            "child": child,
+            "form": form,
+            "activities": selectors.pairing_activities(user=request.user, pairing=pairing)[:50],
+        },
+    )
+
+
+@login_required
+def pairing_coverage(request):
+    query = params.parse(request, CoverageParams)
+    coverage = selectors.pairing_coverage(user=request.user, region_code=query["region"])
+    return render(request, "care/pairing_coverage.html", {"c": coverage})
