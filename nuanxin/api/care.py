@@ -23,10 +23,12 @@ from nuanxin.care.models import (
     CareDuty,
     CaregiverKind,
     CareLevel,
+    Measure,
     Satisfaction,
 )
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.directory.models import OrganisationKind
+from nuanxin.registry.models import Category
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
@@ -532,3 +534,161 @@ def pairing_coverage(request, region: RegionCode = ""):
         "paired": found.paired,
         "unpaired": [{"person_id": pid, "name": name} for pid, name, _code in found.unpaired],
     }
+
+
+# --- screenings (摸排) ----------------------------------------------------------------------
+
+
+class ScreeningOut(Schema):
+    id: int
+    title: str
+    region: str
+    categories: list[str]
+    deadline: dt.date
+    status: str
+    in_scope: int
+    done: int
+    open: int
+
+
+class ScreeningPageOut(PageOut):
+    items: list[ScreeningOut]
+
+
+class RegionProgressOut(Schema):
+    region: str
+    name: str
+    in_scope: int
+    done: int
+    open: int
+
+
+class ScreeningDetailOut(ScreeningOut):
+    by_region: list[RegionProgressOut]
+
+
+class ScreeningIn(Schema):
+    region: Annotated[str, Field(pattern=r"^[0-9]{12}$")]
+    categories: list[Category] = Field(min_length=1, max_length=len(Category.values))
+    deadline: dt.date
+    title: Annotated[str, Field(max_length=120)] = ""
+
+
+class ResultIn(Schema):
+    person_id: Id
+    measure: Measure
+    reason: Annotated[str, Field(max_length=300)] = ""
+
+
+class ResultOut(Schema):
+    screening_id: int
+    person_id: int
+    measure: Measure
+    reason: str
+    done_at: dt.datetime | None
+
+
+def _screening(s, in_scope: int, done: int) -> dict:
+    return {
+        "id": s.pk,
+        "title": s.title,
+        "region": s.region_id,
+        "categories": s.categories,
+        "deadline": s.deadline,
+        "status": s.status,
+        "in_scope": in_scope,
+        "done": done,
+        "open": in_scope - done,
+    }
+
+
+def _screening_detail(user, pk: int) -> dict:
+    screening = selectors.screening_get(user=user, pk=pk)
+    total, children = selectors.screening_progress(user=user, screening=screening)
+    return {
+        **_screening(screening, total.in_scope, total.done),
+        "by_region": [
+            {
+                "region": c.code,
+                "name": c.name,
+                "in_scope": c.in_scope,
+                "done": c.done,
+                "open": c.open,
+            }
+            for c in children
+        ],
+    }
+
+
+@router.get("/screenings", response={200: ScreeningPageOut, **ERRORS}, url_name="screening_list")
+def screening_list(
+    request,
+    region: RegionCode = "",
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+):
+    """Screenings of regions you reach, newest first, with their counts."""
+    rows = selectors.screening_list(user=request.auth, region=region)
+    info, items = paginate(request, rows, page=page, page_size=page_size)
+    return {**info, "items": [_screening(s, s.n_scope, s.n_done) for s in items]}
+
+
+@router.post(
+    "/screenings",
+    response={201: ScreeningDetailOut, 403: ErrorOut, **ERRORS},
+    url_name="screening_create",
+)
+def screening_create(request, payload: ScreeningIn):
+    """Open a screening of a district or street: every person in scope gets a duty."""
+    screening = services.screening_open(
+        user=request.auth,
+        region_code=payload.region,
+        categories=payload.categories,
+        deadline=payload.deadline,
+        title=payload.title,
+        request=request,
+    )
+    return Answer(201, _screening_detail(request.auth, screening.pk))
+
+
+@router.get(
+    "/screenings/{int:screening_id}",
+    response={200: ScreeningDetailOut, **ERRORS},
+    url_name="screening_detail",
+)
+def screening_detail(request, screening_id: Id):
+    """In scope, done and open, in all and per region one level down (fixed queries)."""
+    return _screening_detail(request.auth, screening_id)
+
+
+@router.post(
+    "/screenings/{int:screening_id}/results",
+    response={201: ResultOut, 403: ErrorOut, **ERRORS},
+    url_name="screening_result_create",
+)
+def screening_result_create(request, screening_id: Id, payload: ResultIn):
+    """A person's result: a measure, or "none" with the reason."""
+    item = services.screening_result_record(
+        user=request.auth, screening_id=screening_id, request=request, **payload.dict()
+    )
+    return Answer(
+        201,
+        {
+            "screening_id": item.screening_id,
+            "person_id": item.person_id,
+            "measure": item.measure,
+            "reason": item.reason,
+            "done_at": item.done_at,
+        },
+    )
+
+
+@router.post(
+    "/screenings/{int:screening_id}/close",
+    response={200: ScreeningDetailOut, 403: ErrorOut, **ERRORS},
+    url_name="screening_close",
+)
+def screening_close(request, screening_id: Id):
+    """Close the screening; 422 while anyone in scope has no result."""
+    services.screening_close(user=request.auth, screening_id=screening_id, request=request)
+    return _screening_detail(request.auth, screening_id)

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import params
+from nuanxin.registry.models import Category
 
-from .models import ActivityKind, CareDuty, CaregiverKind, CareLevel, Satisfaction
+from .models import ActivityKind, CareDuty, CaregiverKind, CareLevel, Measure, Satisfaction
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -167,3 +168,29 @@ class ActivityForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=300, required=False
     )
+
+
+class ScreeningForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120, required=False)
+    region = params.RegionCodeField(
+        label=_("District or street code"), required=True, help_text=_("e.g. 510114000000")
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("Categories"), choices=Category.choices, widget=forms.CheckboxSelectMultiple
+    )
+    deadline = forms.DateField(label=_("Deadline"), widget=DATE)
+
+
+class ResultForm(forms.Form):
+    measure = forms.ChoiceField(label=_("Result"), choices=Measure.choices)
+    reason = forms.CharField(
+        label=_("Reason or details"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=300,
+        required=False,
+        help_text=_("Required when no measure is needed."),
+    )
+
+
+class ScreeningParams(params.Params):
+    export = forms.ChoiceField(choices=[("", ""), ("xlsx", "xlsx")], required=False)

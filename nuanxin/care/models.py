@@ -361,3 +361,86 @@ class PairingActivity(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.held_on}"
+
+
+# --- screening (摸排) ----------------------------------------------------------------------
+
+
+class Measure(models.TextChoices):
+    """What a screening found a person needs; "none" needs a reason."""
+
+    ENROLLMENT = "enrollment", _("an enrollment")
+    CARE_PLAN = "care_plan", _("a care plan")
+    PAIRING = "pairing", _("a pairing")
+    HELP_REQUEST = "help_request", _("a help request")
+    CARE_AGREEMENT = "care_agreement", _("a caregiver agreement")
+    TIER_CHANGE = "tier_change", _("a tier change")
+    SERVICE_TASK = "service_task", _("a service task")
+    GUARDIANSHIP = "guardianship", _("a guardianship measure")
+    NONE = "none", _("none needed")
+
+
+class ScreeningStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
+
+
+class Screening(models.Model):
+    """A district or street screens everyone of some categories, household by household."""
+
+    title = models.CharField(_("title"), max_length=120)
+    region = models.ForeignKey(
+        "regions.Region", models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    categories = models.JSONField(_("categories"), default=list)
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=ScreeningStatus.choices, default=ScreeningStatus.OPEN
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+
+    def __str__(self):
+        return self.title
+
+
+class ScreeningItem(models.Model):
+    """One person in a screening's scope: open until a measure (or "none", with reason)."""
+
+    screening = models.ForeignKey(
+        Screening, models.CASCADE, related_name="items", verbose_name=_("screening")
+    )
+    person = models.ForeignKey("registry.Person", models.PROTECT, related_name="+")
+    region_id = models.CharField(max_length=15, db_index=True)
+    measure = models.CharField(_("measure"), max_length=16, choices=Measure.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "person"], name="screening_item_once")
+        ]
+        indexes = [
+            models.Index(fields=["screening", "region_id"], name="screening_item_region_idx")
+        ]
+        verbose_name = _("screening result")
+        verbose_name_plural = _("screening results")
+
+    def __str__(self):
+        return f"{self.screening} · {self.person}"

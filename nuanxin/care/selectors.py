@@ -15,14 +15,14 @@ import dataclasses
 import datetime as dt
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import access, duties
 from nuanxin.directory.models import OrganisationAccount
-from nuanxin.regions.models import Region
+from nuanxin.regions.models import PREFIX_LENGTH, Level, Region, level_of
 from nuanxin.registry.models import (
     ORPHAN_CATEGORIES,
     Category,
@@ -40,6 +40,9 @@ from .models import (
     CareSubstitute,
     Pairing,
     PairingActivity,
+    Screening,
+    ScreeningItem,
+    ScreeningStatus,
 )
 
 
@@ -569,6 +572,123 @@ class PairingDuties:
         return list(found.values())
 
 
+# --- screening (摸排) --------------------------------------------------------------------
+
+
+def screening_list(*, user, region: str = "") -> QuerySet[Screening]:
+    """Screenings of regions the user reaches, newest first, with their counts (one query)."""
+    return (
+        Screening.objects.restrict(user, access.Action.VIEW, links=False)
+        .within(region)
+        .select_related("region")
+        .annotate(
+            n_scope=Count("items", distinct=True),
+            n_done=Count("items", filter=Q(items__done_at__isnull=False), distinct=True),
+        )
+    )
+
+
+def screening_get(*, user, pk: int) -> Screening:
+    return access.get_or_404(
+        Screening.objects.select_related("region", "opened_by"), user, pk=pk, links=False
+    )
+
+
+def screening_items(
+    *, user, screening: Screening, open_only: bool = False, action: str = access.Action.VIEW
+):
+    rows = (
+        ScreeningItem.objects.restrict(user, action, links=False)
+        .filter(screening=screening)
+        .select_related("person", "done_by")
+        .order_by("region_id", "person__name_pinyin", "id")
+    )
+    return rows.filter(done_at__isnull=True) if open_only else rows
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    code: str
+    name: str
+    in_scope: int
+    done: int
+
+    @property
+    def open(self) -> int:
+        return self.in_scope - self.done
+
+
+def screening_progress(*, user, screening: Screening) -> tuple[Progress, list[Progress]]:
+    """The whole screening and each region one level below it: in scope, done, open.
+
+    Two queries (the counts grouped by child region, their names) whatever the size.
+    """
+    level = level_of(screening.region_id)
+    child_len = PREFIX_LENGTH[Level(min(level + 1, Level.GRID))]
+    rows = (
+        ScreeningItem.objects.restrict(user, access.Action.VIEW, links=False)
+        .filter(screening=screening)
+        .annotate(child=Substr("region_id", 1, child_len))
+        .values("child")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(done_at__isnull=False)))
+        .order_by("child")
+    )
+    rows = list(rows)
+    codes = [r["child"].ljust(12, "0") if len(r["child"]) < 12 else r["child"] for r in rows]
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    children = [
+        Progress(code, names.get(code, code), r["total"], r["done"])
+        for code, r in zip(codes, rows, strict=True)
+    ]
+    total = Progress(
+        screening.region_id,
+        screening.region.name,
+        sum(c.in_scope for c in children),
+        sum(c.done for c in children),
+    )
+    return total, children
+
+
+class ScreeningDuties:
+    """Each person still without a result in an open screening, due by its deadline."""
+
+    kind = "screening"
+
+    def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
+        rows = self._rows(user, region).filter(screening__deadline__lte=until)
+        return [self._duty(i) for i in rows[:limit]]
+
+    def overdue(self, *, user, today: dt.date, region: str = "", limit: int = 500):
+        rows = self._rows(user, region).filter(screening__deadline__lt=today)
+        return [self._duty(i) for i in rows[:limit]]
+
+    @staticmethod
+    def _rows(user, region: str):
+        return (
+            ScreeningItem.objects.restrict(user, access.Action.VIEW, links=False)
+            .within(region)
+            .filter(done_at__isnull=True, screening__status=ScreeningStatus.OPEN)
+            .select_related("screening", "person")
+            .order_by("screening__deadline", "id")
+        )
+
+    @staticmethod
+    def _duty(i: ScreeningItem) -> duties.Duty:
+        p = i.person
+        return duties.Duty(
+            kind="screening",
+            person_id=p.pk,
+            person_name=p.name,
+            region_id=i.region_id,
+            due_on=i.screening.deadline,
+            tier=p.tier or "",
+            label=_("Screening: %(title)s") % {"title": i.screening.title},
+            link=reverse("care:screening_result", args=[i.screening_id, p.pk]),
+            address=p.address,
+            phone=p.phone,
+        )
+
+
 def ready() -> None:
     """Called from AppConfig.ready: register duty sources, links and the dashboard card."""
     from nuanxin.core import cards
@@ -576,6 +696,7 @@ def ready() -> None:
     duties.register(CaregiverDuties())
     duties.register(CheckDuties())
     duties.register(PairingDuties())
+    duties.register(ScreeningDuties())
     cards.register(CheckRateCard())
     access.register_link("registry.Person", person_link, fields={"age", "guardian", "school"})
     access.register_link("care.Pairing", pairing_link)

@@ -30,8 +30,12 @@ from .models import (
     CareCheck,
     CaregiverKind,
     CareSubstitute,
+    Measure,
     Pairing,
     PairingActivity,
+    Screening,
+    ScreeningItem,
+    ScreeningStatus,
 )
 
 
@@ -555,3 +559,144 @@ def pairing_activity_record(
         changes={"kind": kind, "held_on": str(held_on), "visit": getattr(visit, "pk", None)},
     )
     return activity
+
+
+# --- screening (摸排) ----------------------------------------------------------------------
+
+SCREENING_LEVELS = (Level.DISTRICT, Level.STREET)
+
+
+@transaction.atomic
+def screening_open(
+    *,
+    user,
+    region_code: str,
+    categories: list[str],
+    deadline: dt.date,
+    title: str = "",
+    request=None,
+) -> Screening:
+    """Open a screening of some categories in a district or street: every person in scope
+    (active enrolment, alive and here) gets a result to record. Two queries for the people."""
+    from nuanxin.registry.models import Category, Enrollment, Status
+
+    errors = {}
+    region = Region.objects.filter(code=region_code).first()
+    if region is None or region.level not in SCREENING_LEVELS:
+        errors["region"] = _("Choose a district or a street.")
+    cats = list(dict.fromkeys(categories or []))
+    if not cats or any(c not in Category.values for c in cats):
+        errors["categories"] = _("Choose the categories to screen.")
+    if deadline is not None and deadline < timezone.localdate():
+        errors["deadline"] = _("The deadline cannot be in the past.")
+    if errors:
+        raise ValidationError(errors)
+    access.require_region(user, access.Action.CHANGE, region.code)
+    screening = Screening(
+        title=(title or "").strip() or _("Screening of %(region)s") % {"region": region.name},
+        region=region,
+        categories=cats,
+        deadline=deadline,
+        opened_by=_author(user),
+    )
+    screening.full_clean(exclude=["region", "opened_by"])
+    screening.save()
+    people = (
+        Enrollment.objects.restrict(user, access.Action.CHANGE, links=False)
+        .within(region.code)
+        .active_on(timezone.localdate())
+        .filter(category__in=cats)
+        .exclude(person__status__in=[Status.DECEASED, Status.MOVED])
+        .values_list("person_id", "person__region_id")
+        .distinct()
+    )
+    ScreeningItem.objects.bulk_create(
+        [
+            ScreeningItem(screening=screening, person_id=pid, region_id=code)
+            for pid, code in dict(people).items()
+        ],
+        batch_size=500,
+    )
+    access.recheck(user, access.Action.CHANGE, screening)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=screening,
+        request=request,
+        changes={"region": region.code, "categories": cats, "deadline": str(deadline)},
+    )
+    return screening
+
+
+@transaction.atomic
+def screening_result_record(
+    *,
+    user,
+    screening_id: int,
+    person_id: int,
+    measure: str,
+    reason: str = "",
+    request=None,
+) -> ScreeningItem:
+    """A person's result: a measure taken, or "none needed" with the reason."""
+    item = access.get_or_404(
+        ScreeningItem.objects.select_related("screening"),
+        user,
+        access.Action.CHANGE,
+        screening_id=screening_id,
+        person_id=person_id,
+        for_update=True,
+    )
+    if item.screening.status != ScreeningStatus.OPEN:
+        raise ValidationError({"__all__": _("The screening is closed.")})
+    if measure not in Measure.values:
+        raise ValidationError({"measure": _("Choose the measure taken.")})
+    reason = (reason or "").strip()
+    if measure == Measure.NONE and not reason:
+        raise ValidationError({"reason": _("Say why no measure is needed.")})
+    before = item.measure
+    item.measure = measure
+    item.reason = reason
+    item.done_at = timezone.now()
+    item.done_by = _author(user)
+    item.full_clean(exclude=["screening", "person", "done_by"])
+    item.save(update_fields=["measure", "reason", "done_at", "done_by"])
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=item,
+        request=request,
+        changes={"measure": [before, measure], "reason": reason},
+    )
+    return item
+
+
+@transaction.atomic
+def screening_close(*, user, screening_id: int, request=None) -> Screening:
+    """Close the screening; refused while any person in scope has no result."""
+    screening = access.get_or_404(
+        Screening, user, access.Action.CHANGE, pk=screening_id, for_update=True
+    )
+    if screening.status != ScreeningStatus.OPEN:
+        raise ValidationError({"__all__": _("The screening is already closed.")})
+    still_open = ScreeningItem.objects.filter(screening=screening, done_at__isnull=True).count()
+    if still_open:
+        raise ValidationError(
+            {
+                "__all__": _(
+                    "%(n)d people in scope have no result yet: the screening cannot close."
+                )
+                % {"n": still_open}
+            }
+        )
+    screening.status = ScreeningStatus.CLOSED
+    screening.closed_at = timezone.now()
+    screening.save(update_fields=["status", "closed_at"])
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=screening,
+        request=request,
+        changes={"status": [ScreeningStatus.OPEN, ScreeningStatus.CLOSED]},
+    )
+    return screening

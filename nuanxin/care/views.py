@@ -25,6 +25,9 @@ from .forms import (
     EndForm,
     ListParams,
     PairingForm,
+    ResultForm,
+    ScreeningForm,
+    ScreeningParams,
     SubstituteForm,
 )
 
@@ -306,3 +309,169 @@ def pairing_coverage(request):
     query = params.parse(request, CoverageParams)
     coverage = selectors.pairing_coverage(user=request.user, region_code=query["region"])
     return render(request, "care/pairing_coverage.html", {"c": coverage})
+
+
+# --- screening ------------------------------------------------------------------------------
+
+
+@login_required
+def screening_list(request):
+    query = params.parse(request, ListParams)
+    rows = selectors.screening_list(user=request.user, region=query["region"])
+    page = Paginator(rows, 50).get_page(query["page"])
+    return render(
+        request,
+        "care/screening_list.html",
+        {"page": page, "can_open": access.can(request.user, access.Action.CHANGE)},
+    )
+
+
+@login_required
+def screening_new(request):
+    access.require_somewhere(request.user, access.Action.CHANGE)
+    if request.method == "POST":
+        form = ScreeningForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                screening = services.screening_open(
+                    user=request.user,
+                    region_code=data["region"],
+                    categories=data["categories"],
+                    deadline=data["deadline"],
+                    title=data["title"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Screening opened."))
+                return redirect("care:screening_detail", screening.pk)
+    else:
+        form = ScreeningForm(initial={"region": access.scope(request.user, "change").widest()})
+    return render(request, "care/screening_form.html", {"form": form})
+
+
+@login_required
+def screening_detail(request, pk: int):
+    screening = selectors.screening_get(user=request.user, pk=pk)
+    query = params.parse(request, ScreeningParams)
+    if query["export"] == "xlsx":
+        return _screening_xlsx(request, screening)
+    if request.method == "POST":
+        access.require(request.user, access.Action.CHANGE, screening)
+        if request.POST.get("action") != "close":
+            raise Http404
+        try:
+            services.screening_close(user=request.user, screening_id=screening.pk, request=request)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, _("Screening closed."))
+        return redirect("care:screening_detail", screening.pk)
+    total, children = selectors.screening_progress(user=request.user, screening=screening)
+    items = selectors.screening_items(user=request.user, screening=screening, open_only=True)
+    page = Paginator(items, 50).get_page(query["page"])
+    return render(
+        request,
+        "care/screening_detail.html",
+        {
+            "screening": screening,
+            "total": total,
+            "children": children,
+            "page": page,
+            "can_change": access.allows(request.user, access.Action.CHANGE, screening),
+            "can_export": access.allows(request.user, access.Action.EXPORT, screening),
+            "category_labels": _category_labels(screening.categories),
+        },
+    )
+
+
+def _category_labels(codes) -> list[str]:
+    from nuanxin.registry.models import Category
+
+    labels = dict(Category.choices)
+    return [str(labels.get(c, c)) for c in codes]
+
+
+def _screening_xlsx(request, screening):
+    """The screening's ledger: every person the user may export, with their result."""
+    import io
+
+    from django.http import HttpResponse
+
+    from nuanxin.audit.models import AuditAction
+    from nuanxin.audit.services import audit_record
+    from nuanxin.core.xlsx import LedgerSheet, write_ledger
+
+    if not access.allows(request.user, access.Action.EXPORT, screening):
+        raise Http404
+    rows = list(
+        selectors.screening_items(
+            user=request.user, screening=screening, action=access.Action.EXPORT
+        )
+    )
+    header = [_("Name"), _("Region code"), _("Address"), _("Result"), _("Reason"), _("Done at")]
+    cells = (
+        [
+            i.person.name,
+            i.region_id,
+            i.person.address,
+            i.get_measure_display() if i.measure else _("open"),
+            i.reason,
+            f"{timezone.localtime(i.done_at):%Y-%m-%d %H:%M}" if i.done_at else "",
+        ]
+        for i in rows
+    )
+    buffer = io.BytesIO()
+    write_ledger(buffer, [LedgerSheet(title=screening.title[:31], headers=header, rows=cells)])
+    audit_record(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        obj=screening,
+        request=request,
+        changes={"rows": len(rows)},
+    )
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="screening-{screening.pk}.xlsx"'
+    return response
+
+
+@login_required
+def screening_result(request, pk: int, person_id: int):
+    screening = selectors.screening_get(user=request.user, pk=pk)
+    item = access.get_or_404(
+        selectors.screening_items(user=request.user, screening=screening),
+        request.user,
+        person_id=person_id,
+        links=False,
+    )
+    access.require(request.user, access.Action.CHANGE, item)
+    if request.method == "POST":
+        form = ResultForm(request.POST)
+        if form.is_valid():
+            try:
+                services.screening_result_record(
+                    user=request.user,
+                    screening_id=screening.pk,
+                    person_id=person_id,
+                    measure=form.cleaned_data["measure"],
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Result recorded."))
+                return redirect("care:screening_detail", screening.pk)
+    else:
+        initial = {"measure": item.measure, "reason": item.reason} if item.measure else None
+        form = ResultForm(initial=initial)
+    return render(
+        request,
+        "care/screening_result.html",
+        {"screening": screening, "item": item, "form": form},
+    )
