@@ -154,6 +154,51 @@ def _activity_form(s):
 
 
 # 锦江区's officer edits the directory, but not for 成华区: the body names a region they lack.
+@builder("screening")
+def _screening(s):
+    # 保和街道 screens its elderly living alone: 蔡阿姨 is in scope.
+    screening = services.screening_open(
+        user=None,
+        region_code="510108010000",
+        categories=["elderly_alone"],
+        deadline=timezone.localdate() + dt.timedelta(days=14),
+    )
+    return screening.pk
+
+
+def _with_screening(s):
+    s.pk("screening")
+    return {}
+
+
+def _screening_form(s):
+    return {
+        "region": "510108010000",
+        "categories": ["elderly_alone"],
+        "deadline": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+    }
+
+
+def _screening_in(s):
+    return _screening_form(s)
+
+
+def _result_in(s):
+    s.pk("screening")
+    return {"person_id": s.person.pk, "measure": "none", "reason": "家人同住照顾"}
+
+
+# A community worker reaches the street's screening through her people in it, but opening or
+# closing one is the street's (or the district's) work: in sight, not allowed.
+COMMUNITY_ONLY = {"community_worker": 403, "dual": 403}
+# Opening a screening of 保和街道: the street's officers and those above; a community worker
+# changes nothing at that level.
+STREET_CREATORS = {
+    "community_worker": 403,
+    "dual": 403,
+    "outsider": 403,
+}
+
 DIRECTORY_EDITORS = {"city_admin": 201, "district_officer": 201, "outsider": 422}
 NOT_EDITORS = ("community_worker", "dual", "volunteer", "provider", "partner_contact", "inspector")
 
@@ -270,4 +315,74 @@ CASES = [
         ok=201,
     ),
     api("api:pairing_coverage", scope="list", denied=404),
+    page("care:screening_list", scope="list", data=_with_screening),
+    page("care:screening_new", scope="create", action="change"),
+    page(
+        "care:screening_new",
+        method="POST",
+        scope="create",
+        data=_screening_form,
+        action="change",
+        ok=302,
+        expect=STREET_CREATORS,
+    ),
+    page("care:screening_detail", kwargs={"pk": "screening"}, shows=True),
+    page(
+        "care:screening_detail",
+        kwargs={"pk": "screening"},
+        method="POST",
+        data={"action": "close"},
+        action="change",
+        ok=302,
+        expect=COMMUNITY_ONLY,
+    ),
+    page(
+        "care:screening_detail",
+        kwargs={"pk": "screening"},
+        query="export=xlsx",
+        action="export",
+        label="xlsx",
+        # Inspectors export in 成华区; a social worker of 锦江区 (dual) exports nothing there.
+    ),
+    page(
+        "care:screening_result",
+        kwargs={"pk": "screening", "person_id": "person"},
+        action="change",
+    ),
+    page(
+        "care:screening_result",
+        kwargs={"pk": "screening", "person_id": "person"},
+        method="POST",
+        data={"measure": "none", "reason": "家人同住照顾"},
+        action="change",
+        ok=302,
+    ),
+    api("api:screening_list", scope="list", data=_with_screening),
+    api(
+        "api:screening_create",
+        method="POST",
+        scope="create",
+        data=_screening_in,
+        action="change",
+        ok=201,
+        expect=STREET_CREATORS,
+    ),
+    api("api:screening_detail", kwargs={"screening_id": "screening"}),
+    api(
+        "api:screening_result_create",
+        kwargs={"screening_id": "screening"},
+        method="POST",
+        data=_result_in,
+        action="change",
+        ok=201,
+    ),
+    api(
+        "api:screening_close",
+        kwargs={"screening_id": "screening"},
+        method="POST",
+        action="change",
+        # 蔡阿姨 has no result yet: even those who may close it are told why not.
+        ok=422,
+        expect=COMMUNITY_ONLY,
+    ),
 ]

@@ -26,6 +26,7 @@ from nuanxin.care.models import (
     Measure,
     Satisfaction,
 )
+from nuanxin.core import access
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.directory.models import OrganisationKind
 from nuanxin.registry.models import Category
@@ -640,6 +641,7 @@ def screening_list(
 )
 def screening_create(request, payload: ScreeningIn):
     """Open a screening of a district or street: every person in scope gets a duty."""
+    access.require_somewhere(request.auth, access.Action.CHANGE)
     screening = services.screening_open(
         user=request.auth,
         region_code=payload.region,

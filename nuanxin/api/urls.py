@@ -11,8 +11,8 @@ from ninja.renderers import JSONRenderer
 
 from nuanxin.core.errors import Conflict
 
-from . import casework_referrals, casework_requests, casework_tasks, persons, visits
 from . import care as care_router
+from . import casework_referrals, casework_requests, casework_tasks, persons, visits
 from .auth import BearerToken
 
 DESCRIPTION = """\

@@ -575,10 +575,19 @@ class PairingDuties:
 # --- screening (摸排) --------------------------------------------------------------------
 
 
+def screening_link(user, action: str) -> Q | None:
+    """A screening of a district is read by the streets and communities whose people it
+    names (their own part of it: items and progress stay scoped by region)."""
+    if action != access.Action.VIEW or user is None or access.has_link_role(user):
+        return None
+    items = ScreeningItem.objects.restrict(user, access.Action.VIEW, links=False)
+    return Q(pk__in=items.values("screening_id"))
+
+
 def screening_list(*, user, region: str = "") -> QuerySet[Screening]:
-    """Screenings of regions the user reaches, newest first, with their counts (one query)."""
+    """Screenings the user reaches, newest first, with their counts (one query)."""
     return (
-        Screening.objects.restrict(user, access.Action.VIEW, links=False)
+        Screening.objects.restrict(user, access.Action.VIEW)
         .within(region)
         .select_related("region")
         .annotate(
@@ -589,9 +598,7 @@ def screening_list(*, user, region: str = "") -> QuerySet[Screening]:
 
 
 def screening_get(*, user, pk: int) -> Screening:
-    return access.get_or_404(
-        Screening.objects.select_related("region", "opened_by"), user, pk=pk, links=False
-    )
+    return access.get_or_404(Screening.objects.select_related("region", "opened_by"), user, pk=pk)
 
 
 def screening_items(
@@ -701,3 +708,4 @@ def ready() -> None:
     access.register_link("registry.Person", person_link, fields={"age", "guardian", "school"})
     access.register_link("care.Pairing", pairing_link)
     access.register_link("care.PairingActivity", activity_link)
+    access.register_link("care.Screening", screening_link)

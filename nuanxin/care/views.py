@@ -381,7 +381,7 @@ def screening_detail(request, pk: int):
             "children": children,
             "page": page,
             "can_change": access.allows(request.user, access.Action.CHANGE, screening),
-            "can_export": access.allows(request.user, access.Action.EXPORT, screening),
+            "can_export": _may_export(request.user, screening),
             "category_labels": _category_labels(screening.categories),
         },
     )
@@ -394,6 +394,11 @@ def _category_labels(codes) -> list[str]:
     return [str(labels.get(c, c)) for c in codes]
 
 
+def _may_export(user, screening) -> bool:
+    """Anyone who exports somewhere in the screening's region: their own rows only."""
+    return access.scope(user, access.Action.EXPORT).touches(screening.region_id)
+
+
 def _screening_xlsx(request, screening):
     """The screening's ledger: every person the user may export, with their result."""
     import io
@@ -404,7 +409,7 @@ def _screening_xlsx(request, screening):
     from nuanxin.audit.services import audit_record
     from nuanxin.core.xlsx import LedgerSheet, write_ledger
 
-    if not access.allows(request.user, access.Action.EXPORT, screening):
+    if not _may_export(request.user, screening):
         raise Http404
     rows = list(
         selectors.screening_items(
