@@ -199,6 +199,26 @@ STREET_CREATORS = {
     "outsider": 403,
 }
 
+
+@builder("guardian")
+def _guardian(s):
+    from nuanxin.registry.services import contact_add
+
+    return contact_add(
+        user=s.worker, person=s.person, name="蔡小军", relation="儿子", is_guardian=True
+    ).pk
+
+
+def _evaluation_form(s):
+    # 蔡阿姨 is no minor: the service, having checked the scope, refuses it (the form again).
+    return {
+        "action": "evaluate",
+        "evaluate-guardian": s.pk("guardian"),
+        "evaluate-situation": "able",
+        "evaluate-evaluated_on": timezone.localdate().isoformat(),
+    }
+
+
 DIRECTORY_EDITORS = {"city_admin": 201, "district_officer": 201, "outsider": 422}
 NOT_EDITORS = ("community_worker", "dual", "volunteer", "provider", "partner_contact", "inspector")
 
@@ -384,5 +404,13 @@ CASES = [
         # 蔡阿姨 has no result yet: even those who may close it are told why not.
         ok=422,
         expect=COMMUNITY_ONLY,
+    ),
+    page("care:guardianship", kwargs=PERSON, shows=True),
+    page(
+        "care:guardianship",
+        kwargs=PERSON,
+        method="POST",
+        data=_evaluation_form,
+        action="change",
     ),
 ]

@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from nuanxin.core import params
 from nuanxin.registry.models import Category
 
-from .models import ActivityKind, CareDuty, CaregiverKind, CareLevel, Measure, Satisfaction
+from .models import (
+    ActivityKind,
+    CareDuty,
+    CaregiverKind,
+    CareLevel,
+    GuardianSituation,
+    Measure,
+    Satisfaction,
+    UnableReason,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -194,3 +203,24 @@ class ResultForm(forms.Form):
 
 class ScreeningParams(params.Params):
     export = forms.ChoiceField(choices=[("", ""), ("xlsx", "xlsx")], required=False)
+
+
+class EvaluationForm(forms.Form):
+    guardian = forms.TypedChoiceField(label=_("Guardian"), coerce=int, choices=())
+    situation = forms.ChoiceField(label=_("Situation"), choices=GuardianSituation.choices)
+    unable_reason = forms.ChoiceField(
+        label=_("Why unable"), choices=UnableReason.choices, required=False
+    )
+    lives_with_child = forms.BooleanField(
+        label=_("Lives with the child"), required=False, initial=True
+    )
+    evaluated_on = forms.DateField(label=_("Evaluated on"), widget=DATE, initial=timezone.localdate)
+
+    def __init__(self, *args, guardians, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].choices = [(g.pk, f"{g.name} ({g.relation})") for g in guardians]
+
+
+class GuardianMeasureForm(forms.Form):
+    evaluation = params.IdField(widget=forms.HiddenInput, required=True)
+    measure = forms.CharField(label=_("Measure taken"), max_length=300)

@@ -444,3 +444,67 @@ class ScreeningItem(models.Model):
 
     def __str__(self):
         return f"{self.screening} · {self.person}"
+
+
+# --- guardianship of minors ----------------------------------------------------------------
+
+
+class GuardianSituation(models.TextChoices):
+    ABLE = "able", _("able to care")
+    MISSING = "missing", _("missing")
+    UNABLE = "unable", _("unable to care")
+
+
+class UnableReason(models.TextChoices):
+    """The grounds for 事实无人抚养儿童 when the guardian cannot care."""
+
+    NONE = "", _("—")
+    CUSTODY = "custody", _("in custody")
+    ILLNESS = "illness", _("severe illness")
+    DISABILITY = "disability", _("severe disability")
+    WHEREABOUTS = "whereabouts", _("whereabouts unknown for 6 months or more")
+
+
+class GuardianEvaluation(models.Model):
+    """The latest evaluation of one guardian (a contact marked guardian) of a minor.
+
+    A guardian missing or unable makes the child red-tier and a blind spot until
+    a measure is recorded (a relative appointed, an institution, an enrolment …).
+    """
+
+    person = models.ForeignKey("registry.Person", models.CASCADE, related_name="+")
+    region_id = models.CharField(max_length=15, db_index=True)
+    guardian = models.OneToOneField(
+        "registry.Contact",
+        models.CASCADE,
+        related_name="evaluation",
+        verbose_name=_("guardian"),
+    )
+    lives_with_child = models.BooleanField(_("lives with the child"), default=True)
+    situation = models.CharField(_("situation"), max_length=8, choices=GuardianSituation.choices)
+    unable_reason = models.CharField(
+        _("why unable"), max_length=12, choices=UnableReason.choices, blank=True
+    )
+    evaluated_on = models.DateField(_("evaluated on"))
+    measure = models.CharField(_("measure taken"), max_length=300, blank=True)
+    measure_on = models.DateField(_("measure on"), null=True, blank=True)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person_id", "id"]
+        verbose_name = _("guardian evaluation")
+        verbose_name_plural = _("guardian evaluations")
+
+    def __str__(self):
+        return f"{self.guardian} · {self.get_situation_display()}"
+
+    def clean(self):
+        super().clean()
+        if self.situation == GuardianSituation.UNABLE and not self.unable_reason:
+            raise ValidationError({"unable_reason": _("Say why the guardian cannot care.")})
+        if self.situation != GuardianSituation.UNABLE:
+            self.unable_reason = ""

@@ -38,6 +38,8 @@ from .models import (
     CareAgreement,
     CareCheck,
     CareSubstitute,
+    GuardianEvaluation,
+    GuardianSituation,
     Pairing,
     PairingActivity,
     Screening,
@@ -696,6 +698,62 @@ class ScreeningDuties:
         )
 
 
+# --- guardianship ----------------------------------------------------------------------------
+
+
+def guardians_of(*, user, person: Person) -> list[Contact]:
+    """The child's guardians (contacts marked guardian) with their evaluation, if any."""
+    return list(
+        Contact.objects.restrict(user, access.Action.VIEW, links=False)
+        .filter(person=person, is_guardian=True)
+        .select_related("evaluation")
+        .order_by("id")
+    )
+
+
+def guardian_gaps(*, user, region: str = "") -> QuerySet[GuardianEvaluation]:
+    """Children whose guardian is missing or unable and no measure is recorded yet."""
+    return (
+        GuardianEvaluation.objects.restrict(user, access.Action.VIEW, links=False)
+        .within(region)
+        .exclude(situation=GuardianSituation.ABLE)
+        .filter(measure="")
+        .select_related("person", "guardian")
+        .order_by("evaluated_on", "id")
+    )
+
+
+class GuardianshipDuties:
+    """A child whose guardian is missing or unable: unmet from the evaluation day until a
+    measure is recorded (a blind spot at once, not a day later)."""
+
+    kind = "guardianship"
+
+    def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
+        return self.overdue(user=user, today=today, region=region, limit=limit)
+
+    def overdue(self, *, user, today: dt.date, region: str = "", limit: int = 500):
+        rows = guardian_gaps(user=user, region=region).filter(evaluated_on__lte=today)
+        return [self._duty(e) for e in rows[:limit]]
+
+    @staticmethod
+    def _duty(e: GuardianEvaluation) -> duties.Duty:
+        p = e.person
+        return duties.Duty(
+            kind="guardianship",
+            person_id=p.pk,
+            person_name=p.name,
+            region_id=e.region_id,
+            due_on=e.evaluated_on,
+            tier=p.tier or "",
+            label=_("Guardian %(name)s %(situation)s: no measure recorded")
+            % {"name": e.guardian.name, "situation": e.get_situation_display()},
+            link=reverse("care:guardianship", args=[p.pk]),
+            address=p.address,
+            phone=p.phone,
+        )
+
+
 def ready() -> None:
     """Called from AppConfig.ready: register duty sources, links and the dashboard card."""
     from nuanxin.core import cards
@@ -704,6 +762,7 @@ def ready() -> None:
     duties.register(CheckDuties())
     duties.register(PairingDuties())
     duties.register(ScreeningDuties())
+    duties.register(GuardianshipDuties())
     cards.register(CheckRateCard())
     access.register_link("registry.Person", person_link, fields={"age", "guardian", "school"})
     access.register_link("care.Pairing", pairing_link)

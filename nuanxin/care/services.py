@@ -30,6 +30,8 @@ from .models import (
     CareCheck,
     CaregiverKind,
     CareSubstitute,
+    GuardianEvaluation,
+    GuardianSituation,
     Measure,
     Pairing,
     PairingActivity,
@@ -700,3 +702,103 @@ def screening_close(*, user, screening_id: int, request=None) -> Screening:
         changes={"status": [ScreeningStatus.OPEN, ScreeningStatus.CLOSED]},
     )
     return screening
+
+
+# --- guardianship of minors ----------------------------------------------------------------
+
+# How long a red tier raised for a missing or unable guardian lasts before it is reviewed.
+GUARDIAN_RAISE_DAYS = 180
+
+
+@transaction.atomic
+def guardian_evaluate(
+    *,
+    user,
+    person_id: int,
+    guardian_id: int,
+    situation: str,
+    evaluated_on: dt.date,
+    unable_reason: str = "",
+    lives_with_child: bool = True,
+    request=None,
+) -> GuardianEvaluation:
+    """Record how a minor's guardian is placed to care. Missing or unable: the child is
+    raised to red, with the situation as the reason, and is a blind spot until a measure."""
+    from nuanxin.registry.models import Contact
+    from nuanxin.visits.services import tier_raise
+
+    person = person_for_change(user=user, pk=person_id)
+    guardian = Contact.objects.filter(pk=guardian_id, person=person, is_guardian=True).first()
+    if guardian is None:
+        raise ValidationError({"guardian": _("Choose one of the child's guardians.")})
+    age = person.age_on(evaluated_on)
+    if age is not None and age >= 18:
+        raise ValidationError({"__all__": _("Guardianship is recorded for minors.")})
+    if evaluated_on > timezone.localdate():
+        raise ValidationError({"evaluated_on": _("An evaluation cannot be in the future.")})
+    evaluation = GuardianEvaluation.objects.filter(guardian=guardian).first() or (
+        GuardianEvaluation(person=person, guardian=guardian)
+    )
+    before = evaluation.situation
+    evaluation.region_id = person.region_id
+    evaluation.situation = situation
+    evaluation.unable_reason = unable_reason or ""
+    evaluation.lives_with_child = bool(lives_with_child)
+    evaluation.evaluated_on = evaluated_on
+    evaluation.evaluated_by = _author(user)
+    if situation != GuardianSituation.ABLE and before == GuardianSituation.ABLE:
+        # A new gap: whatever was done before no longer answers it.
+        evaluation.measure, evaluation.measure_on = "", None
+    evaluation.full_clean(exclude=["person", "guardian", "evaluated_by"])
+    evaluation.save()
+    if situation != GuardianSituation.ABLE:
+        why = evaluation.get_situation_display()
+        if evaluation.unable_reason:
+            why = f"{why}: {evaluation.get_unable_reason_display()}"
+        tier_raise(
+            user=user,
+            person=person,
+            tier="red",
+            reason=_("Guardian %(name)s %(why)s") % {"name": guardian.name, "why": why},
+            starts_on=evaluated_on,
+            ends_on=evaluated_on + dt.timedelta(days=GUARDIAN_RAISE_DAYS),
+            request=request,
+        )
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        obj=evaluation,
+        request=request,
+        changes={
+            "situation": [before, situation],
+            "unable_reason": evaluation.unable_reason,
+            "evaluated_on": str(evaluated_on),
+        },
+    )
+    return evaluation
+
+
+@transaction.atomic
+def guardian_measure_record(
+    *, user, evaluation_id: int, measure: str, measure_on: dt.date | None = None, request=None
+) -> GuardianEvaluation:
+    """What was done for a child whose guardian is missing or unable."""
+    evaluation = access.get_or_404(
+        GuardianEvaluation, user, access.Action.CHANGE, pk=evaluation_id, for_update=True
+    )
+    if evaluation.situation == GuardianSituation.ABLE:
+        raise ValidationError({"measure": _("The guardian is able to care: no measure is due.")})
+    if not (measure or "").strip():
+        raise ValidationError({"measure": _("Describe the measure taken.")})
+    evaluation.measure = measure.strip()
+    evaluation.measure_on = measure_on or timezone.localdate()
+    evaluation.full_clean(exclude=["person", "guardian", "evaluated_by"])
+    evaluation.save(update_fields=["measure", "measure_on"])
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=evaluation,
+        request=request,
+        changes={"measure": evaluation.measure, "measure_on": str(evaluation.measure_on)},
+    )
+    return evaluation

@@ -12,6 +12,7 @@ urlpatterns = [
     path("pairings/new/<int:person_id>/", views.pairing_new, name="pairing_new"),
     path("pairings/<int:pk>/activity/", views.activity_new, name="activity_new"),
     path("pairing-coverage/", views.pairing_coverage, name="pairing_coverage"),
+    path("guardianship/<int:person_id>/", views.guardianship, name="guardianship"),
     path("screenings/", views.screening_list, name="screening_list"),
     path("screenings/new/", views.screening_new, name="screening_new"),
     path("screenings/<int:pk>/", views.screening_detail, name="screening_detail"),

@@ -23,6 +23,8 @@ from .forms import (
     CheckForm,
     CoverageParams,
     EndForm,
+    EvaluationForm,
+    GuardianMeasureForm,
     ListParams,
     PairingForm,
     ResultForm,
@@ -479,4 +481,74 @@ def screening_result(request, pk: int, person_id: int):
         request,
         "care/screening_result.html",
         {"screening": screening, "item": item, "form": form},
+    )
+
+
+# --- guardianship ------------------------------------------------------------------------------
+
+
+@login_required
+def guardianship(request, person_id: int):
+    """A minor's guardians, how each is placed to care, and the measures taken."""
+    person = person_get(user=request.user, pk=person_id, history=True)
+    guardians = selectors.guardians_of(user=request.user, person=person)
+    can_change = access.allows(request.user, access.Action.CHANGE, person)
+    form = EvaluationForm(guardians=guardians, prefix="evaluate")
+    measure_form = GuardianMeasureForm(prefix="measure")
+    if request.method == "POST":
+        access.require(request.user, access.Action.CHANGE, person)
+        action = request.POST.get("action")
+        if action == "evaluate":
+            form = EvaluationForm(request.POST, guardians=guardians, prefix="evaluate")
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    services.guardian_evaluate(
+                        user=request.user,
+                        person_id=person.pk,
+                        guardian_id=data["guardian"],
+                        situation=data["situation"],
+                        unable_reason=data["unable_reason"],
+                        lives_with_child=data["lives_with_child"],
+                        evaluated_on=data["evaluated_on"],
+                        request=request,
+                    )
+                except ValidationError as exc:
+                    errors_to_form(form, exc)
+                else:
+                    messages.success(request, _("Evaluation recorded."))
+                    return redirect("care:guardianship", person.pk)
+        elif action == "measure":
+            measure_form = GuardianMeasureForm(request.POST, prefix="measure")
+            if measure_form.is_valid():
+                evaluation = measure_form.cleaned_data["evaluation"]
+                if not any(
+                    getattr(g, "evaluation", None) and g.evaluation.pk == evaluation
+                    for g in guardians
+                ):
+                    raise Http404
+                try:
+                    services.guardian_measure_record(
+                        user=request.user,
+                        evaluation_id=evaluation,
+                        measure=measure_form.cleaned_data["measure"],
+                        request=request,
+                    )
+                except ValidationError as exc:
+                    errors_to_form(measure_form, exc)
+                else:
+                    messages.success(request, _("Measure recorded."))
+                    return redirect("care:guardianship", person.pk)
+        else:
+            raise Http404
+    return render(
+        request,
+        "care/guardianship.html",
+        {
+            "person": person,
+            "guardians": [(g, getattr(g, "evaluation", None)) for g in guardians],
+            "form": form,
+            "measure_form": measure_form,
+            "can_change": can_change,
+        },
     )
