@@ -26,6 +26,8 @@ SEED_STEPS: list[str] = [
     "nuanxin.demo.casework.directory_seed",
     "nuanxin.demo.casework.story_s8_seed",
     "nuanxin.demo.casework.background_seed",
+    # Care: agreements (S7's substitute), 新都区's 24 departments paired (S6), a screening.
+    "nuanxin.demo.care.care_seed",
 ]
 
 
