@@ -38,6 +38,13 @@ class CareConfig(AppConfig):
                 active_on=("care:pairing_list", "care:pairing_new", "care:activity_new"),
             ),
             menu.Entry(
+                "care:screening_list",
+                _("Screenings"),
+                "clipboard-data",
+                position=48,
+                active_on=("care:screening_",),
+            ),
+            menu.Entry(
                 "care:pairing_coverage",
                 _("Pairing coverage"),
                 "diagram-2",
