@@ -139,11 +139,17 @@ class PersonLinkOut(Schema):
     name: str
     address: str
     phone: str
-    age: int | None = None
-    school: str | None = None
-    grade: str | None = None
-    guardian_name: str | None = None
-    guardian_phone: str | None = None
+
+
+class PersonPairedOut(PersonLinkOut):
+    """What a pairing partner sees of their child: the task view, with age, school and
+    grade, and the guardian to call."""
+
+    age: int | None
+    school: str
+    grade: str
+    guardian_name: str | None
+    guardian_phone: str | None
 
 
 class PersonWriteOut(PersonDetailOut):
@@ -252,7 +258,10 @@ def person_list(
     return {**info, "items": items}
 
 
-@router.get("/{int:person_id}", response={200: PersonDetailOut | PersonLinkOut, **ERRORS})
+@router.get(
+    "/{int:person_id}",
+    response={200: PersonDetailOut | PersonPairedOut | PersonLinkOut, **ERRORS},
+)
 def person_detail(request, person_id: Id):
     """One person, masked; the viewing is logged.
 
@@ -263,14 +272,13 @@ def person_detail(request, person_id: Id):
     services.person_viewed(user=request.user, person=person, request=request)
     view = fieldviews.person_view(request.user, person)
     if view.task:
+        link = {"id": person.pk, "name": person.name, "address": person.address}
+        link["phone"] = person.phone
         paired = _paired(request.user, [person.pk] if "school" in view.extra else [])
-        return PersonLinkOut(
-            id=person.pk,
-            name=person.name,
-            address=person.address,
-            phone=person.phone,
-            **_pairing_fields(person, view, paired.get(person.pk)),
-        )
+        child = paired.get(person.pk)
+        if child is not None:
+            return PersonPairedOut(**link, **_pairing_fields(person, view, child))
+        return PersonLinkOut(**link)
     profile = selectors.person_profile(user=request.user, pk=person.pk)
     return PersonDetailOut(**_detail(profile, view))
 

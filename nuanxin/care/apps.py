@@ -3,11 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _viewers_and_partners(user) -> bool:
+    """Staff over an area, and the contacts who answer for a partner organisation."""
     from nuanxin.core import access
+    from nuanxin.directory.selectors import account_organisation
 
-    return access.can(user, access.Action.VIEW) or (
-        access.Role.PARTNER_CONTACT in access.roles_of(user)
-    )
+    return access.can(user, access.Action.VIEW) or account_organisation(user) is not None
 
 
 class CareConfig(AppConfig):

@@ -5,6 +5,7 @@ Three queries at most (one per model asked for), each sliced to the limit.
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,10 +25,7 @@ class CareTimeline:
 
     @staticmethod
     def _rows(model, user, person):
-        rows = model.objects.restrict(user, access.Action.VIEW, links=False)
-        if model is CareSubstitute:
-            return rows.filter(absence__person=person)
-        return rows.filter(person=person)
+        return model.objects.restrict(user, access.Action.VIEW, links=False).filter(person=person)
 
     def entries(self, *, user, person, kinds, limit):
         found: list[Entry] = []
@@ -39,18 +37,17 @@ class CareTimeline:
             )
             found += [self._agreement(a) for a in rows]
         if "care_absence" in kinds:
+            # One query for both: each absence with its substitute, if one is named.
             absences = (
                 self._rows(CareAbsence, user, person)
-                .select_related("agreement", "recorded_by")
+                .select_related("agreement", "recorded_by", "substitute", "substitute__named_by")
                 .order_by("-starts_at", "-id")[:limit]
             )
-            found += [self._absence(a) for a in absences]
-            substitutes = (
-                self._rows(CareSubstitute, user, person)
-                .select_related("absence", "named_by")
-                .order_by("-named_at", "-id")[:limit]
-            )
-            found += [self._substitute(s) for s in substitutes]
+            for a in absences:
+                found.append(self._absence(a))
+                substitute = getattr(a, "substitute", None)
+                if substitute is not None:
+                    found.append(self._substitute(substitute, a))
         return found
 
     def count(self, *, user, person, kinds) -> int:
@@ -58,8 +55,10 @@ class CareTimeline:
         if "care_agreement" in kinds:
             total += self._rows(CareAgreement, user, person).count()
         if "care_absence" in kinds:
-            total += self._rows(CareAbsence, user, person).count()
-            total += self._rows(CareSubstitute, user, person).count()
+            counted = self._rows(CareAbsence, user, person).aggregate(
+                absences=Count("id"), substitutes=Count("substitute")
+            )
+            total += counted["absences"] + counted["substitutes"]
         return total
 
     @staticmethod
@@ -93,14 +92,14 @@ class CareTimeline:
         )
 
     @staticmethod
-    def _substitute(s: CareSubstitute) -> Entry:
+    def _substitute(s: CareSubstitute, absence: CareAbsence) -> Entry:
         return Entry(
             kind="care_absence",
             at=s.named_at,
             record_id=s.pk,
             title=gettext("Substitute caregiver: %(name)s") % {"name": s.caregiver_name},
-            detail=s.absence.reason,
-            link=timeline.link("care:agreement_detail", s.absence.agreement_id),
+            detail=absence.reason,
+            link=timeline.link("care:agreement_detail", absence.agreement_id),
             icon="person-plus",
             actor=timeline.actor_name(s.named_by),
         )
