@@ -596,6 +596,7 @@ def screening_list(*, user, region: str = "") -> QuerySet[Screening]:
             n_scope=Count("items", distinct=True),
             n_done=Count("items", filter=Q(items__done_at__isnull=False), distinct=True),
         )
+        .order_by("-opened_at", "-id")
     )
 
 
