@@ -288,3 +288,29 @@ def test_it_answers_400_to_a_bad_region(client, street_officer):
     client.force_login(street_officer)
     assert client.get("/care/?region=abc").status_code == 400
     assert api(street_officer).get(AGREEMENTS, {"region": "abc"}).status_code == 400
+
+
+def test_it_keeps_the_signed_document_behind_the_gate(
+    client, street_officer, outsider, uncle_zhao, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(street_officer)
+    client.post(f"/care/agreements/new/{uncle_zhao.pk}/", agreement_form())
+    agreement = CareAgreement.objects.get(person=uncle_zhao)
+    url = f"/care/agreements/{agreement.pk}/"
+    assert client.get(f"{url}document/").status_code == 404  # nothing attached yet
+    fake = SimpleUploadedFile("协议.pdf", b"not a pdf at all", content_type="application/pdf")
+    response = client.post(url, {"action": "document", "document-document": fake})
+    assert response.status_code == 200
+    assert "document" in response.context["document_form"].errors
+    pdf = SimpleUploadedFile("协议.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    response = client.post(url, {"action": "document", "document-document": pdf})
+    assert response.status_code == 302
+    download = client.get(f"{url}document/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    assert "协议" not in CareAgreement.objects.get(pk=agreement.pk).document.name
+    client.force_login(outsider)
+    assert client.get(f"{url}document/").status_code == 404

@@ -28,6 +28,22 @@ def _care_agreement(s):
     return agreement.pk
 
 
+@builder("care_agreement_signed")
+def _care_agreement_signed(s):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from nuanxin.care.models import CareAgreement
+
+    # One fixed file under MEDIA_ROOT, shared by every run, rather than an upload each time.
+    name = "care/url-cases/agreement.png"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(b"\x89PNG\r\n\x1a\n" + b"\0" * 16))
+    pk = s.pk("care_agreement")
+    CareAgreement.objects.filter(pk=pk).update(document=name)
+    return pk
+
+
 @builder("care_absence")
 def _care_absence(s):
     now = timezone.now()
@@ -234,6 +250,7 @@ CASES = [
         ok=302,
     ),
     page("care:agreement_detail", kwargs=AGREEMENT, shows=True),
+    page("care:agreement_document", kwargs={"pk": "care_agreement_signed"}),
     page(
         "care:agreement_detail",
         kwargs=AGREEMENT,

@@ -224,3 +224,9 @@ class EvaluationForm(forms.Form):
 class GuardianMeasureForm(forms.Form):
     evaluation = params.IdField(widget=forms.HiddenInput, required=True)
     measure = forms.CharField(label=_("Measure taken"), max_length=300)
+
+
+class DocumentForm(forms.Form):
+    document = forms.FileField(
+        label=_("Signed agreement"), help_text=_("PDF, JPG or PNG, at most 10 MB.")
+    )

@@ -76,6 +76,14 @@ class Party(models.Model):
             raise ValidationError({"organisation": _("Name the organisation that cares.")})
 
 
+def agreement_document_path(agreement, filename: str) -> str:
+    """care/YYYY/MM/<random>.<ext>: the uploaded name (often the person's) is not kept."""
+    import uuid
+
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"care/{dt.date.today():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+
 class CareAgreementQuerySet(access.RestrictedQuerySet):
     def active_on(self, day: dt.date):
         return self.filter(starts_on__lte=day).filter(
@@ -109,6 +117,10 @@ class CareAgreement(Party):
         verbose_name=_("renews"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The signed agreement (a scan or photo), served only through the gate, never a media URL.
+    document = models.FileField(
+        _("signed document"), upload_to=agreement_document_path, max_length=200, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -216,6 +216,54 @@ def care_agreement_end(
 
 
 @transaction.atomic
+def care_agreement_document_attach(*, user, agreement_id: int, document, request=None):
+    """Attach the signed agreement: a PDF, JPG or PNG of at most 10 MB (checked like a
+    consent's document, by its content and not only its name)."""
+    from nuanxin.registry.services import consent_document_check
+
+    agreement = access.get_or_404(
+        CareAgreement, user, access.Action.CHANGE, pk=agreement_id, for_update=True
+    )
+    try:
+        consent_document_check(document)
+    except ValidationError as exc:
+        raise ValidationError({"document": exc.messages}) from None
+    agreement.document = document
+    agreement.save(update_fields=["document"])
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=agreement,
+        request=request,
+        changes={"document": agreement.document.name},
+    )
+    return agreement
+
+
+def care_agreement_document_open(*, user, agreement: CareAgreement, request=None):
+    """The signed document opened for reading, with its content type; the read is audited.
+
+    The caller fetched the agreement through the gate (404 otherwise)."""
+    from django.http import Http404
+
+    from nuanxin.registry.services import DOCUMENT_TYPES
+
+    if not agreement.document:
+        raise Http404
+    ext = agreement.document.name.rsplit(".", 1)[-1].lower()
+    _magic, mime = DOCUMENT_TYPES.get(ext, (b"", "application/octet-stream"))
+    handle = agreement.document.open("rb")
+    audit_record(
+        user=user,
+        action=AuditAction.VIEW,
+        obj=agreement,
+        request=request,
+        changes={"document": agreement.document.name},
+    )
+    return handle, mime, ext
+
+
+@transaction.atomic
 def care_absence_report(
     *,
     user,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("agreements/new/<int:person_id>/", views.agreement_new, name="agreement_new"),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
     path("agreements/<int:pk>/check/", views.check_new, name="check_new"),
+    path("agreements/<int:pk>/document/", views.agreement_document, name="agreement_document"),
     path("pairings/", views.pairing_list, name="pairing_list"),
     path("pairings/new/<int:person_id>/", views.pairing_new, name="pairing_new"),
     path("pairings/<int:pk>/activity/", views.activity_new, name="activity_new"),

@@ -22,6 +22,7 @@ from .forms import (
     AgreementForm,
     CheckForm,
     CoverageParams,
+    DocumentForm,
     EndForm,
     EvaluationForm,
     GuardianMeasureForm,
@@ -130,6 +131,22 @@ def _post(request, agreement):
                 messages.success(request, _("Substitute named."))
                 return None
         return "substitute_form", form
+    if action == "document":
+        form = DocumentForm(request.POST, request.FILES, prefix="document")
+        if form.is_valid():
+            try:
+                services.care_agreement_document_attach(
+                    user=request.user,
+                    agreement_id=agreement.pk,
+                    document=form.cleaned_data["document"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Document attached."))
+                return None
+        return "document_form", form
     if action == "end":
         form = EndForm(request.POST, prefix="end")
         if form.is_valid():
@@ -158,6 +175,7 @@ def agreement_detail(request, pk: int):
         "absence_form": AbsenceForm(prefix="absence"),
         "substitute_form": SubstituteForm(prefix="substitute"),
         "end_form": EndForm(prefix="end"),
+        "document_form": DocumentForm(prefix="document"),
     }
     if request.method == "POST":
         access.require(request.user, access.Action.CHANGE, agreement)
@@ -181,6 +199,26 @@ def agreement_detail(request, pk: int):
             **forms,
         },
     )
+
+
+@login_required
+def agreement_document(request, pk: int):
+    """The signed agreement, to whoever may read the agreement; each read is audited."""
+    from django.http import FileResponse
+
+    agreement = selectors.agreement_get(user=request.user, pk=pk)
+    handle, mime, ext = services.care_agreement_document_open(
+        user=request.user, agreement=agreement, request=request
+    )
+    response = FileResponse(
+        handle,
+        content_type=mime,
+        as_attachment=True,
+        filename=f"care-agreement-{agreement.pk}.{ext}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
