@@ -755,9 +755,31 @@ class GuardianshipDuties:
         )
 
 
+# --- tier facts -----------------------------------------------------------------------------
+
+
+def caregiver_facts(ids, today: dt.date) -> dict[int, dict]:
+    """For the tier rules: a dispersed 特困 person has a reliable caregiver when an
+    entrusted-care agreement is active today, whatever their contacts say. Two queries."""
+    tekun = set(
+        Enrollment.objects.active_on(today)
+        .filter(person_id__in=ids, category=Category.TEKUN_DISPERSED)
+        .values_list("person_id", flat=True)
+    )
+    if not tekun:
+        return {}
+    cared = set(
+        CareAgreement.objects.active_on(today)
+        .filter(person_id__in=tekun)
+        .values_list("person_id", flat=True)
+    )
+    return {pid: {"has_carer": pid in cared} for pid in tekun}
+
+
 def ready() -> None:
     """Called from AppConfig.ready: register duty sources, links and the dashboard card."""
     from nuanxin.core import cards
+    from nuanxin.visits import derive
 
     duties.register(CaregiverDuties())
     duties.register(CheckDuties())
@@ -765,6 +787,7 @@ def ready() -> None:
     duties.register(ScreeningDuties())
     duties.register(GuardianshipDuties())
     cards.register(CheckRateCard())
+    derive.register_facts(caregiver_facts)
     access.register_link("registry.Person", person_link, fields={"age", "guardian", "school"})
     access.register_link("care.Pairing", pairing_link)
     access.register_link("care.PairingActivity", activity_link)

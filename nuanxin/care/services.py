@@ -99,6 +99,13 @@ def _masked_party(party: dict) -> dict:
     }
 
 
+def _tiers_refresh(person_id: int) -> None:
+    """An agreement is what makes a dispersed 特困 person's caregiver reliable (a tier fact)."""
+    from nuanxin.visits.derive import schedules_refresh
+
+    schedules_refresh(person_ids=[person_id])
+
+
 def _author(user):
     return user if getattr(user, "is_authenticated", False) else None
 
@@ -174,6 +181,7 @@ def care_agreement_create(
         )
     agreement.save()
     access.recheck(user, access.Action.CHANGE, agreement)
+    _tiers_refresh(person.pk)
     audit_record(
         user=user,
         action=AuditAction.CREATE,
@@ -204,6 +212,7 @@ def care_agreement_end(
     before = agreement.ends_on
     agreement.ends_on = ends_on
     agreement.save(update_fields=["ends_on"])
+    _tiers_refresh(agreement.person_id)
     audit_record(
         user=user,
         action=AuditAction.UPDATE,

@@ -163,6 +163,10 @@ def _agreements_seed(rng: random.Random, today: dt.date) -> int:
     CareCheck.objects.bulk_create(checks, batch_size=500)
     if zhao is not None:
         _s7_absence(zhao, today)
+    # An agreement is what makes their caregiver reliable: their tiers follow.
+    from nuanxin.visits.derive import schedules_refresh
+
+    schedules_refresh(person_ids=[a.person_id for a in agreements], today=today)
     return len(agreements)
 
 
