@@ -141,3 +141,13 @@ def test_it_refuses_a_check_from_an_inspector(inspector, agreement):
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_it_lists_care_duties_on_the_worklist_and_blind_spot_pages(
+    client, street_officer, agreement
+):
+    client.force_login(street_officer)
+    for url in ("/worklist/?list=1", "/blind-spots/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "孙大爷" in response.content.decode(), url
