@@ -314,3 +314,20 @@ def test_it_keeps_the_signed_document_behind_the_gate(
     assert "协议" not in CareAgreement.objects.get(pk=agreement.pk).document.name
     client.force_login(outsider)
     assert client.get(f"{url}document/").status_code == 404
+
+
+def test_it_renews_an_agreement_from_the_page(client, street_officer, uncle_zhao):
+    client.force_login(street_officer)
+    client.post(f"/care/agreements/new/{uncle_zhao.pk}/", agreement_form())
+    old = CareAgreement.objects.get(person=uncle_zhao)
+    url = f"/care/agreements/new/{uncle_zhao.pk}/?renews={old.pk}"
+    form = client.get(url).context["form"]
+    assert form.initial["caregiver_name"] == "邻居王姐"
+    starts = timezone.localdate() + dt.timedelta(days=5)
+    response = client.post(url, agreement_form(starts_on=starts.isoformat(), monthly_fee="650"))
+    assert response.status_code == 302
+    new = CareAgreement.objects.exclude(pk=old.pk).get()
+    old.refresh_from_db()
+    assert (new.renews_id, new.monthly_fee_fen) == (old.pk, 65000)
+    assert old.ends_on == starts - dt.timedelta(days=1)
+    assert client.get(f"/care/agreements/new/{uncle_zhao.pk}/?renews=abc").status_code == 400

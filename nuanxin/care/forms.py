@@ -27,6 +27,10 @@ MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT
 MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
+class RenewParams(forms.Form):
+    renews = params.IdField(label=_("Renews"))
+
+
 class ListParams(params.Params):
     region = params.RegionCodeField(label=_("Region"))
     active = forms.BooleanField(label=_("Active only"), required=False)

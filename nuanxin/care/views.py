@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -28,6 +30,7 @@ from .forms import (
     GuardianMeasureForm,
     ListParams,
     PairingForm,
+    RenewParams,
     ResultForm,
     ScreeningForm,
     ScreeningParams,
@@ -64,6 +67,12 @@ def agreement_list(request):
 @login_required
 def agreement_new(request, person_id: int):
     person = person_get(user=request.user, pk=person_id, action=access.Action.CHANGE, history=True)
+    renews = None
+    renews_id = params.parse(request, RenewParams)["renews"]
+    if renews_id is not None:
+        renews = selectors.agreement_get(user=request.user, pk=renews_id)
+        if renews.person_id != person.pk:
+            raise Http404
     if request.method == "POST":
         form = AgreementForm(request.POST)
         if form.is_valid():
@@ -78,6 +87,7 @@ def agreement_new(request, person_id: int):
                     starts_on=data["starts_on"],
                     ends_on=data["ends_on"],
                     note=data["note"],
+                    renews_id=getattr(renews, "pk", None),
                     request=request,
                     **form.party(),
                 )
@@ -86,9 +96,27 @@ def agreement_new(request, person_id: int):
             else:
                 messages.success(request, _("Agreement signed."))
                 return redirect("care:agreement_detail", agreement.pk)
+    elif renews is not None:
+        # A renewal starts from the agreement it renews: same caregiver, duties and fee.
+        form = AgreementForm(
+            initial={
+                "caregiver_kind": renews.caregiver_kind,
+                "caregiver_name": renews.caregiver_name,
+                "caregiver_phone": renews.caregiver_phone,
+                "organisation": renews.organisation_id,
+                "duties": renews.duties,
+                "care_level": renews.care_level,
+                "monthly_fee": renews.monthly_fee_yuan,
+                "starts_on": (renews.ends_on + dt.timedelta(days=1))
+                if renews.ends_on
+                else timezone.localdate(),
+            }
+        )
     else:
         form = AgreementForm()
-    return render(request, "care/agreement_form.html", {"person": person, "form": form})
+    return render(
+        request, "care/agreement_form.html", {"person": person, "form": form, "renews": renews}
+    )
 
 
 def _post(request, agreement):
