@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "nuanxin.directory",
     "nuanxin.casework",
     "nuanxin.oversight",
+    "nuanxin.care",
     "nuanxin.dashboard",
     "nuanxin.api",
     "nuanxin.demo",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("nuanxin.visits.urls")),
     path("", include("nuanxin.casework.urls")),
     path("directory/", include("nuanxin.directory.urls")),
+    path("care/", include("nuanxin.care.urls")),
     path("audit/", include("nuanxin.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -73,9 +73,26 @@ def test_it_makes_a_severe_disability_living_alone_red_and_otherwise_yellow(plac
 
 
 def test_it_makes_dispersed_tekun_red_until_a_carer_is_named(places):
+    from django.utils import timezone
+
+    from nuanxin.care.services import care_agreement_create
+
     person = make_person(birth=years_ago(60), categories=["tekun_dispersed"])
     assert tier_of(person) == "red"
+    # A contact is no reliable caregiver: the entrusted-care agreement is (care app).
     contact_add(user=None, person=person, name="张姐", relation="caregiver", is_emergency=True)
+    assert tier_of(person) == "red"
+    care_agreement_create(
+        user=None,
+        person_id=person.pk,
+        caregiver_kind="neighbour",
+        caregiver_name="张姐",
+        caregiver_phone="13900001234",
+        duties=["daily_look_in"],
+        care_level="self",
+        monthly_fee_fen=30000,
+        starts_on=timezone.localdate(),
+    )
     assert tier_of(person) == "yellow"
     assert "Dispersed extreme poverty" in schedule(person).tier_why
 

@@ -68,6 +68,11 @@ class PersonItemOut(Schema):
     id_number: str | None
     phone: str
     link_only: bool = False
+    # A pairing partner's child: school and grade, and the guardian to call.
+    school: str | None = None
+    grade: str | None = None
+    guardian_name: str | None = None
+    guardian_phone: str | None = None
 
 
 class PersonPageOut(PageOut):
@@ -134,6 +139,17 @@ class PersonLinkOut(Schema):
     name: str
     address: str
     phone: str
+
+
+class PersonPairedOut(PersonLinkOut):
+    """What a pairing partner sees of their child: the task view, with age, school and
+    grade, and the guardian to call."""
+
+    age: int | None
+    school: str
+    grade: str
+    guardian_name: str | None
+    guardian_phone: str | None
 
 
 class PersonWriteOut(PersonDetailOut):
@@ -232,14 +248,20 @@ def person_list(
     if q:
         services.person_searched(user=request.user, text=q, request=request)
     views = fieldviews.people_views(request.user, rows)
+    paired = _paired(request.user, [p.pk for p in rows if "school" in views[p.pk].extra])
     items = [
-        _link_item(person) if views[person.pk].task else _item(person, views[person.pk])
+        _link_item(person, views[person.pk], paired.get(person.pk))
+        if views[person.pk].task
+        else _item(person, views[person.pk])
         for person in rows
     ]
     return {**info, "items": items}
 
 
-@router.get("/{int:person_id}", response={200: PersonDetailOut | PersonLinkOut, **ERRORS})
+@router.get(
+    "/{int:person_id}",
+    response={200: PersonDetailOut | PersonPairedOut | PersonLinkOut, **ERRORS},
+)
 def person_detail(request, person_id: Id):
     """One person, masked; the viewing is logged.
 
@@ -250,9 +272,13 @@ def person_detail(request, person_id: Id):
     services.person_viewed(user=request.user, person=person, request=request)
     view = fieldviews.person_view(request.user, person)
     if view.task:
-        return PersonLinkOut(
-            id=person.pk, name=person.name, address=person.address, phone=person.phone
-        )
+        link = {"id": person.pk, "name": person.name, "address": person.address}
+        link["phone"] = person.phone
+        paired = _paired(request.user, [person.pk] if "school" in view.extra else [])
+        child = paired.get(person.pk)
+        if child is not None:
+            return PersonPairedOut(**link, **_pairing_fields(person, view, child))
+        return PersonLinkOut(**link)
     profile = selectors.person_profile(user=request.user, pk=person.pk)
     return PersonDetailOut(**_detail(profile, view))
 
@@ -442,7 +468,29 @@ def _item(person: Person, view: fieldviews.FieldView) -> dict:
     }
 
 
-def _link_item(person: Person) -> dict:
+def _paired(user, person_ids: list[int]) -> dict:
+    """What a partner's pairings show of these children (two queries; none without any)."""
+    if not person_ids:
+        return {}
+    from nuanxin.care.selectors import partner_children
+
+    return partner_children(user=user, person_ids=person_ids)
+
+
+def _pairing_fields(person: Person, view: fieldviews.FieldView, child) -> dict:
+    """The fields a pairing adds to the task view: age, school and grade, guardian."""
+    if child is None:
+        return {}
+    return {
+        "age": person.age if view.shows("age") else None,
+        "school": child.school,
+        "grade": child.grade,
+        "guardian_name": child.guardian_name if view.shows("guardian") else None,
+        "guardian_phone": child.guardian_phone if view.shows("guardian") else None,
+    }
+
+
+def _link_item(person: Person, view=fieldviews.TASK_VIEW, child=None) -> dict:
     return {
         "id": person.pk,
         "name": person.name,
@@ -458,6 +506,7 @@ def _link_item(person: Person) -> dict:
         "id_number": None,
         "phone": person.phone,
         "link_only": True,
+        **_pairing_fields(person, view, child),
     }
 
 

@@ -11,6 +11,7 @@ from ninja.renderers import JSONRenderer
 
 from nuanxin.core.errors import Conflict
 
+from . import care as care_router
 from . import casework_referrals, casework_requests, casework_tasks, persons, visits
 from . import oversight as oversight_api
 from .auth import BearerToken
@@ -65,6 +66,7 @@ api.add_router("/", casework_requests.router)
 api.add_router("/", casework_referrals.router)
 api.add_router("/", casework_tasks.router)
 api.add_router("/", oversight_api.router)
+api.add_router("/", care_router.router)
 
 
 def field_errors(exc: DjangoValidationError) -> list[dict]:

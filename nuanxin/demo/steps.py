@@ -30,6 +30,8 @@ SEED_STEPS: list[str] = [
     "nuanxin.demo.oversight.spot_checks_seed",
     "nuanxin.demo.oversight.supervision_seed",
     "nuanxin.demo.oversight.rescue_seed",
+    # Care: agreements (S7's substitute), 新都区's 24 departments paired (S6), a screening.
+    "nuanxin.demo.care.care_seed",
 ]
 
 
