@@ -31,7 +31,7 @@ from .models import ImportRun, RejectedRow, RunStatus
 from .pipeline.headers import HEADERS
 from .pipeline.limits import LedgerLimitError, Limits, check_file, check_size
 from .pipeline.normalise import CATEGORY_EXPORT_NAMES, LIVING_EXPORT_NAMES, STATUS_EXPORT_NAMES
-from .pipeline.read import SUFFIXES, LedgerFormatError
+from .pipeline.read import SUFFIXES, LedgerFormatError, csv_rows_counted
 from .pipeline.run import Importer, Rejection
 from .pipeline.validate import MESSAGES
 from .pipeline.write import wal_checkpoint_deferred
@@ -112,7 +112,7 @@ def _store(folder: Path, files: list, copy: bool, limits: Limits) -> list[dict]:
                 _("%(name)s: use .xlsx, .xls, .ods or .csv files.") % {"name": name}
             )
         if isinstance(item, str | Path):
-            check_file(source, name, limits)
+            check_file(source, name, limits, csv_rows=csv_rows_counted)
             path = source
             if copy:
                 path = folder / f"{index:02d}-{name}"
@@ -123,7 +123,7 @@ def _store(folder: Path, files: list, copy: bool, limits: Limits) -> list[dict]:
             with open(path, "wb") as out:
                 for chunk in item.chunks():
                     out.write(chunk)
-            check_file(path, name, limits)
+            check_file(path, name, limits, csv_rows=csv_rows_counted)
         stored.append({"name": name, "path": str(path.resolve())})
     if not stored:
         raise ValidationError(_("Choose at least one file."))

@@ -18,7 +18,7 @@ import re
 import sys
 import zipfile
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 MB = 1024 * 1024
@@ -118,14 +118,18 @@ def check_size(name: str, size: int, limits: Limits) -> None:
         raise limits.too_big(name, size)
 
 
-def check_file(path: str | Path, name: str, limits: Limits, *, scan: bool = True) -> None:
+def check_file(
+    path: str | Path, name: str, limits: Limits, *, scan: bool = True, csv_rows=None
+) -> None:
     """Refuse a file over a limit, reading only its zip directory and first bytes.
 
     `scan` (at upload) also counts a CSV's lines (a few hundredths of a second
     for 50 MB) and reads every xlsx worksheet for the cells it spans (a few
     seconds for the largest allowed), so that a file over the limits is refused
     before its preview. Reading a file already checked, the directory suffices;
-    the import counts rows and cells as it reads them either way.
+    the import counts rows and cells as it reads them either way. `csv_rows(path,
+    name, limits)` counts a CSV's rows exactly when its lines are over the limit
+    (the reader's, passed in: the reader imports this module, not the reverse).
     """
     path = Path(path)
     check_size(name, path.stat().st_size, limits)
@@ -136,7 +140,7 @@ def check_file(path: str | Path, name: str, limits: Limits, *, scan: bool = True
     elif scan and magic[:4] != b"\xd0\xcf\x11\xe0" and path.suffix.lower() not in {
         ".xlsx", ".xlsm", ".xlsb", ".ods", ".xls"
     }:  # fmt: skip
-        _count_lines(path, name, limits)
+        _count_lines(path, name, limits, csv_rows)
 
 
 # What reading a damaged, encrypted or oddly compressed zip part raises.
@@ -361,29 +365,14 @@ def _ods_extents(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[tuple[
     return extents
 
 
-def _count_lines(path: Path, name: str, limits: Limits) -> None:
+def _count_lines(path: Path, name: str, limits: Limits, csv_rows) -> None:
     lines = 0
     with open(path, "rb") as fh:
         while block := fh.read(MB):
             lines += block.count(b"\n")
     # A quoted cell may run over several lines, so more lines than the limit is
     # not yet more rows; the import counts rows exactly.
-    if lines > limits.rows:
-        rows = _count_csv_rows(path, name, limits)
+    if lines > limits.rows and csv_rows is not None:
+        rows = csv_rows(path, name, limits)
         if rows > limits.rows:
             raise limits.too_many_rows(name, rows)
-
-
-def _count_csv_rows(path: Path, name: str, limits: Limits) -> int:
-    from .read import SNIFF_BYTES, CsvRows, detect_delimiter, detect_encoding  # noqa: PLC0415
-
-    with open(path, "rb") as raw:
-        head = raw.read(SNIFF_BYTES)
-    encoding = detect_encoding(head)
-    delimiter = detect_delimiter(head.decode(encoding, "replace"))
-    # Every row counted (the refusal says how many); a cell over its limit refused.
-    rows = CsvRows(path, encoding, delimiter, 1, replace(limits, rows=sys.maxsize), name)
-    try:
-        return rows.skip(sys.maxsize)  # all of them: the refusal says how many
-    finally:
-        rows.text.close()

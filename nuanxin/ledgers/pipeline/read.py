@@ -12,10 +12,11 @@ import csv
 import io
 import re
 import shutil
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
 
@@ -304,3 +305,17 @@ def _sheet_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, rows: int) -> b
     if cut is None:  # no row ended within the bytes read: nothing to preview
         return b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
     return bytes(data[:cut]) + b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
+
+
+def csv_rows_counted(path: Path, name: str, limits: Limits) -> int:
+    """Every row of a CSV counted (a refusal says how many); a cell over its limit refused."""
+    with open(path, "rb") as raw:
+        head = raw.read(SNIFF_BYTES)
+    encoding = detect_encoding(head)
+    delimiter = detect_delimiter(head.decode(encoding, "replace"))
+    # Every row counted (the refusal says how many); a cell over its limit refused.
+    rows = CsvRows(path, encoding, delimiter, 1, replace(limits, rows=sys.maxsize), name)
+    try:
+        return rows.skip(sys.maxsize)  # all of them: the refusal says how many
+    finally:
+        rows.text.close()
