@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "nuanxin.dashboard",
     "nuanxin.api",
     "nuanxin.demo",
+    "nuanxin.notices",
+    "nuanxin.campaigns",
     *["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"],  # 2nd factor
 ]
 

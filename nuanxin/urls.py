@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("nuanxin.accounts.urls")),
+    path("campaigns/", include("nuanxin.campaigns.urls")),
 ]

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CampaignsConfig(AppConfig):
+    name = "nuanxin.campaigns"
+    label = "campaigns"
+    verbose_name = "campaigns"
+
+    def ready(self):
+        from nuanxin.core import duties, menu
+
+        from .duties import DeliveryDuties
+
+        duties.register(DeliveryDuties())
+        menu.register(
+            menu.Entry(
+                "campaigns:campaign_list",
+                _("Campaigns"),
+                "box-seam",
+                position=60,
+                active_on=("campaigns:",),
+            )
+        )

@@ -1,0 +1,496 @@
+"""Writes for campaigns: create, open and close, allocate, and each allocation's life.
+
+Allocation is set-based: one ``INSERT … SELECT`` of the distinct eligible people
+(per child region when it runs in the background, so progress can be shown),
+skipping those already allocated. The unique constraints on (campaign, person)
+and (campaign, household) make a second run, or two at once, add nobody twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nuanxin.audit.models import AuditAction
+from nuanxin.audit.services import audit_record
+from nuanxin.core import access
+from nuanxin.core.errors import Conflict
+from nuanxin.core.tiers import Tier
+from nuanxin.directory.models import Hotline
+from nuanxin.notices.models import Channel
+from nuanxin.notices.services import notice_queue
+from nuanxin.regions.models import Region, significant
+from nuanxin.registry.models import Category
+
+from . import selectors
+from .models import (
+    OPEN_STATUSES,
+    Allocation,
+    AllocationState,
+    CallOutcome,
+    Campaign,
+    CampaignStatus,
+    Kind,
+    Method,
+    Signer,
+    Status,
+    Unit,
+)
+
+logger = logging.getLogger(__name__)
+
+# Over this many eligible people, allocation runs in the task worker with progress.
+BACKGROUND_OVER = getattr(settings, "NUANXIN_CAMPAIGN_BACKGROUND_OVER", 100_000)
+
+TRANSITIONS = {
+    "open": ({CampaignStatus.DRAFT}, CampaignStatus.OPEN),
+    "close": ({CampaignStatus.OPEN}, CampaignStatus.CLOSED),
+}
+
+
+def _items(items) -> list[dict]:
+    out = []
+    for item in items or ():
+        name = str(item.get("name") or "").strip()
+        try:
+            quantity = int(item.get("quantity") or 0)
+        except (TypeError, ValueError):
+            quantity = 0
+        if not name or quantity < 1 or len(name) > 60 or quantity > 100_000:
+            raise ValidationError(
+                {"items": _("Each item needs a name and a quantity of 1 or more.")}
+            )
+        out.append({"name": name, "quantity": quantity})
+    return out
+
+
+def _regions(codes) -> list[Region]:
+    codes = list(dict.fromkeys(c for c in (codes or ()) if c))
+    if not codes:
+        raise ValidationError({"region_codes": _("Name at least one region.")})
+    found = list(Region.objects.filter(code__in=codes))
+    if len(found) != len(codes):
+        raise ValidationError({"region_codes": _("Unknown region.")})
+    return found
+
+
+def _common(regions: list[Region]) -> Region:
+    """The region that holds them all: one region itself, or their nearest common ancestor."""
+    if len(regions) == 1:
+        return regions[0]
+    chains = [r.ancestors() for r in regions]
+    common = None
+    for level in zip(*chains, strict=False):
+        if all(r.code == level[0].code for r in level):
+            common = level[0]
+        else:
+            break
+    if common is None:
+        raise ValidationError({"region_codes": _("The regions lie in different cities.")})
+    return common
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    user,
+    name: str,
+    kind: str = Kind.GOODS,
+    region_codes=(),
+    categories=(),
+    tiers=(),
+    unit: str = Unit.PERSON,
+    items=(),
+    budget_fen: int = 0,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    hotline_ids=(),
+    device_kind: str = "",
+    request=None,
+) -> Campaign:
+    """A draft campaign over `region_codes` for people holding any of `categories`."""
+    areas = _regions(region_codes)
+    region = _common(areas)
+    access.require_region(user, access.Action.CHANGE, region.code)
+    categories = list(dict.fromkeys(categories or ()))
+    if not categories:
+        raise ValidationError({"categories": _("Choose at least one category.")})
+    if any(c not in Category.values for c in categories):
+        raise ValidationError({"categories": _("Unknown category.")})
+    tiers = list(dict.fromkeys(tiers or ()))
+    if any(t not in Tier.values for t in tiers):
+        raise ValidationError({"tiers": _("Unknown tier.")})
+    if budget_fen is None or budget_fen < 0:
+        raise ValidationError({"budget_fen": _("The budget cannot be negative.")})
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The end comes before the start.")})
+    campaign = Campaign(
+        name=(name or "").strip(),
+        kind=kind,
+        region=region,
+        categories=categories,
+        tiers=tiers,
+        unit=unit,
+        items=_items(items),
+        budget_fen=budget_fen,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        device_kind=device_kind or "",
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    campaign.full_clean(exclude=["created_by"])
+    campaign.save()
+    if len(areas) > 1 or areas[0].code != region.code:
+        campaign.areas.set(areas)
+    hotline_ids = list(dict.fromkeys(hotline_ids or ()))
+    hotlines = list(Hotline.objects.filter(pk__in=hotline_ids, active=True))
+    if len(hotlines) != len(hotline_ids):
+        raise ValidationError({"hotline_ids": _("Unknown hotline.")})
+    campaign.hotlines.set(hotlines)
+    access.recheck(user, access.Action.CHANGE, campaign)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=campaign,
+        request=request,
+        changes={
+            "region": region.code,
+            "categories": categories,
+            "budget_fen": budget_fen,
+            "areas": [a.code for a in areas],
+        },  # fmt: skip
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_transition(*, user, campaign_id: int, action: str, request=None) -> Campaign:
+    """open (draft → open) or close (open → closed)."""
+    campaign = selectors.campaign_get(
+        user=user, pk=campaign_id, action=access.Action.CHANGE, for_update=True
+    )
+    if action not in TRANSITIONS:
+        raise ValidationError({"action": _("Unknown action.")})
+    allowed, to = TRANSITIONS[action]
+    if campaign.status not in allowed:
+        raise ValidationError({"action": _("The campaign's status does not allow that.")})
+    before = campaign.status
+    campaign.status = to
+    campaign.save(update_fields=["status"])
+    audit_record(user=user, action=AuditAction.UPDATE, obj=campaign, request=request,
+                 changes={"status": [before, to]})  # fmt: skip
+    return campaign
+
+
+# --- allocation ----------------------------------------------------------------------
+
+
+def _insert_select(campaign: Campaign, prefix: str | None, now: dt.datetime) -> int:
+    """One INSERT … SELECT of the eligible people under `prefix` not yet allocated."""
+    people = selectors.eligible_people(campaign)
+    if prefix:
+        people = people.within(prefix)
+    people = people.exclude(
+        Exists(Allocation.objects.filter(campaign_id=campaign.pk, person_id=OuterRef("pk")))
+    )
+    household = campaign.unit == Unit.HOUSEHOLD
+    if household:
+        people = people.exclude(
+            Exists(
+                Allocation.objects.filter(
+                    campaign_id=campaign.pk, household_id=OuterRef("household_id")
+                )
+            )
+        )
+    default = selectors.default_method(campaign)
+    method = (
+        Value(default)
+        if default == Method.INSTALLATION
+        else Case(
+            When(selectors.homebound_q(), then=Value(Method.DELIVERY)),
+            default=Value(Method.PICKUP),
+            output_field=models.CharField(),
+        )
+    )
+    columns = {
+        "campaign_id": Value(campaign.pk, output_field=models.IntegerField()),
+        "person_id": F("pk"),
+        "household_id": F("household_id")
+        if household
+        else Value(None, output_field=models.IntegerField()),
+        "region_id": F("region_id"),
+        "method": method,
+        "status": Value(Status.ALLOCATED),
+        "call_outcome": Value(""),
+        "signer": Value(""),
+        "signer_name": Value(""),
+        "refused_reason": Value(""),
+        "note": Value(""),
+        "created_at": Value(now, output_field=models.DateTimeField()),
+        "updated_at": Value(now, output_field=models.DateTimeField()),
+    }
+    aliases = {f"c_{name}": expr for name, expr in columns.items()}
+    select = people.order_by().annotate(**aliases).values_list(*aliases)
+    sql, params = select.query.sql_with_params()
+    table = connection.ops.quote_name(Allocation._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql} ON CONFLICT DO NOTHING", params)
+        return max(cursor.rowcount, 0)
+
+
+def _batches(campaign: Campaign) -> list[str]:
+    """Child regions of each area (streets of a district …), for progress between batches."""
+    prefixes = selectors.area_prefixes(campaign)
+    out: list[str] = []
+    for prefix in prefixes:
+        code = prefix.ljust(12, "0") if len(prefix) < 12 else prefix
+        children = Region.objects.filter(parent_id=code).values_list("code", flat=True)
+        out.extend(significant(c) for c in children)
+    return out
+
+
+def _require_allocatable(user, campaign: Campaign) -> None:
+    access.require(user, access.Action.CHANGE, campaign)
+    if campaign.status == CampaignStatus.CLOSED:
+        raise ValidationError({"status": _("A closed campaign allocates nothing.")})
+    if campaign.allocation_state in (AllocationState.QUEUED, AllocationState.RUNNING):
+        raise Conflict({"status": _("The allocation is already running.")}, code="conflict")
+
+
+def campaign_allocate(*, user, campaign_id: int, background: bool | None = None, request=None):
+    """Allocate the campaign to every eligible person not yet allocated.
+
+    Runs here and returns the number added, or — over `BACKGROUND_OVER` eligible
+    people, or when asked — queues the task worker and returns None; the
+    campaign's `allocation_*` fields show its progress.
+    """
+    with transaction.atomic():
+        campaign = selectors.campaign_get(
+            user=user, pk=campaign_id, action=access.Action.CHANGE, for_update=True
+        )
+        _require_allocatable(user, campaign)
+        total = selectors.eligible_people(campaign).count()
+        if background is None:
+            background = total > BACKGROUND_OVER
+        campaign.allocation_total = total
+        campaign.allocation_done = 0
+        campaign.allocation_state = (
+            AllocationState.QUEUED if background else AllocationState.RUNNING
+        )
+        campaign.save(update_fields=["allocation_total", "allocation_done", "allocation_state"])
+        audit_record(user=user, action=AuditAction.UPDATE, obj=campaign, request=request,
+                     changes={"allocate": total, "background": background})  # fmt: skip
+        if background:
+            from .tasks import campaign_allocate_task
+
+            pk = campaign.pk
+            transaction.on_commit(lambda: campaign_allocate_task.enqueue(campaign_id=pk))
+            return None
+    return allocate_run(campaign_id=campaign.pk)
+
+
+def allocate_run(*, campaign_id: int) -> int:
+    """The allocation itself (the task worker's, or inline): batch by child region, each
+    batch its own transaction, progress saved after each. Returns how many were added."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    Campaign.objects.filter(pk=campaign_id).update(allocation_state=AllocationState.RUNNING)
+    now = timezone.now()
+    added = 0
+    try:
+        for prefix in [*_batches(campaign), None]:  # None: anyone left at the areas' own level
+            with transaction.atomic():
+                added += _insert_select(campaign, prefix, now)
+            done = Allocation.objects.filter(campaign_id=campaign_id).count()
+            Campaign.objects.filter(pk=campaign_id).update(allocation_done=done)
+    except Exception:
+        Campaign.objects.filter(pk=campaign_id).update(allocation_state=AllocationState.FAILED)
+        logger.exception("allocating campaign #%s failed", campaign_id)
+        raise
+    Campaign.objects.filter(pk=campaign_id).update(allocation_state=AllocationState.DONE)
+    return added
+
+
+# --- one allocation ------------------------------------------------------------------
+
+
+def _open_allocation(user, allocation_id: int) -> Allocation:
+    allocation = selectors.allocation_get(
+        user=user, pk=allocation_id, action=access.Action.CHANGE, for_update=True
+    )
+    if allocation.campaign.status != CampaignStatus.OPEN:
+        raise ValidationError({"status": _("The campaign is not open.")})
+    return allocation
+
+
+def notice_text(allocation: Allocation) -> str:
+    campaign = allocation.campaign
+    items = "、".join(f"{i['name']}×{i['quantity']}" for i in campaign.items or ())
+    hotline = next(iter(campaign.hotlines.all()), None)
+    text = _("%(name)s: your %(campaign)s (%(items)s) is ready to collect at your community.") % {
+        "name": allocation.person.name,
+        "campaign": campaign.name,
+        "items": items,
+    }
+    if hotline is not None:
+        text += " " + _("Questions: %(unit)s %(number)s.") % {
+            "unit": hotline.unit,
+            "number": hotline.number,
+        }
+    return text
+
+
+@transaction.atomic
+def allocation_notify(
+    *, user, allocation_id: int, outcome: str, channel: str = Channel.SMS, note: str = "",
+    request=None,
+) -> Allocation:  # fmt: skip
+    """Phone notice to collect: queue the notice in the outbox and record the call outcome.
+
+    A wrong number keeps the allocation open (it is still to be notified); otherwise
+    it is notified.
+    """
+    allocation = _open_allocation(user, allocation_id)
+    if outcome not in CallOutcome.values:
+        raise ValidationError({"outcome": _("Choose the call's outcome.")})
+    if not allocation.is_open:
+        raise ValidationError({"status": _("This allocation is already settled.")})
+    phone = allocation.person.phone
+    if outcome != CallOutcome.WRONG_NUMBER and phone:
+        allocation.notice = notice_queue(
+            user=user,
+            phone=phone,
+            text=notice_text(allocation),
+            channel=channel,
+            region_id=allocation.region_id,
+            person=allocation.person,
+            source=f"campaigns.allocation:{allocation.pk}",
+            request=request,
+        )
+    allocation.call_outcome = outcome
+    allocation.method = (
+        Method.PICKUP if allocation.method != Method.INSTALLATION else allocation.method
+    )
+    if outcome != CallOutcome.WRONG_NUMBER:
+        allocation.status = Status.NOTIFIED
+        allocation.notified_at = timezone.now()
+        allocation.notified_by = user if getattr(user, "is_authenticated", False) else None
+    allocation.note = (note or allocation.note)[:200]
+    allocation.save()
+    access.recheck(user, access.Action.CHANGE, allocation)
+    audit_record(user=user, action=AuditAction.UPDATE, obj=allocation, request=request,
+                 changes={"notify": outcome, "status": allocation.status})  # fmt: skip
+    return allocation
+
+
+def _seen(user, client_id: str, allocation_id: int) -> Allocation | None:
+    author = user if getattr(user, "is_authenticated", False) else None
+    seen = Allocation.objects.filter(delivered_by=author, client_id=client_id).first()
+    if seen is not None and seen.pk != allocation_id:
+        raise Conflict(
+            {
+                "client_id": _(
+                    "That client id was already used for another receipt; send a new one."
+                )
+            },
+            code="conflict",
+        )
+    return seen
+
+
+def allocation_deliver(
+    *,
+    user,
+    allocation_id: int,
+    method: str = "",
+    signer: str = Signer.PERSON,
+    signer_name: str = "",
+    delivered_at: dt.datetime | None = None,
+    note: str = "",
+    client_id: str | None = None,
+    request=None,
+) -> tuple[Allocation, bool]:
+    """Record the receipt: who delivered (the user), when, how, who signed.
+
+    Returns (allocation, created). A phone retrying with the same `client_id`
+    gets the stored receipt back and changes nothing; a client id of the same
+    author used for another allocation is a conflict (409).
+    """
+    client_id = (client_id or "").strip() or None
+    if client_id:
+        seen = _seen(user, client_id, allocation_id)
+        if seen is not None:
+            selectors.allocation_get(user=user, pk=allocation_id)  # still in sight
+            return seen, False
+    with transaction.atomic():
+        allocation = _open_allocation(user, allocation_id)
+        if not allocation.is_open:
+            raise ValidationError({"status": _("This allocation is already settled.")})
+        if signer not in Signer.values:
+            raise ValidationError({"signer": _("Say who signed.")})
+        signer_name = (signer_name or "").strip()
+        if signer == Signer.RELATIVE and not signer_name:
+            raise ValidationError({"signer_name": _("Name the relative who signed.")})
+        now = timezone.now()
+        delivered_at = delivered_at or now
+        if delivered_at > now + dt.timedelta(minutes=5):
+            raise ValidationError({"delivered_at": _("The delivery cannot be in the future.")})
+        if method:
+            if method not in Method.values:
+                raise ValidationError({"method": _("Unknown method.")})
+            allocation.method = method
+        allocation.status = Status.DELIVERED
+        allocation.delivered_at = delivered_at
+        allocation.delivered_by = user if getattr(user, "is_authenticated", False) else None
+        allocation.signer = signer
+        allocation.signer_name = signer_name or allocation.person.name
+        allocation.note = (note or allocation.note)[:200]
+        allocation.client_id = client_id
+        allocation.full_clean(exclude=["campaign", "person", "household", "region", "notice"],
+                              validate_constraints=False)  # fmt: skip
+        allocation.save()
+        access.recheck(user, access.Action.CHANGE, allocation)
+        audit_record(user=user, action=AuditAction.UPDATE, obj=allocation, request=request,
+                     changes={"status": [Status.ALLOCATED, Status.DELIVERED], "method":
+                              allocation.method, "signer": signer})  # fmt: skip
+    return allocation, True
+
+
+@transaction.atomic
+def allocation_refuse(*, user, allocation_id: int, reason: str, request=None) -> Allocation:
+    allocation = _open_allocation(user, allocation_id)
+    if not allocation.is_open:
+        raise ValidationError({"status": _("This allocation is already settled.")})
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("Say why it was refused.")})
+    allocation.status = Status.REFUSED
+    allocation.refused_reason = reason[:200]
+    allocation.save(update_fields=["status", "refused_reason", "updated_at"])
+    access.recheck(user, access.Action.CHANGE, allocation)
+    audit_record(user=user, action=AuditAction.UPDATE, obj=allocation, request=request,
+                 changes={"status": [Status.ALLOCATED, Status.REFUSED], "reason": reason})  # fmt: skip
+    return allocation
+
+
+@transaction.atomic
+def allocation_set_method(*, user, allocation_id: int, method: str, request=None) -> Allocation:
+    """The community worker's choice: phone notice to collect, or home delivery."""
+    allocation = _open_allocation(user, allocation_id)
+    if method not in (Method.PICKUP, Method.DELIVERY) or allocation.method == Method.INSTALLATION:
+        raise ValidationError({"method": _("Choose collection or home delivery.")})
+    if allocation.status not in OPEN_STATUSES:
+        raise ValidationError({"status": _("This allocation is already settled.")})
+    before = allocation.method
+    allocation.method = method
+    allocation.save(update_fields=["method", "updated_at"])
+    audit_record(user=user, action=AuditAction.UPDATE, obj=allocation, request=request,
+                 changes={"method": [before, method]})  # fmt: skip
+    return allocation
