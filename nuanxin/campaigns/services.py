@@ -13,8 +13,8 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
-from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,10 +26,11 @@ from nuanxin.core.tiers import Tier
 from nuanxin.directory.models import Hotline
 from nuanxin.notices.models import Channel
 from nuanxin.notices.services import notice_queue
-from nuanxin.regions.models import Region, significant
+from nuanxin.regions.models import Region
 from nuanxin.registry.models import Category
 
 from . import selectors
+from .allocation import allocate_run
 from .models import (
     OPEN_STATUSES,
     Allocation,
@@ -43,6 +44,7 @@ from .models import (
     Status,
     Unit,
 )
+from .tasks import campaign_allocate_task
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,9 @@ def campaign_create(
     """A draft campaign over `region_codes` for people holding any of `categories`."""
     areas = _regions(region_codes)
     region = _common(areas)
+    # A region out of sight answers like a missing one; in sight but read-only, 403.
+    if not all(access.scope(user, access.Action.VIEW).covers(a.code) for a in areas):
+        raise Http404
     access.require_region(user, access.Action.CHANGE, region.code)
     categories = list(dict.fromkeys(categories or ()))
     if not categories:
@@ -192,71 +197,6 @@ def campaign_transition(*, user, campaign_id: int, action: str, request=None) ->
 # --- allocation ----------------------------------------------------------------------
 
 
-def _insert_select(campaign: Campaign, prefix: str | None, now: dt.datetime) -> int:
-    """One INSERT … SELECT of the eligible people under `prefix` not yet allocated."""
-    people = selectors.eligible_people(campaign)
-    if prefix:
-        people = people.within(prefix)
-    people = people.exclude(
-        Exists(Allocation.objects.filter(campaign_id=campaign.pk, person_id=OuterRef("pk")))
-    )
-    household = campaign.unit == Unit.HOUSEHOLD
-    if household:
-        people = people.exclude(
-            Exists(
-                Allocation.objects.filter(
-                    campaign_id=campaign.pk, household_id=OuterRef("household_id")
-                )
-            )
-        )
-    default = selectors.default_method(campaign)
-    method = (
-        Value(default)
-        if default == Method.INSTALLATION
-        else Case(
-            When(selectors.homebound_q(), then=Value(Method.DELIVERY)),
-            default=Value(Method.PICKUP),
-            output_field=models.CharField(),
-        )
-    )
-    columns = {
-        "campaign_id": Value(campaign.pk, output_field=models.IntegerField()),
-        "person_id": F("pk"),
-        "household_id": F("household_id")
-        if household
-        else Value(None, output_field=models.IntegerField()),
-        "region_id": F("region_id"),
-        "method": method,
-        "status": Value(Status.ALLOCATED),
-        "call_outcome": Value(""),
-        "signer": Value(""),
-        "signer_name": Value(""),
-        "refused_reason": Value(""),
-        "note": Value(""),
-        "created_at": Value(now, output_field=models.DateTimeField()),
-        "updated_at": Value(now, output_field=models.DateTimeField()),
-    }
-    aliases = {f"c_{name}": expr for name, expr in columns.items()}
-    select = people.order_by().annotate(**aliases).values_list(*aliases)
-    sql, params = select.query.sql_with_params()
-    table = connection.ops.quote_name(Allocation._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) {sql} ON CONFLICT DO NOTHING", params)
-        return max(cursor.rowcount, 0)
-
-
-def _batches(campaign: Campaign) -> list[str]:
-    """Child regions of each area (streets of a district …), for progress between batches."""
-    prefixes = selectors.area_prefixes(campaign)
-    out: list[str] = []
-    for prefix in prefixes:
-        code = prefix.ljust(12, "0") if len(prefix) < 12 else prefix
-        children = Region.objects.filter(parent_id=code).values_list("code", flat=True)
-        out.extend(significant(c) for c in children)
-    return out
-
-
 def _require_allocatable(user, campaign: Campaign) -> None:
     access.require(user, access.Action.CHANGE, campaign)
     if campaign.status == CampaignStatus.CLOSED:
@@ -289,33 +229,10 @@ def campaign_allocate(*, user, campaign_id: int, background: bool | None = None,
         audit_record(user=user, action=AuditAction.UPDATE, obj=campaign, request=request,
                      changes={"allocate": total, "background": background})  # fmt: skip
         if background:
-            from .tasks import campaign_allocate_task
-
             pk = campaign.pk
             transaction.on_commit(lambda: campaign_allocate_task.enqueue(campaign_id=pk))
             return None
     return allocate_run(campaign_id=campaign.pk)
-
-
-def allocate_run(*, campaign_id: int) -> int:
-    """The allocation itself (the task worker's, or inline): batch by child region, each
-    batch its own transaction, progress saved after each. Returns how many were added."""
-    campaign = Campaign.objects.get(pk=campaign_id)
-    Campaign.objects.filter(pk=campaign_id).update(allocation_state=AllocationState.RUNNING)
-    now = timezone.now()
-    added = 0
-    try:
-        for prefix in [*_batches(campaign), None]:  # None: anyone left at the areas' own level
-            with transaction.atomic():
-                added += _insert_select(campaign, prefix, now)
-            done = Allocation.objects.filter(campaign_id=campaign_id).count()
-            Campaign.objects.filter(pk=campaign_id).update(allocation_done=done)
-    except Exception:
-        Campaign.objects.filter(pk=campaign_id).update(allocation_state=AllocationState.FAILED)
-        logger.exception("allocating campaign #%s failed", campaign_id)
-        raise
-    Campaign.objects.filter(pk=campaign_id).update(allocation_state=AllocationState.DONE)
-    return added
 
 
 # --- one allocation ------------------------------------------------------------------

@@ -7,6 +7,6 @@ from django_tasks import task
 
 @task()
 def campaign_allocate_task(campaign_id: int) -> int:
-    from . import services
+    from .allocation import allocate_run
 
-    return services.allocate_run(campaign_id=campaign_id)
+    return allocate_run(campaign_id=campaign_id)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanxin.core import access, fieldviews, params
 from nuanxin.core.forms import errors_to_form
-from nuanxin.regions.models import Region
+from nuanxin.regions.models import Region, contains
 
 from . import exports, selectors, services
 from .forms import (
@@ -71,7 +71,7 @@ def campaign_detail(request, pk: int):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     data = params.parse(request, ProgressParams)
     region = data.get("region") or ""
-    if region and not region.startswith(campaign.region.prefix):
+    if region and not contains(campaign.region_id, region):
         region = ""
     progress = selectors.progress(user=request.user, campaign=campaign, region=region)
     crumbs = Region.objects.get(code=progress["region"]).ancestors() if region else []
@@ -81,7 +81,7 @@ def campaign_detail(request, pk: int):
         {
             "c": campaign,
             "progress": progress,
-            "crumbs": [r for r in crumbs if r.code.startswith(campaign.region.prefix)],
+            "crumbs": [r for r in crumbs if contains(campaign.region_id, r.code)],
             "hotlines": campaign.hotlines.all(),
             "areas": campaign.areas.all(),
             "can_change": selectors.can_change(request.user, campaign),

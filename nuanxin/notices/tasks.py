@@ -7,13 +7,13 @@ from django_tasks import task
 
 @task()
 def notice_send_task(notice_id: int) -> None:
-    from . import services
+    from .sending import notice_send
 
-    services.notice_send(notice_id=notice_id)
+    notice_send(notice_id=notice_id)
 
 
 @task()
 def notices_retry_task() -> int:
-    from . import services
+    from .sending import notices_send_due
 
-    return services.notices_send_due()
+    return notices_send_due()
