@@ -167,6 +167,16 @@ TASKS = {
     }
 }
 
+# --- The notice outbox (nuanxin.notices): console, file or a signed webhook ---
+NOTICES = {
+    "BACKEND": os.getenv("NUANXIN_NOTICE_BACKEND", "console"),
+    "FILE_PATH": os.getenv("NUANXIN_NOTICE_FILE", ""),
+    "WEBHOOK_URL": os.getenv("NUANXIN_NOTICE_WEBHOOK_URL", ""),
+    "WEBHOOK_SECRET": os.getenv("NUANXIN_NOTICE_WEBHOOK_SECRET", ""),
+    "MAX_TRIES": int(os.getenv("NUANXIN_NOTICE_MAX_TRIES", "5")),
+    "BACKOFF_SECONDS": int(os.getenv("NUANXIN_NOTICE_BACKOFF_SECONDS", "60")),
+}
+
 # --- Authentication and sessions --------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
