@@ -19,4 +19,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("nuanxin.accounts.urls")),
     path("campaigns/", include("nuanxin.campaigns.urls")),
+    path("funds/", include("nuanxin.campaigns.fund_urls")),
 ]

@@ -11,7 +11,15 @@ from ninja.renderers import JSONRenderer
 
 from nuanxin.core.errors import Conflict
 
-from . import campaigns, casework_referrals, casework_requests, casework_tasks, persons, visits
+from . import (
+    campaigns,
+    casework_referrals,
+    casework_requests,
+    casework_tasks,
+    funds,
+    persons,
+    visits,
+)
 from .auth import BearerToken
 
 DESCRIPTION = """\
@@ -64,6 +72,7 @@ api.add_router("/", casework_requests.router)
 api.add_router("/", casework_referrals.router)
 api.add_router("/", casework_tasks.router)
 api.add_router("/", campaigns.router)
+api.add_router("/", funds.router)
 
 
 def field_errors(exc: DjangoValidationError) -> list[dict]:

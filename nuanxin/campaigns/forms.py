@@ -10,7 +10,7 @@ from nuanxin.core.tiers import Tier
 from nuanxin.directory.models import Hotline
 from nuanxin.registry.models import Category
 
-from .models import CallOutcome, CampaignStatus, Kind, Method, Signer, Status, Unit
+from .models import CallOutcome, CampaignStatus, FundKind, Kind, Method, Signer, Status, Unit
 
 
 class ListParams(params.Params):
@@ -143,3 +143,44 @@ class MethodForm(forms.Form):
 
 class RevealForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), min_length=2, max_length=200)
+
+
+class FundForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=FundKind.choices)
+    region_code = params.RegionCodeField(label=_("Region code"), required=True)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class EntryForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            ("income", _("income")),
+            ("transfer", _("transfer down")),
+            ("purchase", _("purchase")),
+            ("refund", _("refund")),
+            ("correction", _("correction (reversal)")),
+        ],
+    )
+    amount_yuan = forms.DecimalField(
+        label=_("Amount (yuan)"), min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+    region = params.RegionCodeField(label=_("Region code"))
+    to_region = params.RegionCodeField(label=_("To region code"))
+    campaign_id = params.IdField(label=_("Campaign number"))
+    reverses_id = params.IdField(label=_("Entry number to reverse"))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        yuan = d.get("amount_yuan")
+        return {
+            "kind": d["kind"],
+            "amount_fen": int(yuan * 100) if yuan is not None else 0,
+            "region": d.get("region") or "",
+            "to_region": d.get("to_region") or "",
+            "campaign_id": d.get("campaign_id"),
+            "reverses_id": d.get("reverses_id"),
+            "note": d.get("note") or "",
+        }

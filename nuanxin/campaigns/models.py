@@ -214,3 +214,130 @@ class Allocation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+# --- funds ---------------------------------------------------------------------------
+
+
+class FundKind(models.TextChoices):
+    CHARITY_DAY = "charity_day", _("charity day (慈善一日捐)")
+    BUDGET = "budget", _("budget line")
+    DONATION = "donation", _("donation")
+
+
+class Fund(models.Model):
+    """Money for campaigns, held region by region (city → district → street)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=FundKind.choices)
+    # The region that holds it first (the city for 慈善一日捐).
+    region = models.ForeignKey(
+        "regions.Region", models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()  # seen from its region and every region below
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("fund")
+        verbose_name_plural = _("funds")
+
+    def __str__(self):
+        return self.name
+
+
+class EntryKind(models.TextChoices):
+    INCOME = "income", _("income")
+    TRANSFER_OUT = "transfer_out", _("transfer down")
+    TRANSFER_IN = "transfer_in", _("transfer received")
+    PURCHASE = "purchase", _("purchase")
+    REFUND = "refund", _("refund")
+    CORRECTION = "correction", _("correction (reversal)")
+
+
+class ImmutableQuerySet(access.RestrictedQuerySet):
+    def update(self, **kwargs):
+        raise ImmutableError("fund entries are immutable: reverse them instead")
+
+    def delete(self):
+        raise ImmutableError("fund entries are immutable: reverse them instead")
+
+
+class ImmutableError(RuntimeError):
+    pass
+
+
+class FundEntry(models.Model):
+    """One movement of money at one region, in fen: positive adds to the region's balance,
+    negative takes from it. Never changed or deleted; a correction is a reversing entry."""
+
+    fund = models.ForeignKey(Fund, models.PROTECT, related_name="entries")
+    region = models.ForeignKey("regions.Region", models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    # A transfer's other side, and the entries of one operation (a transfer's two halves).
+    counterpart = models.ForeignKey(
+        "regions.Region", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    operation = models.UUIDField(db_index=True)
+    campaign = models.ForeignKey(
+        Campaign, models.PROTECT, null=True, blank=True, related_name="fund_entries"
+    )
+    reverses = models.OneToOneField(
+        "self", models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["fund", "region"], name="fund_entry_fund_region")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_fen=0), name="fund_entry_not_zero"),
+        ]
+        verbose_name = _("fund entry")
+        verbose_name_plural = _("fund entries")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount_fen}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError("fund entries are immutable: reverse them instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("fund entries are immutable: reverse them instead")
+
+
+class FundBalance(models.Model):
+    """The running balance of a fund at a region: what the overdraw check locks and
+    decrements in one conditional UPDATE. Always equals the sum of the region's entries."""
+
+    fund = models.ForeignKey(Fund, models.PROTECT, related_name="balances")
+    region = models.ForeignKey("regions.Region", models.PROTECT, related_name="+")
+    balance_fen = models.BigIntegerField(default=0)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "region"], name="fund_balance_unique"),
+            models.CheckConstraint(
+                condition=Q(balance_fen__gte=0), name="fund_balance_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fund_id}@{self.region_id}: {self.balance_fen}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -18,7 +18,18 @@ from nuanxin.regions.models import PREFIX_LENGTH, Level, Region, prefix_q, signi
 from nuanxin.registry.models import Disability, Enrollment, Person
 from nuanxin.registry.models import Status as PersonStatus
 
-from .models import OPEN_STATUSES, Allocation, Campaign, CampaignStatus, Kind, Method, Status
+from .models import (
+    OPEN_STATUSES,
+    Allocation,
+    Campaign,
+    CampaignStatus,
+    Fund,
+    FundBalance,
+    FundEntry,
+    Kind,
+    Method,
+    Status,
+)
 
 # Physical, visual or multiple disability of grade 1–2: home delivery by default.
 HOMEBOUND_DISABILITIES = (1, 4, 7)
@@ -214,3 +225,55 @@ def overdue_allocations(*, user, today: dt.date, until: dt.date | None = None, r
     if region:
         qs = qs.within(region)
     return qs
+
+
+# --- funds ---------------------------------------------------------------------------
+
+
+def fund_list(*, user):
+    return Fund.objects.restrict(user).select_related("region")
+
+
+def fund_get(*, user, pk: int, action: str = access.Action.VIEW) -> Fund:
+    return access.get_or_404(Fund.objects.select_related("region"), user, action, pk=pk)
+
+
+def fund_entries(*, user, fund: Fund, region: str = "", action: str = access.Action.VIEW):
+    qs = (
+        FundEntry.objects.restrict(user, action)
+        .filter(fund=fund)
+        .select_related("region", "counterpart", "campaign", "created_by")
+    )
+    return qs.within(region) if region else qs
+
+
+ENTRY_COLUMNS = ("income", "transfer_in", "transfer_out", "purchase", "refund", "correction")
+
+
+def reconciliation(*, user, fund: Fund, action: str = access.Action.VIEW) -> dict:
+    """One row per region of the fund within the user's reach: each kind's sum, the sum
+    of all entries, and the stored balance; they agree to the fen. Three queries."""
+    sums = {kind: Sum("amount_fen", filter=Q(kind=kind), default=0) for kind in ENTRY_COLUMNS}
+    grouped = (
+        FundEntry.objects.restrict(user, action)
+        .filter(fund=fund)
+        .values("region_id")
+        .annotate(total=Sum("amount_fen"), **sums)
+        .order_by("region_id")
+    )
+    stored = dict(
+        FundBalance.objects.restrict(user, action)
+        .filter(fund=fund)
+        .values_list("region_id", "balance_fen")
+    )
+    rows = [dict(r) for r in grouped]
+    names = dict(
+        Region.objects.filter(code__in=[r["region_id"] for r in rows]).values_list("code", "name")
+    )
+    for r in rows:
+        r["name"] = names.get(r["region_id"], r["region_id"])
+        r["level"] = len(significant(r["region_id"]))
+        r["balance"] = stored.get(r["region_id"], 0)
+        r["balanced"] = r["balance"] == r["total"]
+    totals = {k: sum(r[k] for r in rows) for k in (*ENTRY_COLUMNS, "total", "balance")}
+    return {"rows": rows, "totals": totals, "balanced": all(r["balanced"] for r in rows)}

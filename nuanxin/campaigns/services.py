@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +28,7 @@ from nuanxin.core.tiers import Tier
 from nuanxin.directory.models import Hotline
 from nuanxin.notices.models import Channel
 from nuanxin.notices.services import notice_queue
-from nuanxin.regions.models import Region
+from nuanxin.regions.models import Region, contains
 from nuanxin.registry.models import Category
 
 from . import selectors
@@ -38,6 +40,10 @@ from .models import (
     CallOutcome,
     Campaign,
     CampaignStatus,
+    EntryKind,
+    Fund,
+    FundBalance,
+    FundEntry,
     Kind,
     Method,
     Signer,
@@ -411,3 +417,209 @@ def allocation_set_method(*, user, allocation_id: int, method: str, request=None
     audit_record(user=user, action=AuditAction.UPDATE, obj=allocation, request=request,
                  changes={"method": [before, method]})  # fmt: skip
     return allocation
+
+
+# --- funds ---------------------------------------------------------------------------
+#
+# Every movement is a FundEntry (immutable) and a change to the FundBalance of its
+# region, in the same transaction. Money leaves a region only through one conditional
+# UPDATE (balance >= amount), so two officers spending at once can never overdraw it,
+# on SQLite or PostgreSQL; the fund row is locked first (select_for_update) as well.
+
+
+def _fen(amount_fen) -> int:
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        raise ValidationError({"amount_fen": _("Enter an amount in fen, above zero.")})
+    if amount_fen > 10**13:
+        raise ValidationError({"amount_fen": _("That amount is too large.")})
+    return amount_fen
+
+
+def _region(code: str, field: str = "region") -> Region:
+    found = Region.objects.filter(code=code or "").first()
+    if found is None:
+        raise ValidationError({field: _("Unknown region.")})
+    return found
+
+
+def _add(fund: Fund, region_code: str, amount: int) -> None:
+    balance, _created = FundBalance.objects.get_or_create(fund=fund, region_id=region_code)
+    FundBalance.objects.filter(pk=balance.pk).update(balance_fen=F("balance_fen") + amount)
+
+
+def _take(fund: Fund, region_code: str, amount: int) -> None:
+    taken = FundBalance.objects.filter(
+        fund=fund, region_id=region_code, balance_fen__gte=amount
+    ).update(balance_fen=F("balance_fen") - amount)
+    if not taken:
+        raise ValidationError({"amount_fen": _("That is more than the balance.")})
+
+
+def _entry(fund, user, region, kind, amount, operation, **fields) -> FundEntry:
+    entry = FundEntry(
+        fund=fund,
+        region=region,
+        kind=kind,
+        amount_fen=amount,
+        operation=operation,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        **fields,
+    )
+    entry.full_clean(exclude=["created_by", "reverses"])
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def fund_create(
+    *, user, name: str, kind: str, region_code: str, note: str = "", request=None
+) -> Fund:
+    region = _region(region_code)
+    if not access.scope(user, access.Action.VIEW).covers(region.code):
+        raise Http404
+    access.require_region(user, access.Action.CHANGE, region.code)
+    fund = Fund(
+        name=(name or "").strip(),
+        kind=kind,
+        region=region,
+        note=(note or "").strip(),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    fund.full_clean(exclude=["created_by"])
+    fund.save()
+    audit_record(user=user, action=AuditAction.CREATE, obj=fund, request=request,
+                 changes={"region": region.code, "kind": kind})  # fmt: skip
+    return fund
+
+
+@transaction.atomic
+def fund_entry_add(
+    *,
+    user,
+    fund_id: int,
+    kind: str,
+    amount_fen: int = 0,
+    region: str = "",
+    to_region: str = "",
+    campaign_id: int | None = None,
+    reverses_id: int | None = None,
+    note: str = "",
+    request=None,
+) -> list[FundEntry]:
+    """Record one operation; returns its entries (a transfer has two).
+
+    income → +amount at `region`; transfer → −amount at `region`, +amount at
+    `to_region` (a region under it); purchase → −amount at `region` against
+    `campaign_id`; refund → +amount at `region` back from a campaign's purchases;
+    correction → the reverse of entry `reverses_id` (and of its transfer's other half).
+    """
+    fund = access.get_or_404(Fund.objects.select_for_update(), user, access.Action.VIEW,
+                             pk=fund_id)  # fmt: skip
+    operation = uuid.uuid4()
+    note = (note or "").strip()[:200]
+    if kind == "correction":
+        entries = _reverse(fund, user, reverses_id, operation, note)
+    else:
+        amount = _fen(amount_fen)
+        where = _region(region)
+        if not access.scope(user, access.Action.VIEW).covers(where.code):
+            raise Http404
+        access.require_region(user, access.Action.CHANGE, where.code)
+        if not contains(fund.region_id, where.code):
+            raise ValidationError({"region": _("The region lies outside the fund's region.")})
+        if kind == EntryKind.INCOME:
+            _add(fund, where.code, amount)
+            entries = [_entry(fund, user, where, kind, amount, operation, note=note)]
+        elif kind == "transfer":
+            to = _region(to_region, "to_region")
+            if to.code == where.code or not contains(where.code, to.code):
+                raise ValidationError({"to_region": _("Transfer to a region under it.")})
+            _take(fund, where.code, amount)
+            _add(fund, to.code, amount)
+            entries = [
+                _entry(
+                    fund,
+                    user,
+                    where,
+                    EntryKind.TRANSFER_OUT,
+                    -amount,
+                    operation,
+                    counterpart=to,
+                    note=note,
+                ),  # fmt: skip
+                _entry(
+                    fund,
+                    user,
+                    to,
+                    EntryKind.TRANSFER_IN,
+                    amount,
+                    operation,
+                    counterpart=where,
+                    note=note,
+                ),  # fmt: skip
+            ]
+        elif kind in (EntryKind.PURCHASE, EntryKind.REFUND):
+            if campaign_id is None:
+                raise ValidationError({"campaign_id": _("Name the campaign.")})
+            campaign = selectors.campaign_get(user=user, pk=campaign_id)
+            if kind == EntryKind.PURCHASE:
+                _take(fund, where.code, amount)
+                entries = [_entry(fund, user, where, kind, -amount, operation,
+                                  campaign=campaign, note=note)]  # fmt: skip
+            else:
+                spent = -(
+                    FundEntry.objects.filter(fund=fund, region=where, campaign=campaign)
+                    .filter(kind__in=[EntryKind.PURCHASE, EntryKind.REFUND])
+                    .aggregate(total=Sum("amount_fen"))["total"]
+                    or 0
+                )
+                if amount > spent:
+                    raise ValidationError(
+                        {"amount_fen": _("A refund cannot exceed what was spent on the campaign.")}
+                    )
+                _add(fund, where.code, amount)
+                entries = [_entry(fund, user, where, kind, amount, operation,
+                                  campaign=campaign, note=note)]  # fmt: skip
+        else:
+            raise ValidationError({"kind": _("Unknown kind of entry.")})
+    for entry in entries:
+        audit_record(user=user, action=AuditAction.CREATE, obj=entry, request=request,
+                     changes={"fund": fund.pk, "kind": entry.kind, "region": entry.region_id,
+                              "amount_fen": entry.amount_fen})  # fmt: skip
+    return entries
+
+
+def _reverse(fund, user, reverses_id, operation, note) -> list[FundEntry]:
+    if reverses_id is None:
+        raise ValidationError({"reverses_id": _("Name the entry to reverse.")})
+    original = FundEntry.objects.filter(fund=fund, pk=reverses_id).first()
+    if original is None or not access.scope(user, access.Action.VIEW).covers(original.region_id):
+        raise Http404
+    if original.kind == EntryKind.CORRECTION:
+        raise ValidationError({"reverses_id": _("A correction is not reversed; record anew.")})
+    group = list(FundEntry.objects.filter(operation=original.operation).order_by("id"))
+    for entry in group:
+        access.require_region(user, access.Action.CHANGE, entry.region_id)
+        if FundEntry.objects.filter(reverses=entry).exists():
+            raise ValidationError({"reverses_id": _("That entry was already reversed.")})
+    # Take back what was added before giving back what was taken.
+    for entry in sorted(group, key=lambda e: -e.amount_fen):
+        if entry.amount_fen > 0:
+            _take(fund, entry.region_id, entry.amount_fen)
+        else:
+            _add(fund, entry.region_id, -entry.amount_fen)
+    return [
+        _entry(
+            fund,
+            user,
+            entry.region,
+            EntryKind.CORRECTION,
+            -entry.amount_fen,
+            operation,
+            counterpart=entry.counterpart,
+            campaign=entry.campaign,
+            reverses=entry,
+            note=note or _("reverses #%(id)s") % {"id": entry.pk},
+        )  # fmt: skip
+        for entry in group
+    ]
