@@ -20,5 +20,13 @@ class CampaignsConfig(AppConfig):
                 "box-seam",
                 position=60,
                 active_on=("campaigns:",),
-            )
+            ),
+            menu.Entry(
+                "funds:fund_list",
+                _("Funds"),
+                "cash-coin",
+                group=menu.REPORTS,
+                position=60,
+                active_on=("funds:",),
+            ),  # fmt: skip
         )
