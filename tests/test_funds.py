@@ -182,3 +182,72 @@ def test_it_balances_every_level_to_the_fen_whatever_happens(places, ops):
         done.extend(e.pk for e in entries if e.kind != "correction")
         assert_balanced(fund)
     assert_balanced(fund)
+
+
+def test_it_installs_gas_alarms_home_by_home(client, places, django_capture_on_commit_callbacks):
+    """S5's gas alarms: a duty per eligible home; each installation records the device."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from nuanxin.campaigns.models import Allocation
+    from nuanxin.core import duties
+    from nuanxin.registry.models import Device, Household
+    from tests.factories import make_person
+
+    officer = make_user("jj_officer2", "district_officer", JINJIANG)
+    community = "510104010001"
+    home = Household.objects.create(number="燃气-1", region_id=community)
+    a = make_person(name="甲", region=community, categories=["dibao"], household=home)
+    make_person(name="乙", region=community, categories=["dibao"], household=home)
+    c = make_person(name="丙", region=community, categories=["tekun_dispersed"])
+    today = timezone.localdate()
+    campaign = services.campaign_create(
+        user=officer, name="燃气报警器安装", kind="installation", device_kind="gas_alarm",
+        region_codes=[JINJIANG], categories=["dibao", "tekun_dispersed"], unit="household",
+        ends_on=today - dt.timedelta(days=1), starts_on=today - dt.timedelta(days=30),
+    )  # fmt: skip
+    services.campaign_transition(user=officer, campaign_id=campaign.pk, action="open")
+    assert services.campaign_allocate(user=officer, campaign_id=campaign.pk) == 2  # two homes
+    spots = [d for d in duties.blind_spots(user=officer, today=today)
+             if d.kind == "campaign_delivery"]  # fmt: skip
+    assert sorted(d.person_name for d in spots) == ["丙", "甲"]
+    assert all(d.label.startswith(("Install", "安装")) for d in spots)
+
+    answer = post(api(officer), "/api/v1/installations", {
+        "person_id": a.pk, "campaign_id": campaign.pk, "model": "JT-A1", "serial": "SN-001",
+        "installer": "燃气公司 王师傅"})  # fmt: skip
+    assert answer.status_code == 201, answer.content
+    device = Device.objects.get(pk=answer.json()["id"])
+    assert (device.person, device.kind, device.from_campaign, device.serial, device.model) == (
+        a, "gas_alarm", campaign, "SN-001", "JT-A1")  # fmt: skip
+    assert device.campaign == "燃气报警器安装"  # the text beside the link, as before
+    assert Allocation.objects.get(person=a, campaign=campaign).status == "delivered"
+    # The delivery screen records the other home's.
+    client.force_login(officer)
+    other = Allocation.objects.get(person=c, campaign=campaign)
+    screen = f"/campaigns/allocations/{other.pk}/"
+    assert "JT-A1" not in client.get(screen).content.decode()
+    assert client.post(screen, {"action": "install", "install-model": "JT-A1",
+                                "install-serial": "SN-002"}).status_code == 302  # fmt: skip
+    assert Device.objects.filter(from_campaign=campaign).count() == 2
+    assert not [d for d in duties.blind_spots(user=officer, today=today)
+                if d.kind == "campaign_delivery"]  # fmt: skip
+
+
+def test_it_still_needs_consent_for_a_camera(places):
+    from nuanxin.registry.models import Device
+    from tests.factories import make_person
+
+    officer = make_user("jj_officer3", "district_officer", JINJIANG)
+    person = make_person(name="丁", region="510104010001", categories=["dibao"])
+    campaign = services.campaign_create(
+        user=officer, name="居家安全摄像头", kind="installation", device_kind="camera",
+        region_codes=[JINJIANG], categories=["dibao"],
+    )  # fmt: skip
+    services.campaign_transition(user=officer, campaign_id=campaign.pk, action="open")
+    services.campaign_allocate(user=officer, campaign_id=campaign.pk)
+    answer = post(api(officer), "/api/v1/installations",
+                  {"person_id": person.pk, "campaign_id": campaign.pk})  # fmt: skip
+    assert answer.status_code == 422 and answer.json()["detail"][0]["field"] == "consent"
+    assert not Device.objects.filter(person=person).exists()

@@ -133,4 +133,11 @@ CASES = [
         data={"reason": "不需要"},
         action="change",
     ),
+    api(
+        "api:installation_create",
+        method="POST",
+        data=lambda s: {"person_id": s.person.pk, "kind": "gas_alarm", "serial": "SN-1"},
+        action="change",
+        ok=201,
+    ),
 ]

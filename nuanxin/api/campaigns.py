@@ -25,6 +25,7 @@ from nuanxin.campaigns.models import (
 from nuanxin.core import fieldviews
 from nuanxin.core.masking import mask_phone
 from nuanxin.notices.models import Channel
+from nuanxin.registry.models import DeviceKind
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
@@ -65,6 +66,7 @@ class CampaignIn(Schema):
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
     hotline_ids: Annotated[list[Id], Field(max_length=50)] = []
+    device_kind: DeviceKind | None = None
 
 
 class CampaignOut(Schema):
@@ -85,6 +87,7 @@ class CampaignOut(Schema):
     allocation_total: int
     allocation_done: int
     hotline_ids: list[int]
+    device_kind: str
 
 
 class CampaignPageOut(PageOut):
@@ -182,6 +185,7 @@ def _campaign(c: Campaign) -> dict:
         "allocation_total": c.allocation_total,
         "allocation_done": c.allocation_done,
         "hotline_ids": [h.pk for h in c.hotlines.all()],
+        "device_kind": c.device_kind,
     }
 
 
@@ -227,6 +231,7 @@ def campaign_list(
 def campaign_create(request, payload: CampaignIn):
     """A draft campaign. 404 when a region is outside your reach for changes."""
     data = payload.dict()
+    data["device_kind"] = data["device_kind"] or ""
     campaign = services.campaign_create(user=request.auth, request=request, **data)
     return Answer(201, _campaign(campaign))
 
@@ -352,3 +357,54 @@ def allocation_refuse(request, allocation_id: Id, payload: RefuseIn):
     services.allocation_refuse(user=request.auth, allocation_id=allocation_id,
                                reason=payload.reason, request=request)  # fmt: skip
     return _one(request, allocation_id)
+
+
+class InstallationIn(Schema):
+    """`allocation_id` (or `person_id` with `campaign_id`) of an installation campaign: the
+    campaign's device; or `person_id` alone with `kind`: a device of no campaign."""
+
+    allocation_id: Id | None = None
+    person_id: Id | None = None
+    campaign_id: Id | None = None
+    kind: DeviceKind | None = None
+    installed_on: dt.date | None = None
+    model: Annotated[str, Field(max_length=60)] = ""
+    serial: Annotated[str, Field(max_length=60)] = ""
+    installer: Annotated[str, Field(max_length=60)] = ""
+
+
+class DeviceOut(Schema):
+    id: int
+    person_id: int
+    kind: str
+    installed_on: dt.date
+    model: str
+    serial: str
+    installer: str
+    campaign_id: int | None
+    consent_id: int | None
+
+
+@router.post(
+    "/installations", response={201: DeviceOut, **WRITE_ERRORS}, url_name="installation_create"
+)
+def installation_create(request, payload: InstallationIn):
+    """Record an installation: the device on the person's home, linked to its campaign.
+    422 when the device needs a consent the person has not given."""
+    data = payload.dict()
+    data["kind"] = data["kind"] or ""
+    device = services.installation_record(user=request.auth, request=request, **data)
+    return Answer(
+        201,
+        {
+            "id": device.pk,
+            "person_id": device.person_id,
+            "kind": device.kind,
+            "installed_on": device.installed_on,
+            "model": device.model,
+            "serial": device.serial,
+            "installer": device.installer,
+            "campaign_id": device.from_campaign_id,
+            "consent_id": device.consent_id,
+        },
+    )

@@ -34,7 +34,12 @@ class DeliveryDuties:
             region_id=a.region_id,
             due_on=a.campaign.ends_on,
             tier=a.person.tier,
-            label=_("Deliver: %(campaign)s") % {"campaign": a.campaign.name},
+            label=(
+                _("Install: %(campaign)s")
+                if a.method == "installation"
+                else _("Deliver: %(campaign)s")
+            )
+            % {"campaign": a.campaign.name},  # fmt: skip
             link=reverse("campaigns:allocation_detail", args=[a.pk]),
             address=a.person.address,
             phone=a.person.phone,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from nuanxin.core import params
 from nuanxin.core.tiers import Tier
 from nuanxin.directory.models import Hotline
-from nuanxin.registry.models import Category
+from nuanxin.registry.models import Category, DeviceKind
 
 from .models import CallOutcome, CampaignStatus, FundKind, Kind, Method, Signer, Status, Unit
 
@@ -59,6 +59,12 @@ class CampaignForm(forms.Form):
     )
     starts_on = params.DayField(label=_("Starts on"))
     ends_on = params.DayField(label=_("Ends on"))
+    device_kind = forms.ChoiceField(
+        label=_("Device to install"),
+        choices=[("", _("none")), *DeviceKind.choices],
+        required=False,
+        help_text=_("Installation campaigns."),
+    )
     hotlines = forms.ModelMultipleChoiceField(
         label=_("Hotline sheet"),
         queryset=Hotline.objects.filter(active=True),
@@ -102,6 +108,7 @@ class CampaignForm(forms.Form):
             "starts_on": d["starts_on"],
             "ends_on": d["ends_on"],
             "hotline_ids": [h.pk for h in d["hotlines"]],
+            "device_kind": d.get("device_kind") or "",
         }
 
 
@@ -184,3 +191,10 @@ class EntryForm(forms.Form):
             "reverses_id": d.get("reverses_id"),
             "note": d.get("note") or "",
         }
+
+
+class InstallForm(forms.Form):
+    installed_on = params.DayField(label=_("Installed on"))
+    model = forms.CharField(label=_("Model"), max_length=60, required=False)
+    serial = forms.CharField(label=_("Serial number"), max_length=60, required=False)
+    installer = forms.CharField(label=_("Installed by"), max_length=60, required=False)

@@ -174,6 +174,10 @@ class Allocation(models.Model):
     signer_name = models.CharField(_("signer's name"), max_length=60, blank=True)
     refused_reason = models.CharField(_("reason for refusing"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # The device an installation put in (installation campaigns).
+    device = models.OneToOneField(
+        "registry.Device", models.SET_NULL, null=True, blank=True, related_name="allocation"
+    )
     # What a phone sends with a receipt, so a retry is stored once.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)

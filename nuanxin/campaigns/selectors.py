@@ -132,7 +132,7 @@ def allocation_list(
 
 def allocation_get(*, user, pk: int, action: str = access.Action.VIEW, for_update=False):
     return access.get_or_404(
-        Allocation.objects.select_related("campaign", "person", "region", "notice"),
+        Allocation.objects.select_related("campaign", "person", "region", "notice", "device"),
         user,
         action,
         for_update=for_update,

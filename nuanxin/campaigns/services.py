@@ -29,7 +29,8 @@ from nuanxin.directory.models import Hotline
 from nuanxin.notices.models import Channel
 from nuanxin.notices.services import notice_queue
 from nuanxin.regions.models import Region, contains
-from nuanxin.registry.models import Category
+from nuanxin.registry.models import Category, DeviceKind, Person
+from nuanxin.registry.services import device_record
 
 from . import selectors
 from .allocation import allocate_run
@@ -140,6 +141,8 @@ def campaign_create(
         raise ValidationError({"tiers": _("Unknown tier.")})
     if budget_fen is None or budget_fen < 0:
         raise ValidationError({"budget_fen": _("The budget cannot be negative.")})
+    if kind == Kind.INSTALLATION and device_kind not in DeviceKind.values:
+        raise ValidationError({"device_kind": _("Choose the device an installation puts in.")})
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError({"ends_on": _("The end comes before the start.")})
     campaign = Campaign(
@@ -623,3 +626,77 @@ def _reverse(fund, user, reverses_id, operation, note) -> list[FundEntry]:
         )  # fmt: skip
         for entry in group
     ]
+
+
+# --- installations -------------------------------------------------------------------
+
+
+def installation_record(
+    *,
+    user,
+    allocation_id: int | None = None,
+    person_id: int | None = None,
+    campaign_id: int | None = None,
+    kind: str = "",
+    installed_on: dt.date | None = None,
+    model: str = "",
+    serial: str = "",
+    installer: str = "",
+    request=None,
+):
+    """Record an installation: the `Device` on the person's home, linked to the campaign.
+
+    From an allocation (or a person and an installation campaign), the campaign's device
+    kind; the allocation is then settled. A person alone records a device with `kind`,
+    linked to no campaign. A device that needs consent still needs it (the registry's
+    rule, `device_record`). Returns the device.
+    """
+    with transaction.atomic():
+        allocation = None
+        if allocation_id is None and person_id is not None and campaign_id is not None:
+            campaign = selectors.campaign_get(user=user, pk=campaign_id)
+            found = Allocation.objects.filter(campaign=campaign, person_id=person_id).first()
+            if found is None:
+                raise ValidationError({"person_id": _("This person has no allocation here.")})
+            allocation_id = found.pk
+        if allocation_id is not None:
+            allocation = _open_allocation(user, allocation_id)
+            campaign = allocation.campaign
+            if campaign.kind != Kind.INSTALLATION:
+                raise ValidationError({"allocation_id": _("Not an installation campaign.")})
+            if not allocation.is_open:
+                raise ValidationError({"status": _("This allocation is already settled.")})
+            person, kind = allocation.person, campaign.device_kind
+        elif person_id is not None:
+            person = access.get_or_404(Person, user, access.Action.CHANGE, links=False,
+                                       pk=person_id)  # fmt: skip
+            campaign = None
+        else:
+            raise ValidationError({"allocation_id": _("Name an allocation or a person.")})
+        if kind not in DeviceKind.values:
+            raise ValidationError({"kind": _("Choose the kind of device.")})
+        device = device_record(
+            user=user,
+            person=person,
+            kind=kind,
+            installed_on=installed_on or timezone.localdate(),
+            campaign=campaign.name[:100] if campaign else "",
+            from_campaign=campaign,
+            serial=(serial or "").strip(),
+            model=(model or "").strip(),
+            installer=(installer or "").strip(),
+            request=request,
+        )
+        if allocation is not None:
+            allocation.device = device
+            allocation.method = Method.INSTALLATION
+            allocation.status = Status.DELIVERED
+            allocation.delivered_at = timezone.now()
+            allocation.delivered_by = user if getattr(user, "is_authenticated", False) else None
+            allocation.signer = Signer.PERSON
+            allocation.signer_name = person.name
+            allocation.save()
+            access.recheck(user, access.Action.CHANGE, allocation)
+            audit_record(user=user, action=AuditAction.UPDATE, obj=allocation, request=request,
+                         changes={"installed": device.pk})  # fmt: skip
+    return device

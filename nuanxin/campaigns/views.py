@@ -26,6 +26,7 @@ from .forms import (
     AllocationParams,
     CampaignForm,
     DeliverForm,
+    InstallForm,
     ListParams,
     MethodForm,
     NotifyForm,
@@ -180,6 +181,7 @@ def allocation_detail(request, pk: int):
             },  # fmt: skip
         ),
         "refuse": RefuseForm(request.POST if action == "refuse" else None, prefix="refuse"),
+        "install": InstallForm(request.POST if action == "install" else None, prefix="install"),
         "method": MethodForm(
             request.POST if action == "method" else None,
             prefix="method",
@@ -203,6 +205,9 @@ def allocation_detail(request, pk: int):
                                                 signer_name=d["signer_name"], note=d["note"],
                                                 client_id=d["client_id"] or None,
                                                 request=request)  # fmt: skip
+                elif action == "install":
+                    services.installation_record(user=request.user, allocation_id=pk,
+                                                 request=request, **d)  # fmt: skip
                 elif action == "refuse":
                     services.allocation_refuse(user=request.user, allocation_id=pk,
                                                reason=d["reason"], request=request)  # fmt: skip
