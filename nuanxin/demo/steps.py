@@ -26,6 +26,9 @@ SEED_STEPS: list[str] = [
     "nuanxin.demo.casework.directory_seed",
     "nuanxin.demo.casework.story_s8_seed",
     "nuanxin.demo.casework.background_seed",
+    # Campaigns and funds: S4's health kits half delivered, S5's charity fund.
+    "nuanxin.demo.campaigns.story_s4_seed",
+    "nuanxin.demo.campaigns.story_s5_seed",
 ]
 
 
