@@ -317,7 +317,7 @@ def test_it_serves_the_pages(client, wuhou_officer, ximianqiao_worker, wuhou_peo
     rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
     assert len(rows) == 1 + 7
     wang = next(r for r in rows if r[0] == "王奶奶")
-    assert wang[7] == "phone notice to collect" and wang[8] == "delivered"
+    assert wang[7] == "电话通知领取" and wang[8] == "已发放"
     assert wang[12] == "ximianqiao_worker"
     assert "13800000002" not in str(rows)  # masked
 
