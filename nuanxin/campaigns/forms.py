@@ -140,7 +140,7 @@ class RefuseForm(forms.Form):
 
 class MethodForm(forms.Form):
     method = forms.ChoiceField(
-        label=_("Method"),
+        label=_("Delivery method"),
         choices=[
             (Method.PICKUP, Method.PICKUP.label),
             (Method.DELIVERY, Method.DELIVERY.label),

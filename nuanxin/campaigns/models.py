@@ -152,7 +152,7 @@ class Allocation(models.Model):
     )
     # The person's region when allocated: a street's progress is one indexed range.
     region = models.ForeignKey("regions.Region", models.PROTECT, related_name="+", db_index=False)
-    method = models.CharField(_("method"), max_length=12, choices=Method.choices)
+    method = models.CharField(_("delivery method"), max_length=12, choices=Method.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ALLOCATED
     )

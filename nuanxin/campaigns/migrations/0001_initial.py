@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             name='Allocation',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('pickup', 'phone notice to collect'), ('delivery', 'home delivery'), ('installation', 'installation at home')], max_length=12, verbose_name='method')),
+                ('method', models.CharField(choices=[('pickup', 'phone notice to collect'), ('delivery', 'home delivery'), ('installation', 'installation at home')], max_length=12, verbose_name='delivery method')),
                 ('status', models.CharField(choices=[('allocated', 'allocated'), ('notified', 'notified'), ('delivered', 'delivered'), ('refused', 'refused')], default='allocated', max_length=10, verbose_name='status')),
                 ('call_outcome', models.CharField(blank=True, choices=[('reached', 'reached'), ('no_answer', 'no answer'), ('wrong_number', 'wrong number')], max_length=12, verbose_name='call outcome')),
                 ('notified_at', models.DateTimeField(blank=True, null=True, verbose_name='notified at')),
