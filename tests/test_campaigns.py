@@ -13,6 +13,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from nuanxin.accounts.services import api_token_create
+from nuanxin.audit.models import AuditEvent
 from nuanxin.campaigns import selectors, services
 from nuanxin.campaigns.models import Allocation, Campaign
 from nuanxin.core import duties
@@ -320,6 +321,13 @@ def test_it_serves_the_pages(client, wuhou_officer, ximianqiao_worker, wuhou_peo
     assert wang[7] == "电话通知领取" and wang[8] == "已发放"
     assert wang[12] == "ximianqiao_worker"
     assert "13800000002" not in str(rows)  # masked
+    # In clear with a reason, recorded in the audit log.
+    assert "reason" in client.get(f"{url}export/", {"reveal": "1"}).content.decode()
+    answer = client.post(f"{url}export/", {"reason": "入户发放核对"})
+    data = b"".join(answer.streaming_content)
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert "13800000002" in str(rows)
+    assert AuditEvent.objects.filter(action="reveal", reason="入户发放核对").exists()
 
 
 def test_it_counts_progress_in_fixed_queries(

@@ -92,6 +92,13 @@ CASES = [
     page("campaigns:campaign_allocate", kwargs=CAMPAIGN, method="POST", action="change", ok=302),
     page("campaigns:allocation_list", kwargs=CAMPAIGN),
     page("campaigns:campaign_export", kwargs=CAMPAIGN, action="export"),
+    page(
+        "campaigns:campaign_export",
+        kwargs=CAMPAIGN,
+        method="POST",
+        data={"reason": "入户发放核对"},
+        action="reveal",
+    ),
     page("campaigns:hotline_sheet", kwargs=CAMPAIGN),
     page("campaigns:delivery_list", kwargs=CAMPAIGN),
     page("campaigns:allocation_detail", kwargs=ALLOCATION),

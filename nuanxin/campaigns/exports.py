@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,10 +19,24 @@ HEADERS = ["姓名", "身份证号", "电话", "地址", "区划代码", "街道
            "通知结果", "通知时间", "发放时间", "发放人", "签收人", "签收人姓名", "拒收原因"]  # fmt: skip
 
 
-def allocations_export(*, user, campaign, target, region: str = "", request=None) -> int:
-    """The rows the user may *export* (masked identifiers), audited. Returns the row count."""
+def allocations_export(
+    *, user, campaign, target, region: str = "", reveal: bool = False, reason: str = "",
+    request=None,
+) -> int:  # fmt: skip
+    """The rows the user may *export*, audited; returns the row count.
+
+    Identifiers are masked unless `reveal`: that needs a reason, and shows in clear
+    only the rows of regions where the user may reveal (the people export's rule).
+    """
     if access.scope(user, access.Action.EXPORT).nowhere:
         raise PermissionDenied(_("You may not export."))
+    reason = (reason or "").strip()
+    may_reveal = access.scope(user, access.Action.REVEAL)
+    if reveal:
+        if len(reason) < 2:
+            raise ValidationError({"reason": _("Say why you need the numbers in clear.")})
+        if may_reveal.nowhere:
+            raise PermissionDenied(_("You may not reveal identifiers."))
     rows_qs = selectors.allocation_list(
         user=user, campaign=campaign, region=region, action=access.Action.EXPORT
     )
@@ -34,10 +48,11 @@ def allocations_export(*, user, campaign, target, region: str = "", request=None
     def rows():
         for a in rows_qs.iterator(chunk_size=2000):
             p, code = a.person, a.region_id
+            clear = reveal and may_reveal.covers(code)
             yield [
                 p.name,
-                mask_id_number(p.id_number or ""),
-                mask_phone(p.phone),
+                (p.id_number or "") if clear else mask_id_number(p.id_number or ""),
+                p.phone if clear else mask_phone(p.phone),
                 p.address,
                 code,
                 names.get(code[:9] + "000", "") if code[6:9] != "000" else "",
@@ -56,8 +71,9 @@ def allocations_export(*, user, campaign, target, region: str = "", request=None
             ]
 
     count = write_ledger(target, [LedgerSheet(title=campaign.name, headers=HEADERS, rows=rows())])
-    audit_record(user=user, action=AuditAction.EXPORT, obj=campaign, request=request,
-                 changes={"rows": count, "region": region})  # fmt: skip
+    audit_record(user=user, action=AuditAction.REVEAL if reveal else AuditAction.EXPORT,
+                 obj=campaign, request=request, reason=reason,
+                 changes={"rows": count, "region": region, "in_clear": reveal})  # fmt: skip
     return count
 
 

@@ -32,6 +32,7 @@ from .forms import (
     NotifyForm,
     ProgressParams,
     RefuseForm,
+    RevealForm,
 )
 from .models import AllocationState, CampaignStatus
 
@@ -87,6 +88,7 @@ def campaign_detail(request, pk: int):
             "areas": campaign.areas.all(),
             "can_change": selectors.can_change(request.user, campaign),
             "can_export": access.can(request.user, access.Action.EXPORT),
+            "can_reveal": access.can(request.user, access.Action.REVEAL),
             "running": campaign.allocation_state
             in (AllocationState.QUEUED, AllocationState.RUNNING),
         },
@@ -236,14 +238,27 @@ def allocation_detail(request, pk: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def campaign_export(request, pk: int):
+    """GET: the campaign's ledger, identifiers masked. GET ?reveal=1 asks for a reason;
+    POSTing it downloads the ledger with identifiers in clear where the user may reveal."""
     access.require_somewhere(request.user, access.Action.EXPORT)
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     region = params.parse(request, ProgressParams).get("region") or ""
+    reveal = request.method == "POST"
+    form = RevealForm(request.POST or None)
+    context = {"c": campaign, "form": form}
+    if (request.GET.get("reveal") and not reveal) or (reveal and not form.is_valid()):
+        return render(request, "campaigns/export_reveal.html", context)
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    exports.allocations_export(
-        user=request.user, campaign=campaign, target=tmp, region=region, request=request
-    )
+    try:
+        exports.allocations_export(
+            user=request.user, campaign=campaign, target=tmp, region=region, reveal=reveal,
+            reason=form.cleaned_data["reason"] if reveal else "", request=request,
+        )  # fmt: skip
+    except ValidationError as exc:
+        errors_to_form(form, exc)
+        return render(request, "campaigns/export_reveal.html", context)
     tmp.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(tmp, as_attachment=True, filename=f"campaign-{pk}-{stamp}.xlsx",
