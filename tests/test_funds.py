@@ -91,6 +91,9 @@ def test_it_plays_s5_through_the_api(city_admin, places):
     assert post(street, entries, {"kind": "correction",
                                   "reverses_id": wrong["id"]}).status_code == 201  # fmt: skip
 
+    spent = street.get(f"/api/v1/campaigns/{campaign.pk}").json()["spent_fen"]
+    assert spent == 12_345_678 - 45_678
+
     balances = {b["region"]: b["balance_fen"] for b in city.get(f"/api/v1/funds/{fid}/balances").json()["items"]}  # fmt: skip
     assert balances == {
         CITY: 123_456_789 - 40_000_001 - 30_000_000,

@@ -88,6 +88,7 @@ class CampaignOut(Schema):
     allocation_done: int
     hotline_ids: list[int]
     device_kind: str
+    spent_fen: int | None = None  # what the funds paid for it (the detail only)
 
 
 class CampaignPageOut(PageOut):
@@ -242,7 +243,10 @@ def campaign_create(request, payload: CampaignIn):
     url_name="campaign_detail",
 )
 def campaign_detail(request, campaign_id: Id):
-    return _campaign(selectors.campaign_get(user=request.auth, pk=campaign_id))
+    """One campaign, with what the funds paid for it (`spent_fen`) as far as you reach."""
+    campaign = selectors.campaign_get(user=request.auth, pk=campaign_id)
+    return {**_campaign(campaign),
+            "spent_fen": selectors.campaign_spent(user=request.auth, campaign=campaign)}  # fmt: skip
 
 
 @router.post(

@@ -277,3 +277,14 @@ def reconciliation(*, user, fund: Fund, action: str = access.Action.VIEW) -> dic
         r["balanced"] = r["balance"] == r["total"]
     totals = {k: sum(r[k] for r in rows) for k in (*ENTRY_COLUMNS, "total", "balance")}
     return {"rows": rows, "totals": totals, "balanced": all(r["balanced"] for r in rows)}
+
+
+def campaign_spent(*, user, campaign: Campaign) -> int:
+    """What the funds paid for the campaign, in fen (purchases less refunds and reversals),
+    as far as the user reaches: one query."""
+    total = (
+        FundEntry.objects.restrict(user)
+        .filter(campaign=campaign)
+        .aggregate(total=Sum("amount_fen", default=0))["total"]
+    )
+    return -total

@@ -85,6 +85,7 @@ def campaign_detail(request, pk: int):
             "progress": progress,
             "crumbs": [r for r in crumbs if contains(campaign.region_id, r.code)],
             "hotlines": campaign.hotlines.all(),
+            "spent": selectors.campaign_spent(user=request.user, campaign=campaign),
             "areas": campaign.areas.all(),
             "can_change": selectors.can_change(request.user, campaign),
             "can_export": access.can(request.user, access.Action.EXPORT),
