@@ -343,3 +343,18 @@ def test_it_counts_progress_in_fixed_queries(
     with django_assert_max_num_queries(5):
         big = selectors.progress(user=wuhou_officer, campaign=campaign)
     assert big["totals"]["allocated"] == small["totals"]["allocated"] + 20
+
+
+def test_it_puts_the_kit_on_the_persons_timeline(wuhou_officer, wuhou_people):
+    from nuanxin.core import timeline
+
+    campaign = _campaign(wuhou_officer)
+    services.campaign_transition(user=wuhou_officer, campaign_id=campaign.pk, action="open")
+    services.campaign_allocate(user=wuhou_officer, campaign_id=campaign.pk)
+    zhang = wuhou_people["zhang"]
+    allocation = Allocation.objects.get(campaign=campaign, person=zhang)
+    services.allocation_deliver(user=wuhou_officer, allocation_id=allocation.pk)
+    found = timeline.timeline(user=wuhou_officer, person=zhang, kinds=["campaign"])
+    assert [e.link for e in found] == [f"/campaigns/allocations/{allocation.pk}/"]
+    assert "健康防疫包" in found[0].title and "N95" in found[0].detail
+    assert timeline.count(user=wuhou_officer, person=zhang, kinds=["campaign"]) == 1

@@ -8,11 +8,13 @@ class CampaignsConfig(AppConfig):
     verbose_name = "campaigns"
 
     def ready(self):
-        from nuanxin.core import duties, menu
+        from nuanxin.core import duties, menu, timeline
 
         from .duties import DeliveryDuties
+        from .timeline import CampaignTimeline
 
         duties.register(DeliveryDuties())
+        timeline.register(CampaignTimeline())
         menu.register(
             menu.Entry(
                 "campaigns:campaign_list",
