@@ -260,11 +260,14 @@ def notice_text(allocation: Allocation) -> str:
     campaign = allocation.campaign
     items = "、".join(f"{i['name']}×{i['quantity']}" for i in campaign.items or ())
     hotline = next(iter(campaign.hotlines.all()), None)
-    text = _("%(name)s: your %(campaign)s (%(items)s) is ready to collect at your community.") % {
-        "name": allocation.person.name,
-        "campaign": campaign.name,
-        "items": items,
-    }
+    values = {"name": allocation.person.name, "campaign": campaign.name, "items": items}
+    if allocation.method == Method.PICKUP:
+        text = (
+            _("%(name)s: your %(campaign)s (%(items)s) is ready to collect at your community.")
+            % values
+        )
+    else:
+        text = _("%(name)s: we will bring your %(campaign)s (%(items)s) to your home.") % values
     if hotline is not None:
         text += " " + _("Questions: %(unit)s %(number)s.") % {
             "unit": hotline.unit,
@@ -301,9 +304,6 @@ def allocation_notify(
             request=request,
         )
     allocation.call_outcome = outcome
-    allocation.method = (
-        Method.PICKUP if allocation.method != Method.INSTALLATION else allocation.method
-    )
     if outcome != CallOutcome.WRONG_NUMBER:
         allocation.status = Status.NOTIFIED
         allocation.notified_at = timezone.now()
