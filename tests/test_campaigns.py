@@ -358,3 +358,23 @@ def test_it_puts_the_kit_on_the_persons_timeline(wuhou_officer, wuhou_people):
     assert [e.link for e in found] == [f"/campaigns/allocations/{allocation.pk}/"]
     assert "健康防疫包" in found[0].title and "N95" in found[0].detail
     assert timeline.count(user=wuhou_officer, person=zhang, kinds=["campaign"]) == 1
+
+
+def test_it_lists_allocations_in_fixed_queries(
+    client, wuhou_officer, wuhou_people, django_assert_max_num_queries
+):
+    campaign = _campaign(wuhou_officer)
+    for i in range(30):
+        make_person(name=f"新人{i}", region=YULIN_NORTH, categories=["dibao"], phone="13900000000")
+    services.campaign_allocate(user=wuhou_officer, campaign_id=campaign.pk)
+    officer = api(wuhou_officer)
+    officer.get(f"/api/v1/campaigns/{campaign.pk}/allocations")  # the token's first use
+    with django_assert_max_num_queries(8):
+        answer = officer.get(f"/api/v1/campaigns/{campaign.pk}/allocations", {"page_size": 200})
+    assert answer.json()["count"] == 37
+    # The district officer may reveal there: the full view, phones in clear.
+    assert any(a["phone"] == "13900000000" for a in answer.json()["items"])
+    client.force_login(wuhou_officer)
+    with django_assert_max_num_queries(15):
+        page = client.get(f"/campaigns/{campaign.pk}/allocations/")
+    assert page.status_code == 200
