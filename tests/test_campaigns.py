@@ -378,3 +378,14 @@ def test_it_lists_allocations_in_fixed_queries(
     with django_assert_max_num_queries(15):
         page = client.get(f"/campaigns/{campaign.pk}/allocations/")
     assert page.status_code == 200
+
+
+def test_it_shows_open_campaigns_on_the_dashboard(client, wuhou_officer, wuhou_people):
+    campaign = _campaign(wuhou_officer)
+    services.campaign_transition(user=wuhou_officer, campaign_id=campaign.pk, action="open")
+    services.campaign_allocate(user=wuhou_officer, campaign_id=campaign.pk)
+    client.force_login(wuhou_officer)
+    page = client.get("/").content.decode()
+    assert "健康防疫包" in page and "0/7" in page  # the district's seven, none delivered yet
+    client.force_login(make_user("yulin_officer", "street_officer", YULIN))
+    assert "0/3" in client.get("/").content.decode()

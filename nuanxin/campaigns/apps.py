@@ -8,13 +8,15 @@ class CampaignsConfig(AppConfig):
     verbose_name = "campaigns"
 
     def ready(self):
-        from nuanxin.core import duties, menu, timeline
+        from nuanxin.core import cards, duties, menu, timeline
 
         from .duties import DeliveryDuties
+        from .selectors import CampaignsCard
         from .timeline import CampaignTimeline
 
         duties.register(DeliveryDuties())
         timeline.register(CampaignTimeline())
+        cards.register(CampaignsCard())
         menu.register(
             menu.Entry(
                 "campaigns:campaign_list",

@@ -288,3 +288,36 @@ def campaign_spent(*, user, campaign: Campaign) -> int:
         .aggregate(total=Sum("amount_fen", default=0))["total"]
     )
     return -total
+
+
+def open_campaign_figures(*, user, region: str = "", limit: int = 5) -> list[dict]:
+    """Open campaigns with allocations in `region` the user reaches: allocated, delivered,
+    outstanding each. One query."""
+    qs = Allocation.objects.restrict(user, access.Action.VIEW, links=False).filter(
+        campaign__status=CampaignStatus.OPEN
+    )
+    if region:
+        qs = qs.within(region)
+    rows = (
+        qs.values("campaign_id", "campaign__name", "campaign__ends_on")
+        .annotate(
+            allocated=Count("id"),
+            delivered=Count("id", filter=Q(status=Status.DELIVERED)),
+            outstanding=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        )
+        .order_by("campaign__ends_on", "campaign_id")[:limit]
+    )
+    return list(rows)
+
+
+class CampaignsCard:
+    """Officers' and workers' home page: the open campaigns in their area, how far along."""
+
+    position = 60
+    template = "campaigns/_card_campaigns.html"
+
+    def context(self, *, user, region, today) -> dict | None:
+        if not access.can(user, access.Action.VIEW, region.code):
+            return None
+        rows = open_campaign_figures(user=user, region=region.prefix)
+        return {"campaigns": rows} if rows else None
