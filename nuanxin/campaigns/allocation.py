@@ -14,6 +14,7 @@ import logging
 
 from django.db import connection, models, transaction
 from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from nuanxin.regions.models import Region, significant
@@ -56,7 +57,8 @@ def _insert_select(campaign: Campaign, prefix: str | None, now: dt.datetime) -> 
         "person_id": F("pk"),
         "household_id": F("household_id")
         if household
-        else Value(None, output_field=models.IntegerField()),
+        # Typed, so PostgreSQL does not read a bare NULL in the SELECT list as text.
+        else Cast(Value(None), output_field=models.BigIntegerField()),
         "region_id": F("region_id"),
         "method": method,
         "status": Value(Status.ALLOCATED),

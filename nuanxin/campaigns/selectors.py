@@ -131,8 +131,11 @@ def allocation_list(
 
 
 def allocation_get(*, user, pk: int, action: str = access.Action.VIEW, for_update=False):
+    # PostgreSQL cannot lock the nullable side of an outer join: no notice or device then.
+    related = ("campaign", "person", "region") if for_update else (
+        "campaign", "person", "region", "notice", "device")  # fmt: skip
     return access.get_or_404(
-        Allocation.objects.select_related("campaign", "person", "region", "notice", "device"),
+        Allocation.objects.select_related(*related),
         user,
         action,
         for_update=for_update,
