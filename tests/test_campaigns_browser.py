@@ -32,6 +32,7 @@ def test_it_records_a_receipt_on_a_phone(browser_page_phone, live_server, places
     page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     assert "浆洗街街道" in page.locator("#progress").inner_text()
+    page.screenshot(path="/tmp/campaign-detail-390.png", full_page=True)
     page.goto(f"{live_server.url}/campaigns/{campaign.pk}/allocations/?status=outstanding")
     allocation = Allocation.objects.get(campaign=campaign, person=li)
     with page.expect_navigation():

@@ -33,7 +33,7 @@ class AllocationParams(params.Params):
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=_("Campaign name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     region_codes = forms.CharField(
         label=_("Regions"),
@@ -119,7 +119,7 @@ class NotifyForm(forms.Form):
 
 class DeliverForm(forms.Form):
     method = forms.ChoiceField(
-        label=_("How"),
+        label=_("Handed over as"),
         choices=[
             (Method.PICKUP, _("collected")),
             (Method.DELIVERY, _("delivered home")),
@@ -153,7 +153,7 @@ class RevealForm(forms.Form):
 
 
 class FundForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=_("Fund name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=FundKind.choices)
     region_code = params.RegionCodeField(label=_("Region code"), required=True)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nuanxin.core import access
 from nuanxin.regions.models import ancestor_codes
@@ -23,9 +24,10 @@ class Unit(models.TextChoices):
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    OPEN = "open", _("open")
-    CLOSED = "closed", _("closed")
+    # With a context: "open" alone means something else in other apps' catalogs.
+    DRAFT = "draft", pgettext_lazy("campaign status", "draft")
+    OPEN = "open", pgettext_lazy("campaign status", "open")
+    CLOSED = "closed", pgettext_lazy("campaign status", "closed")
 
 
 class AllocationState(models.TextChoices):
@@ -33,7 +35,7 @@ class AllocationState(models.TextChoices):
     QUEUED = "queued", _("queued")
     RUNNING = "running", _("allocating")
     DONE = "done", _("allocated")
-    FAILED = "failed", _("failed")
+    FAILED = "failed", pgettext_lazy("allocation run", "failed")
 
 
 class CampaignQuerySet(access.RestrictedQuerySet):
@@ -67,7 +69,7 @@ class Campaign(models.Model):
     tiers = models.JSONField(_("tiers"), default=list, blank=True)
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.PERSON)
     # [{"name": "N95 口罩", "quantity": 10}, …] per unit.
-    items = models.JSONField(_("items"), default=list, blank=True)
+    items = models.JSONField(_("kit items"), default=list, blank=True)
     budget_fen = models.BigIntegerField(_("budget (fen)"), default=0)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
@@ -120,10 +122,10 @@ class Method(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    ALLOCATED = "allocated", _("allocated")
-    NOTIFIED = "notified", _("notified")
-    DELIVERED = "delivered", _("delivered")
-    REFUSED = "refused", _("refused")
+    ALLOCATED = "allocated", pgettext_lazy("allocation status", "allocated")
+    NOTIFIED = "notified", pgettext_lazy("allocation status", "notified")
+    DELIVERED = "delivered", pgettext_lazy("allocation status", "delivered")
+    REFUSED = "refused", pgettext_lazy("allocation status", "refused")
 
 
 OPEN_STATUSES = (Status.ALLOCATED, Status.NOTIFIED)
@@ -170,7 +172,9 @@ class Allocation(models.Model):
     delivered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    signer = models.CharField(_("signed by"), max_length=10, choices=Signer.choices, blank=True)
+    signer = models.CharField(
+        _("receipt signed by"), max_length=10, choices=Signer.choices, blank=True
+    )
     signer_name = models.CharField(_("signer's name"), max_length=60, blank=True)
     refused_reason = models.CharField(_("reason for refusing"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nuanxin.core import access
 
@@ -15,8 +16,8 @@ class Channel(models.TextChoices):
 
 
 class NoticeStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    SENT = "sent", _("sent")
+    QUEUED = "queued", pgettext_lazy("notice status", "queued")
+    SENT = "sent", pgettext_lazy("notice status", "sent")
     RETRYING = "retrying", _("failed, will retry")
     DEAD = "dead", _("given up")
 
