@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "nuanxin.dashboard",
     "nuanxin.api",
     "nuanxin.demo",
+    "nuanxin.notices",
+    "nuanxin.campaigns",
     *["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"],  # 2nd factor
 ]
 
@@ -181,6 +183,16 @@ TASKS = {
         "BACKEND": os.getenv("NUANXIN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
     }
+}
+
+# --- The notice outbox (nuanxin.notices): console, file or a signed webhook ---
+NOTICES = {
+    "BACKEND": os.getenv("NUANXIN_NOTICE_BACKEND", "console"),
+    "FILE_PATH": os.getenv("NUANXIN_NOTICE_FILE", ""),
+    "WEBHOOK_URL": os.getenv("NUANXIN_NOTICE_WEBHOOK_URL", ""),
+    "WEBHOOK_SECRET": os.getenv("NUANXIN_NOTICE_WEBHOOK_SECRET", ""),
+    "MAX_TRIES": int(os.getenv("NUANXIN_NOTICE_MAX_TRIES", "5")),
+    "BACKOFF_SECONDS": int(os.getenv("NUANXIN_NOTICE_BACKOFF_SECONDS", "60")),
 }
 
 # --- Authentication and sessions --------------------------------------------

@@ -20,4 +20,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("nuanxin.accounts.urls")),
     path("oversight/", include("nuanxin.oversight.urls")),
+    path("campaigns/", include("nuanxin.campaigns.urls")),
+    path("funds/", include("nuanxin.campaigns.fund_urls")),
 ]

@@ -11,8 +11,16 @@ from ninja.renderers import JSONRenderer
 
 from nuanxin.core.errors import Conflict
 
+from . import (
+    campaigns,
+    casework_referrals,
+    casework_requests,
+    casework_tasks,
+    funds,
+    persons,
+    visits,
+)
 from . import care as care_router
-from . import casework_referrals, casework_requests, casework_tasks, persons, visits
 from . import oversight as oversight_api
 from .auth import BearerToken
 
@@ -67,6 +75,8 @@ api.add_router("/", casework_referrals.router)
 api.add_router("/", casework_tasks.router)
 api.add_router("/", oversight_api.router)
 api.add_router("/", care_router.router)
+api.add_router("/", campaigns.router)
+api.add_router("/", funds.router)
 
 
 def field_errors(exc: DjangoValidationError) -> list[dict]:

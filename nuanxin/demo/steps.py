@@ -32,6 +32,9 @@ SEED_STEPS: list[str] = [
     "nuanxin.demo.oversight.rescue_seed",
     # Care: agreements (S7's substitute), 新都区's 24 departments paired (S6), a screening.
     "nuanxin.demo.care.care_seed",
+    # Campaigns and funds: S4's health kits half delivered, S5's charity fund.
+    "nuanxin.demo.campaigns.story_s4_seed",
+    "nuanxin.demo.campaigns.story_s5_seed",
 ]
 
 

@@ -409,7 +409,19 @@ class Device(models.Model):
     consent = models.ForeignKey(
         Consent, models.PROTECT, null=True, blank=True, verbose_name=_("consent")
     )
+    # The campaign's name as text (kept for devices recorded before campaigns existed)
+    # and, beside it, the campaign itself for devices an installation campaign put in.
     campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    from_campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("installation campaign"),
+    )
+    model = models.CharField(_("model"), max_length=60, blank=True)
+    installer = models.CharField(_("installed by"), max_length=60, blank=True)
     serial = models.CharField(_("serial number"), max_length=60, blank=True)
     needs_removal = models.BooleanField(_("to be removed"), default=False)
     removed_on = models.DateField(_("removed on"), null=True, blank=True)

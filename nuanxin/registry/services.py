@@ -452,6 +452,9 @@ def device_record(
     consent: Consent | None = None,
     campaign: str = "",
     serial: str = "",
+    model: str = "",
+    installer: str = "",
+    from_campaign=None,
     request=None,
 ) -> Device:
     """Record an installed device; some kinds need an active consent first."""
@@ -476,6 +479,9 @@ def device_record(
         consent=consent,
         campaign=campaign,
         serial=serial,
+        model=model,
+        installer=installer,
+        from_campaign=from_campaign,
     )
     device.full_clean()
     device.save()
