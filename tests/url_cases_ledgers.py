@@ -24,6 +24,7 @@ def _import_run(s):
 
 CASES = [
     page("ledgers:import_start", scope="create", action="change", ok=200),
+    page("ledgers:import_template", scope="create", action="change", ok=200),
     page("ledgers:run_detail", kwargs={"pk": "import_run"}, action="change", denied=404,
          expect=RUN_OWNER_ONLY),
     page("ledgers:run_progress", kwargs={"pk": "import_run"}, action="change", denied=404,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import islice
 
+from django.apps import apps
 from django.http import Http404
 
 from nuanxin.core import access
 from nuanxin.regions.models import Region
 from nuanxin.regions.selectors import known_area_codes
 
-from .models import ImportRun
-from .pipeline.headers import HEADER_LOOK_AHEAD, find_header
+from .models import ImportRun, RejectedRow
+from .pipeline.headers import HEADER_LOOK_AHEAD, field_for, field_label, find_header
 from .pipeline.limits import LedgerLimitError, Limits
 from .pipeline.read import LedgerFormatError, open_ledger_head
 from .pipeline.validate import MESSAGES, R_WARNINGS, RegionResolver, Validator
@@ -28,6 +30,45 @@ def import_run_get(*, user, pk: int) -> ImportRun:
     if run is None:
         raise Http404
     return run
+
+
+@dataclass
+class RejectedLine:
+    file: str
+    sheet: str
+    row_number: int
+    name: str
+    reasons: list[str]
+
+
+def rejected_rows(*, run: ImportRun, limit: int) -> list[RejectedLine]:
+    """The first rows an import refused, each with its reasons in the reader's language
+    (the whole list is the downloadable error report)."""
+    lines = []
+    for row in RejectedRow.objects.filter(run=run).order_by("id")[:limit]:
+        values = dict(zip(row.headers, row.values, strict=False))
+        name = next((str(v) for h, v in values.items() if field_for(h) == "name" and v), "")
+        reasons = [
+            f"{field_label(fld) or '—'}: {MESSAGES.get(code, code)}"
+            + (f" ({detail})" if detail else "")
+            for code, fld, detail in row.reasons
+        ]
+        lines.append(RejectedLine(row.file, row.sheet, row.row_number, name, reasons))
+    return lines
+
+
+def people_created(*, run: ImportRun, user) -> list:
+    """The first people the import created that the user may see, for links."""
+    ids = (run.summary or {}).get("created_sample") or []
+    if not ids:
+        return []
+    Person = apps.get_model("registry", "Person")
+    return list(
+        Person.objects.restrict(user, access.Action.VIEW)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .only("pk", "name", "region_id")
+    )
 
 
 def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:pk>/errors.xlsx", views.run_errors, name="run_errors"),
     path("export/people/", views.people_export, name="people_export"),
+    path("template.xlsx", views.import_template, name="import_template"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from nuanxin.core import access
 from nuanxin.core.params import parse
-from nuanxin.core.xlsx import ledger_filename
+from nuanxin.core.xlsx import LedgerSheet, ledger_filename, write_ledger
 from nuanxin.regions.models import Region
 from nuanxin.registry.forms import PersonFilterForm
 
@@ -110,25 +111,34 @@ def run_preview(request, pk):
 @login_required
 def run_detail(request, pk):
     run = selectors.import_run_get(user=request.user, pk=pk)
-    return render(request, "ledgers/run_detail.html", _run_context(run))
+    return render(request, "ledgers/run_detail.html", _run_context(run, request.user))
 
 
 @login_required
 def run_progress(request, pk):
     """The htmx-polled fragment: a progress bar until the run ends, then the result."""
     run = selectors.import_run_get(user=request.user, pk=pk)
-    return render(request, "ledgers/_progress.html", _run_context(run))
+    return render(request, "ledgers/_progress.html", _run_context(run, request.user))
 
 
-def _run_context(run) -> dict:
+def _run_context(run, user=None) -> dict:
     progress = services.progress_read(run)
-    return {
+    finished = run.status in (RunStatus.DONE, RunStatus.FAILED)
+    context = {
         "run": run,
         "percent": int(progress.get("fraction", 0) * 100),
         "rows_done": progress.get("rows", 0),
-        "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
+        "finished": finished,
         "summary": run.summary,
     }
+    if finished and run.status == RunStatus.DONE and user is not None:
+        # What a clerk needs to finish: the rows refused and why, the people made.
+        context["rejected_rows"] = selectors.rejected_rows(run=run, limit=REJECTED_SHOWN)
+        context["created_people"] = selectors.people_created(run=run, user=user)
+    return context
+
+
+REJECTED_SHOWN = 50
 
 
 @login_required
@@ -184,6 +194,45 @@ def _area_name(user, code: str | None) -> str:
     code = code or access.scope(user, access.Action.EXPORT).widest()
     region = Region.objects.filter(code=code.ljust(12, "0")[:15]).first() if code else None
     return region.name if region else ""
+
+
+# The template's example row: one person as a clerk would type them (synthetic data).
+TEMPLATE_EXAMPLE = {
+    "name": "张桂兰",
+    "sex": "女",
+    "id_number": "510108194503120026",
+    "phone": "13800000000",
+    "address": "和美社区 3 栋 2 单元 101",
+    "district": "成华区",
+    "street": "保和街道",
+    "community": "和美社区",
+    "category": "特困",
+    "start_date": "2024-01-01",
+    "lives_alone": "是",
+    "emergency_contact": "李明",
+    "emergency_phone": "13900000000",
+}
+
+
+@login_required
+def import_template(request):
+    """An empty ledger with the headers we read, and one example row to copy."""
+    _require_import(request.user)
+    fields = list(HEADERS)
+    buffer = io.BytesIO()
+    write_ledger(
+        buffer,
+        [
+            LedgerSheet(
+                title=_("People ledger"),
+                headers=[HEADERS[f][0] for f in fields],
+                rows=[[TEMPLATE_EXAMPLE.get(f, "") for f in fields]],
+            )
+        ],
+    )
+    name = ledger_filename(_("Import template"), "", timezone.localdate())
+    return FileResponse(io.BytesIO(buffer.getvalue()), as_attachment=True, filename=name,
+                        content_type=XLSX)  # fmt: skip
 
 
 __all__ = ["_"]

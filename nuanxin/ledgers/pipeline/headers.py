@@ -10,7 +10,53 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from .normalise import to_half
+
+# What each field is called on a page, in the reader's language (the headers above
+# are what ledgers call them, in Chinese, and stay so in the files we write).
+LABELS = {
+    "name": _("full name"),
+    "sex": _("sex"),
+    "id_number": _("ID number"),
+    "birth_date": _("birth date"),
+    "phone": _("phone"),
+    "phone2": _("other phone"),
+    "address": _("address"),
+    "registered_address": _("registered address"),
+    "region_code": _("region code"),
+    "district": _("district"),
+    "street": _("street"),
+    "community": _("community"),
+    "grid": _("grid"),
+    "category": _("category"),
+    "start_date": _("in the category since"),
+    "disability_category": _("disability category"),
+    "disability_grade": _("disability grade"),
+    "disability_certificate": _("disability certificate"),
+    "lives_alone": _("lives alone"),
+    "living": _("living situation"),
+    "status": _("status"),
+    "guardian": _("guardian"),
+    "guardian_phone": _("guardian's phone"),
+    "guardian_relation": _("relation to the guardian"),
+    "caregiver": _("caregiver"),
+    "caregiver_phone": _("caregiver's phone"),
+    "emergency_contact": _("emergency contact"),
+    "emergency_phone": _("emergency phone"),
+    "note": _("note"),
+    "region": _("district, street or community"),
+    "contact": _("contact"),
+}
+
+
+def field_label(code: str | None) -> str:
+    """A field's name for a page ("" for none): never the code itself when we know it."""
+    if not code:
+        return ""
+    return str(LABELS.get(code, code))
+
 
 # field -> the header names it is known by (first one is what exports write).
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -110,9 +156,9 @@ class HeaderMap:
     duplicates: list[str] = field(default_factory=list)  # a second column for one field
 
     def describe(self) -> list[tuple[str, str | None]]:
-        """(header as written, field or None) for the preview page."""
+        """(header as written, the field's name in the reader's language, or None)."""
         by_index = {i: f for f, i in self.columns.items()}
-        return [(h, by_index.get(i)) for i, h in enumerate(self.headers)]
+        return [(h, field_label(by_index.get(i)) or None) for i, h in enumerate(self.headers)]
 
 
 def field_for(header) -> str | None:

@@ -68,6 +68,7 @@ class Outcome:
     rejection_codes: Counter = field(default_factory=Counter)
     warning_details: list = field(default_factory=list)
     sheets: list = field(default_factory=list)
+    created_sample: list = field(default_factory=list)  # the first people created, for links
 
     def as_summary(self) -> dict:
         return {
@@ -81,7 +82,12 @@ class Outcome:
             "rejection_codes": dict(self.rejection_codes),
             "warning_details": self.warning_details,
             "sheets": self.sheets,
+            "created_sample": self.created_sample,
         }
+
+
+# How many of the people an import created its result page links to.
+CREATED_SAMPLE = 20
 
 
 def _everywhere(scope) -> bool:
@@ -266,6 +272,9 @@ class Importer:
         outcome.unchanged += counts[UNCHANGED]
         keys = [e[R_ID] if type(e) is tuple else e.record[R_ID] for e in new_people]
         created = writer.flush(plan)
+        room = CREATED_SAMPLE - len(outcome.created_sample)
+        if room > 0:
+            outcome.created_sample.extend(created[:room])
         seen.update(zip(keys, created, strict=True))
         for key, state in states.items():
             if state.pk is not None:
