@@ -22,6 +22,7 @@ class CampaignsConfig(AppConfig):
                 "campaigns:campaign_list",
                 _("Campaigns"),
                 "box-seam",
+                group=menu.CAMPAIGNS,
                 position=60,
                 active_on=("campaigns:",),
             ),
@@ -29,7 +30,7 @@ class CampaignsConfig(AppConfig):
                 "funds:fund_list",
                 _("Funds"),
                 "cash-coin",
-                group=menu.REPORTS,
+                group=menu.CAMPAIGNS,
                 position=60,
                 active_on=("funds:",),
             ),  # fmt: skip

@@ -20,11 +20,23 @@ import dataclasses
 from collections.abc import Callable
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy
 
 from . import access
 
-WORK, REPORTS, ADMIN = "work", "reports", "admin"
-GROUP_ORDER = (WORK, REPORTS, ADMIN)
+WORK, CARE, CAMPAIGNS, OVERSIGHT, REPORTS, ADMIN = (
+    "work", "care", "campaigns", "oversight", "reports", "admin"
+)  # fmt: skip
+GROUP_ORDER = (WORK, CARE, CAMPAIGNS, OVERSIGHT, REPORTS, ADMIN)
+# Every group but the daily work is a drop-down: its name and icon. Keeps the bar on
+# one line at desktop width however many apps add pages.
+GROUP_LABELS = {
+    CARE: (gettext_lazy("Care"), "heart"),
+    CAMPAIGNS: (gettext_lazy("Campaigns and funds"), "box-seam"),
+    OVERSIGHT: (gettext_lazy("Oversight"), "binoculars"),
+    REPORTS: (gettext_lazy("Reports"), "clipboard-data"),
+    ADMIN: (gettext_lazy("Administration"), "gear"),
+}
 
 
 def viewers(user) -> bool:
@@ -85,6 +97,14 @@ class Shown:
     icon: str
     group: str
     active: bool
+
+    @property
+    def group_label(self) -> str:
+        return str(GROUP_LABELS.get(self.group, ("", ""))[0])
+
+    @property
+    def group_icon(self) -> str:
+        return GROUP_LABELS.get(self.group, ("", "list"))[1]
 
 
 def menu_for(user, view_name: str = "") -> list[Shown]:
