@@ -152,3 +152,11 @@ def test_it_tells_a_things_name_from_a_persons_and_a_result_from_a_visits_outcom
         assert pgettext("thing", "Name") == "名称"
         assert pgettext("result of work", "Outcome") == "结果"
         assert translation.gettext("Outcome") == "探访结果"
+
+
+def test_it_gives_link_only_users_their_pages_on_the_home_page(client, volunteer):
+    client.force_login(volunteer)
+
+    html = client.get("/").content.decode()
+
+    assert 'id="my-pages"' in html and 'href="/tasks/' in html
