@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.dispatch import Signal
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 Job = Callable[..., int]
 
 _jobs: dict[str, Job] = {}
+
+# Sent once per run with `result`; the audit app records it (core imports no app).
+ran = Signal()
 
 
 def register(name: str, job: Job) -> None:
@@ -51,12 +55,10 @@ class Result:
 def run(*, today: dt.date | None = None, only: list[str] | None = None) -> Result:
     """Run every registered job (or `only` these); a job that raises does not stop the others.
 
-    Writes one audit event with each job's count and each failure, so the trail
-    shows that the day's work ran (or did not) without reading server logs.
+    Sends `ran` once at the end: the audit app writes one event with each job's
+    count and each failure, so the trail shows that the day's work ran (or did not)
+    without reading server logs.
     """
-    from nuanxin.audit.models import AuditAction
-    from nuanxin.audit.services import audit_record
-
     today = today or timezone.localdate()
     result = Result(today=today)
     started = time.perf_counter()
@@ -69,12 +71,5 @@ def run(*, today: dt.date | None = None, only: list[str] | None = None) -> Resul
             log.exception("daily job %s failed", name)
             result.failed[name] = f"{type(exc).__name__}: {exc}"[:300]
     result.seconds = time.perf_counter() - started
-    audit_record(
-        user=None,
-        action=AuditAction.UPDATE,
-        object_type="core.daily",
-        object_id=today.isoformat(),
-        object_repr=f"daily jobs {today}",
-        changes={"counts": result.counts, "failed": result.failed},
-    )
+    ran.send(sender=Result, result=result)
     return result
