@@ -115,3 +115,9 @@ def test_it_refuses_an_unknown_job_or_a_bad_date(db):
         tick("--job", "nope")
     with pytest.raises(CommandError, match="not a date"):
         tick("--date", "2026-13-01")
+
+
+def test_it_runs_the_visits_jobs_alone_from_visits_refresh(day_of_work):
+    call_command("visits_refresh", "--daily", stdout=io.StringIO())
+    event = AuditEvent.objects.get(object_type="core.daily")
+    assert set(event.changes["counts"]) == {"visits.cold_snaps", "visits.tier_raises"}
