@@ -202,3 +202,11 @@ def test_it_refuses_to_restore_over_data_or_to_overwrite_a_backup(databases, tmp
 
     missing = nuanxin(fresh, "restore", str(tmp_path / "nope"), check=False)
     assert missing.returncode != 0 and "no such backup file" in missing.stderr
+
+
+def test_it_says_what_to_install_when_the_postgresql_tools_are_missing(monkeypatch):
+    from nuanxin.core import backup
+
+    monkeypatch.setattr(backup.shutil, "which", lambda name: None)
+    with pytest.raises(backup.BackupError, match="pg_dump is not installed.*postgresql-client"):
+        backup._pg_tool("pg_dump")
