@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
 from nuanxin.audit.models import AuditEvent
@@ -121,3 +122,12 @@ def test_it_runs_the_visits_jobs_alone_from_visits_refresh(day_of_work):
     call_command("visits_refresh", "--daily", stdout=io.StringIO())
     event = AuditEvent.objects.get(object_type="core.daily")
     assert set(event.changes["counts"]) == {"visits.cold_snaps", "visits.tier_raises"}
+
+
+def test_it_shows_a_run_in_the_audit_log_with_its_counts(day_of_work, city_admin):
+    tick("--date", TOMORROW.isoformat())
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(city_admin)
+    page = client.get("/audit/").content.decode()
+    assert f"每日任务 daily jobs {TOMORROW}" in page
+    assert "visits.tier_raises" in page
