@@ -48,8 +48,8 @@ def gunicorn_argv(*, bind: str, workers: int, threads: int, timeout: int) -> lis
         "gunicorn",
         "nuanxin.wsgi:application",
         # The tree holding this `nuanxin` comes first on the path: the workers load the
-        # same code as this command.
-        "--chdir",
+        # same code as this command (the working directory stays the service's own).
+        "--pythonpath",
         str(settings.BASE_DIR),
         "--name",
         "nuanxin",
