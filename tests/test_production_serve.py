@@ -89,3 +89,65 @@ def test_it_serves_the_login_page_reloads_on_hup_and_stops(tmp_path):
     assert "Handling signal: hup" in output.lower() or "hang up" in output.lower(), output
     assert '"GET /accounts/login/ HTTP/1.1" 200' in output
     assert "110101199003071234" not in output and "next=" not in output
+
+
+def test_it_serves_production_settings_with_hashed_static_files(tmp_path):
+    """DEBUG off as on a bureau's server: https via nginx's header, static files from whitenoise."""
+    import re
+    import secrets
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "NUANXIN_DEBUG": "0",
+        "NUANXIN_DEMO": "0",
+        "NUANXIN_SECRET_KEY": secrets.token_urlsafe(64),
+        "NUANXIN_ALLOWED_HOSTS": "127.0.0.1",
+        "NUANXIN_DATABASE_URL": "",
+        "NUANXIN_VAR_DIR": str(tmp_path),
+        "NUANXIN_SQLITE_PATH": str(tmp_path / "serve.sqlite3"),
+    }
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "nuanxin", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "nuanxin", "serve", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", "1", "--threads", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        request = urllib.request.Request(
+            f"{base}/accounts/login/", headers={"X-Forwarded-Proto": "https"}
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
+                    page, cookies = answer.read().decode(), answer.headers.get_all("Set-Cookie")
+                    hsts = answer.headers.get("Strict-Transport-Security", "")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert 'name="password"' in page and "max-age=" in hsts
+        assert all("Secure" in c for c in cookies or [])
+        css = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page)
+        assert css, "a hashed stylesheet name from the manifest"
+        static = urllib.request.Request(
+            f"{base}{css.group(1)}", headers={"X-Forwarded-Proto": "https"}
+        )
+        with urllib.request.urlopen(static, timeout=5) as answer:  # noqa: S310
+            assert answer.status == 200
+            assert "max-age=315360000" in answer.headers.get("Cache-Control", "")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
