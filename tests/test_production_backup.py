@@ -123,14 +123,16 @@ def databases(tmp_path):
         pytest.skip("pg_dump/pg_restore are not installed (apt install postgresql-client)")
     import psycopg
 
+    # Created from the maintenance database: the one named in the URL may not exist (CI
+    # names the test database's prefix there).
     names = [f"nuanxin_drill_{uuid.uuid4().hex[:8]}_{side}" for side in ("src", "dst")]
-    with psycopg.connect(URL, autocommit=True) as admin:
+    with psycopg.connect(_pg_url("postgres"), autocommit=True) as admin:
         for name in names:
             admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield tuple({**base, "NUANXIN_DATABASE_URL": _pg_url(name)} for name in names)
     finally:
-        with psycopg.connect(URL, autocommit=True) as admin:
+        with psycopg.connect(_pg_url("postgres"), autocommit=True) as admin:
             for name in names:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
