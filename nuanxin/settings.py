@@ -112,6 +112,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the audit trail and the lockout see the client's address behind nginx.
+    "nuanxin.core.proxy.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -209,6 +211,10 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+]
+# Peers whose X-Forwarded-For names the client (nginx on this machine: 127.0.0.1,::1).
+TRUSTED_PROXIES = [
+    a.strip() for a in os.getenv("NUANXIN_TRUSTED_PROXIES", "").split(",") if a.strip()
 ]
 # Lockout (docs/security.md): five failures lock a user name *from that address*
 # only, so nobody elsewhere can lock a colleague out; many failures from one

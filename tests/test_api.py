@@ -530,3 +530,29 @@ def test_it_hides_reveal_from_those_without_the_right(request, as_user, persona,
     # In sight (a reader, or a task's volunteer) but not allowed: 403; out of sight: 404.
     assert response.status_code == (404 if persona == "outsider" else 403)
     assert not AuditEvent.objects.filter(action=AuditAction.REVEAL).exists()
+
+
+def test_it_names_every_schema_component_once():
+    """django-ninja names OpenAPI components by class name: two classes of one name
+    (two apps' `Method` enums, two `CoverageOut`s) would silently share one schema,
+    and answers would break it."""
+    import enum
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import nuanxin.api
+
+    seen: dict[str, object] = {}
+    clashes = []
+    for info in pkgutil.iter_modules(nuanxin.api.__path__):
+        module = importlib.import_module(f"nuanxin.api.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and (
+                issubclass(value, Schema) or issubclass(value, enum.Enum)
+            ):
+                other = seen.setdefault(value.__name__, value)
+                if other is not value:
+                    clashes.append(f"{value.__module__}.{value.__qualname__} vs {other.__module__}")
+    assert clashes == []

@@ -377,7 +377,7 @@ class InstallationIn(Schema):
     installer: Annotated[str, Field(max_length=60)] = ""
 
 
-class DeviceOut(Schema):
+class InstalledDeviceOut(Schema):
     id: int
     person_id: int
     kind: str
@@ -390,7 +390,9 @@ class DeviceOut(Schema):
 
 
 @router.post(
-    "/installations", response={201: DeviceOut, **WRITE_ERRORS}, url_name="installation_create"
+    "/installations",
+    response={201: InstalledDeviceOut, **WRITE_ERRORS},
+    url_name="installation_create",
 )
 def installation_create(request, payload: InstallationIn):
     """Record an installation: the device on the person's home, linked to its campaign.

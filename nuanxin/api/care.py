@@ -404,7 +404,7 @@ class UnpairedOut(Schema):
     name: str
 
 
-class CoverageOut(Schema):
+class PairingCoverageOut(Schema):
     region: str
     eligible: int
     paired: int
@@ -524,7 +524,9 @@ def pairing_activity_create(request, pairing_id: Id, payload: ActivityIn):
     )
 
 
-@router.get("/pairing-coverage", response={200: CoverageOut, **ERRORS}, url_name="pairing_coverage")
+@router.get(
+    "/pairing-coverage", response={200: PairingCoverageOut, **ERRORS}, url_name="pairing_coverage"
+)
 def pairing_coverage(request, region: RegionCode = ""):
     """Every registered orphan and de-facto unsupported child of the region: paired, or
     listed as unpaired. A fixed number of queries whatever the region's size."""

@@ -236,7 +236,7 @@ class InspectionIn(Schema):
     summary: str = Field("", max_length=4000)
 
 
-class FindingIn(Schema):
+class InspectionFindingIn(Schema):
     text: str = Field(min_length=1, max_length=4000)
     severity: Severity
     responsible_name: str = Field("", max_length=120)
@@ -326,7 +326,7 @@ def inspection_create(request, payload: InspectionIn):
     response={201: FindingOut, 403: ErrorOut, **ERRORS},
     url_name="finding_create",
 )
-def finding_create(request, inspection_id: Id, payload: FindingIn):
+def finding_create(request, inspection_id: Id, payload: InspectionFindingIn):
     """A finding and its rectification (owner, deadline). Staff of the place and its inspectors
     may record findings; 403 for anyone else who sees the inspection."""
     finding = services.finding_add(

@@ -10,6 +10,8 @@ class AuditConfig(AppConfig):
     def ready(self):
         from nuanxin.core import access, menu
 
+        from . import receivers  # noqa: F401 - connects the daily-run record
+
         menu.register(
             menu.Entry(
                 "audit:event_list",

@@ -39,6 +39,7 @@ OTHER_KINDS = {
     "demo.seed": gettext_lazy("synthetic city"),
     "otp.device": gettext_lazy("second-factor device"),
     "axes.address": gettext_lazy("login lock"),
+    "core.daily": gettext_lazy("daily jobs"),
 }
 # Parameters kept for the record but not worth a reader's line.
 QUIET_KEYS = {"filters"}

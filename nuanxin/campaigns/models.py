@@ -115,17 +115,25 @@ class Campaign(models.Model):
         return min(100, self.allocation_done * 100 // self.allocation_total)
 
 
-class Method(models.TextChoices):
+class DeliveryMethod(models.TextChoices):
     PICKUP = "pickup", _("phone notice to collect")
     DELIVERY = "delivery", _("home delivery")
     INSTALLATION = "installation", _("installation at home")
 
 
-class Status(models.TextChoices):
+# The API names schema components by class: a distinct name keeps its enum apart from
+# the other apps' "Method"s in the OpenAPI document.
+Method = DeliveryMethod
+
+
+class AllocationStatus(models.TextChoices):
     ALLOCATED = "allocated", pgettext_lazy("allocation status", "allocated")
     NOTIFIED = "notified", pgettext_lazy("allocation status", "notified")
     DELIVERED = "delivered", pgettext_lazy("allocation status", "delivered")
     REFUSED = "refused", pgettext_lazy("allocation status", "refused")
+
+
+Status = AllocationStatus  # a distinct class name: the OpenAPI document names enums by it
 
 
 OPEN_STATUSES = (Status.ALLOCATED, Status.NOTIFIED)

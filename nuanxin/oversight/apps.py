@@ -8,10 +8,11 @@ class OversightConfig(AppConfig):
     verbose_name = _("oversight")
 
     def ready(self):
-        from nuanxin.core import cards, duties, menu, timeline
+        from nuanxin.core import cards, daily, duties, menu, timeline
         from nuanxin.ledgers import exports
 
         from . import ledgers
+        from .daily import spot_check_draws_daily
         from .selectors import (
             EncounterTimeline,
             RectificationCard,
@@ -20,6 +21,7 @@ class OversightConfig(AppConfig):
             SpotCheckDuties,
         )
 
+        daily.register("oversight.spot_check_draws", spot_check_draws_daily)
         duties.register(SpotCheckDuties())
         duties.register(RectificationDuties())
         cards.register(SpotCheckCard())

@@ -241,11 +241,16 @@ class SupervisionPlan(models.Model):
         return self.title
 
 
-class Method(models.TextChoices):
+class InspectionMethod(models.TextChoices):
     ON_SITE = "on_site", _("on-site check")
     QUESTIONING = "questioning", _("questioning people")
     LEDGER_REVIEW = "ledger_review", _("ledger review")
     UNANNOUNCED = "unannounced", _("unannounced visit (四不两直)")
+
+
+# The API names schema components by class: a distinct name keeps its enum apart from
+# the other apps' "Method"s in the OpenAPI document.
+Method = InspectionMethod
 
 
 class Inspection(models.Model):
@@ -374,13 +379,16 @@ class Patrol(models.Model):
         return f"{self.team} {self.started_at:%Y-%m-%d}"
 
 
-class Outcome(models.TextChoices):
+class EncounterOutcome(models.TextChoices):
     STATION = "station", _("persuaded into the rescue station")
     HOSPITAL = "hospital", _("sent to hospital")
     HOME = "home", _("helped home")
     TICKET = "ticket", _("given a ticket home")
     DECLINED = "declined", _("declined, given supplies")
     POLICE = "police", _("referred to the police")
+
+
+Outcome = EncounterOutcome  # a distinct class name: the OpenAPI document names enums by it
 
 
 class Encounter(models.Model):

@@ -100,6 +100,19 @@ def spot_check_draw(*, user, street_code: str, day: dt.date) -> SpotCheckDraw:
         return SpotCheckDraw.objects.get(region=street, day=day)
 
 
+def spot_check_draw_scheduled(*, street: Region, day: dt.date) -> bool:
+    """The daily job's draw (no user: the sample is a function of the data). True if drawn now,
+    False when it was already stored."""
+    if selectors.draw_stored(street.code, day) is not None:
+        return False
+    try:
+        with transaction.atomic():
+            _draw_store(street, day)
+    except IntegrityError:  # drawn meanwhile by a page view: the same list
+        return False
+    return True
+
+
 def _draw_store(street: Region, day: dt.date) -> SpotCheckDraw:
     seed_hex, candidates, chosen = selectors.draw(street.code, day)
     drawn = SpotCheckDraw.objects.create(

@@ -7,13 +7,16 @@ class VisitsConfig(AppConfig):
     label = "visits"
 
     def ready(self):
-        from nuanxin.core import duties, menu
+        from nuanxin.core import daily, duties, menu
 
         from . import receivers, timeline
+        from .daily import cold_snaps_daily, tier_raises_daily
         from .duties import VisitDuties
 
         receivers.connect()
         duties.register(VisitDuties())
+        daily.register("visits.cold_snaps", cold_snaps_daily)
+        daily.register("visits.tier_raises", tier_raises_daily)
         timeline.ready()
         menu.register(
             menu.Entry(

@@ -2,19 +2,17 @@
 
 nuanxin visits_refresh                  # everyone
 nuanxin visits_refresh --region 510108  # one area (a code prefix)
-nuanxin visits_refresh --daily          # the daily tick: ended cold snaps, expired raises
+nuanxin visits_refresh --daily          # the visits part of `nuanxin tick` (cold snaps, raises)
 nuanxin visits_refresh --tallies        # recount the monthly visit tallies (after a bulk load)
 """
 
-import datetime as dt
 import time
 
-from django.core.management.base import BaseCommand
-from django.utils import timezone
+from django.core.management.base import BaseCommand, CommandError
 
+from nuanxin.core import daily as core_daily
 from nuanxin.registry.models import Person
 from nuanxin.visits import derive
-from nuanxin.visits.models import TierRaise
 
 
 class Command(BaseCommand):
@@ -34,13 +32,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{count:,} tallies in {time.perf_counter() - started:.1f} s")
             return
         if daily:
-            today = timezone.localdate()
-            written = derive.cold_snaps_tick(today=today)
-            # Raises that ended yesterday: the rules take over again.
-            ended = TierRaise.objects.filter(ends_on=today - dt.timedelta(days=1))
-            written += derive.schedules_refresh(
-                person_ids=ended.values_list("person_id", flat=True).distinct(), today=today
-            )
+            # The same jobs `nuanxin tick` runs (visits/daily.py), audited the same way.
+            result = core_daily.run(only=[n for n in core_daily.jobs() if n.startswith("visits.")])
+            if not result.ok:
+                raise CommandError(f"daily job(s) failed: {', '.join(sorted(result.failed))}")
+            written = sum(result.counts.values())
         elif region:
             written = derive.schedules_refresh_prefix(prefix=region.rstrip("0") or region)
         else:
