@@ -3,7 +3,7 @@
 A throwaway city (SQLite in a temporary folder), a district officer and a community
 worker with a token each, the development server on a free 127.0.0.1 port, and
 schemathesis for each token: it fails on any 5xx and on any answer that breaks the
-documented schema. Bounded: `FUZZ_EXAMPLES` examples per operation (default 5), the
+documented schema. Bounded: `FUZZ_EXAMPLES` examples per operation (default 3), the
 seed fixed (`FUZZ_SEED`) so a failure is replayed exactly. The server stops with the
 script, whatever happens.
 
