@@ -89,3 +89,37 @@ def test_it_keeps_guardianship_out_of_sight_of_outsiders_and_links(
     for user in (outsider, volunteer):
         client.force_login(user)
         assert client.get(f"/care/guardianship/{xiao_hong.pk}/").status_code == 404
+
+
+def test_it_takes_an_under_14s_consent_only_from_a_guardian_able_to_care(
+    client, community_worker, xiao_hong
+):
+    from django.core.exceptions import ValidationError
+
+    from nuanxin.registry.models import Contact
+    from nuanxin.registry.services import consent_record
+
+    mother = Contact.objects.get(person=xiao_hong, name="王芳")
+    grandmother = contact_add(
+        user=community_worker, person=xiao_hong, name="李秀兰", relation="祖母", is_guardian=True
+    )
+    client.force_login(community_worker)
+    client.post(
+        f"/care/guardianship/{xiao_hong.pk}/",
+        {
+            "action": "evaluate",
+            "evaluate-guardian": mother.pk,
+            "evaluate-situation": "missing",
+            "evaluate-evaluated_on": timezone.localdate().isoformat(),
+        },
+    )
+    today = timezone.localdate()
+
+    with pytest.raises(ValidationError) as refused:
+        consent_record(user=community_worker, person=xiao_hong, purpose="share_partner",
+                       method="written", given_on=today, given_by_guardian=mother)  # fmt: skip
+    consent = consent_record(user=community_worker, person=xiao_hong, purpose="share_partner",
+                             method="written", given_on=today, given_by_guardian=grandmother)  # fmt: skip
+
+    assert "王芳" in str(refused.value)
+    assert consent.given_by_guardian == grandmother

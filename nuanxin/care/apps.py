@@ -15,6 +15,11 @@ class CareConfig(AppConfig):
     label = "care"
 
     def ready(self):
+        from nuanxin.registry.services import guardian_check_register
+
+        from .selectors import guardian_may_consent
+
+        guardian_check_register(guardian_may_consent)
         from nuanxin.core import menu
 
         from . import selectors, timeline

@@ -792,3 +792,19 @@ def ready() -> None:
     access.register_link("care.Pairing", pairing_link)
     access.register_link("care.PairingActivity", activity_link)
     access.register_link("care.Screening", screening_link)
+
+
+def guardian_may_consent(guardian, day) -> str:
+    """Why a guardian evaluated missing or unable to care may not consent for the child
+    (the registry asks before recording an under-14's consent), or "" when they may."""
+    evaluation = (
+        GuardianEvaluation.objects.filter(guardian=guardian, evaluated_on__lte=day)
+        .only("situation")
+        .first()
+    )
+    if evaluation is None or evaluation.situation == GuardianSituation.ABLE:
+        return ""
+    return _(
+        "%(name)s was evaluated as %(situation)s: consent must come from a guardian able "
+        "to care, or from whoever the measure appointed."
+    ) % {"name": guardian.name, "situation": evaluation.get_situation_display()}

@@ -303,6 +303,18 @@ def contact_add(
     return contact
 
 
+# Other apps' say on whether a guardian may consent for a child (care knows when a
+# guardian is missing or unable to care): each check takes the guardian contact and the
+# day, and returns why not, or "". Registered from the app's ready(); registry imports
+# none of them.
+_guardian_checks: list = []
+
+
+def guardian_check_register(check) -> None:
+    if check not in _guardian_checks:
+        _guardian_checks.append(check)
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -335,6 +347,10 @@ def consent_record(
         )
     if given_by_guardian is not None and given_by_guardian.person_id != person.pk:
         raise ValidationError({"given_by_guardian": _("That contact belongs to someone else.")})
+    if given_by_guardian is not None and age is not None and age < 14:
+        for check in _guardian_checks:
+            if why := check(given_by_guardian, given_on):
+                raise ValidationError({"given_by_guardian": why})
     consent = Consent(
         person=person,
         purpose=purpose,
