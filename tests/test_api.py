@@ -556,3 +556,28 @@ def test_it_names_every_schema_component_once():
                 if other is not value:
                     clashes.append(f"{value.__module__}.{value.__qualname__} vs {other.__module__}")
     assert clashes == []
+
+
+def test_it_refuses_dates_outside_this_century_in_a_body(community_worker, ms_cai):
+    """A year 884 would be stored, then come back with a local-mean-time offset
+    (+08:05:43) that breaks the schema and every client (found by make fuzz)."""
+    from django.test import Client
+
+    from nuanxin.accounts.services import api_token_create
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=community_worker)}")
+    visit = client.post(
+        "/api/v1/visits",
+        {"person_id": ms_cai.pk, "visited_on": "0884-04-21", "method": "home",
+         "with_whom": "community_worker", "outcome": "met"},
+        content_type="application/json",
+    )  # fmt: skip
+    request = client.post(
+        "/api/v1/requests",
+        {"person_id": ms_cai.pk, "source": "hotline", "need_type": "other",
+         "description": "x", "received_at": "0884-04-21T00:00:00+08:00"},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert visit.status_code == 422
+    assert request.status_code == 422

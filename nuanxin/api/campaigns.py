@@ -29,6 +29,8 @@ from nuanxin.registry.models import DeviceKind
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
+    BodyDay,
+    BodyMoment,
     ClientId,
     ErrorOut,
     Id,
@@ -63,8 +65,8 @@ class CampaignIn(Schema):
     unit: Unit = Unit.PERSON
     budget_fen: Fen = 0
     items: Annotated[list[ItemIn], Field(max_length=50)] = []
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    starts_on: BodyDay | None = None
+    ends_on: BodyDay | None = None
     hotline_ids: Annotated[list[Id], Field(max_length=50)] = []
     device_kind: DeviceKind | None = None
 
@@ -157,7 +159,7 @@ class DeliverIn(Schema):
     method: Method | None = None
     signer: Signer = Signer.PERSON
     signer_name: Annotated[str, Field(max_length=60)] = ""
-    delivered_at: dt.datetime | None = None
+    delivered_at: BodyMoment | None = None
     note: Annotated[str, Field(max_length=200)] = ""
     client_id: ClientId | None = None
 
@@ -371,7 +373,7 @@ class InstallationIn(Schema):
     person_id: Id | None = None
     campaign_id: Id | None = None
     kind: DeviceKind | None = None
-    installed_on: dt.date | None = None
+    installed_on: BodyDay | None = None
     model: Annotated[str, Field(max_length=60)] = ""
     serial: Annotated[str, Field(max_length=60)] = ""
     installer: Annotated[str, Field(max_length=60)] = ""

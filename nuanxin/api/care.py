@@ -33,6 +33,8 @@ from nuanxin.registry.models import Category
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
+    BodyDay,
+    BodyMoment,
     ErrorOut,
     Id,
     PageNumber,
@@ -124,17 +126,17 @@ class AgreementIn(PartyIn):
     duties: list[CareDuty] = Field(min_length=1, max_length=len(CareDuty.values))
     care_level: CareLevel
     monthly_fee_fen: Fen
-    starts_on: dt.date
-    ends_on: dt.date | None = None
+    starts_on: BodyDay
+    ends_on: BodyDay | None = None
     renews_id: Id | None = None
     note: Annotated[str, Field(max_length=300)] = ""
 
 
 class AbsenceIn(Schema):
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: BodyMoment
+    ends_at: BodyMoment
     reason: Reason
-    reported_at: dt.datetime | None = None
+    reported_at: BodyMoment | None = None
 
 
 class SubstituteIn(PartyIn):
@@ -273,14 +275,14 @@ class CheckIn(Schema):
     """Findings need `rectification_owner_id` and `rectification_due_on`: they open a
     rectification task."""
 
-    checked_on: dt.date
+    checked_on: BodyDay
     unannounced: bool = False
     duties_performed: list[CareDuty] = Field(default_factory=list, max_length=len(CareDuty.values))
     home_ok: bool = True
     satisfaction: Satisfaction
     findings: Annotated[str, Field(max_length=2000)] = ""
     rectification_owner_id: Id | None = None
-    rectification_due_on: dt.date | None = None
+    rectification_due_on: BodyDay | None = None
 
 
 class CheckOut(Schema):
@@ -378,14 +380,14 @@ class PairingPageOut(PageOut):
 class PairingIn(Schema):
     partner_id: Id
     person_id: Id
-    starts_on: dt.date | None = None
+    starts_on: BodyDay | None = None
     school: Annotated[str, Field(max_length=100)] = ""
     grade: Annotated[str, Field(max_length=30)] = ""
 
 
 class ActivityIn(Schema):
     kind: ActivityKind
-    held_on: dt.date
+    held_on: BodyDay
     note: Annotated[str, Field(max_length=300)] = ""
     outcome: Annotated[str, Field(pattern=r"^(met|not_at_home)$")] = "met"
 
@@ -573,7 +575,7 @@ class ScreeningDetailOut(ScreeningOut):
 class ScreeningIn(Schema):
     region: Annotated[str, Field(pattern=r"^[0-9]{12}$")]
     categories: list[Category] = Field(min_length=1, max_length=len(Category.values))
-    deadline: dt.date
+    deadline: BodyDay
     title: Annotated[str, Field(max_length=120)] = ""
 
 

@@ -30,6 +30,7 @@ from nuanxin.registry.selectors import person_get
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
+    BodyDay,
     ErrorOut,
     Id,
     IdQuery,
@@ -61,7 +62,7 @@ def _help_request(person, pk: int | None) -> HelpRequest | None:
 
 class AssessmentIn(Schema):
     person_id: Id
-    assessed_on: dt.date
+    assessed_on: BodyDay
     assessor_ids: list[Id]
     adl: dict[str, AdlLevel]
     loneliness: Loneliness | None = None
@@ -267,8 +268,8 @@ class ReferralIn(Schema):
     person_id: Id
     provider_id: Id
     asked: str
-    due_on: dt.date
-    sent_on: dt.date | None = None
+    due_on: BodyDay
+    sent_on: BodyDay | None = None
     help_request_id: Id | None = None
 
 

@@ -17,6 +17,7 @@ from nuanxin.registry.services import person_searched
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
+    BodyMoment,
     ErrorOut,
     Id,
     PageNumber,
@@ -86,7 +87,7 @@ class RequestIn(Schema):
     caller_phone: str = ""
     caller_address: str = ""
     region: str = ""
-    received_at: dt.datetime | None = None
+    received_at: BodyMoment | None = None
 
 
 class TransitionIn(Schema):
@@ -98,7 +99,7 @@ class TransitionIn(Schema):
     urgency: Urgency | None = None
     need_type: NeedType | None = None
     assignee_ids: list[Id] | None = None
-    at: dt.datetime | None = None
+    at: BodyMoment | None = None
     note: str | None = None
     resolution: str | None = None
     reason: str | None = None

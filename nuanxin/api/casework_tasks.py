@@ -35,6 +35,7 @@ from nuanxin.core import access
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
+    BodyDay,
     ClientId,
     Day,
     ErrorOut,
@@ -108,9 +109,9 @@ class TaskIn(Schema):
     details: str = ""
     assignee_id: Id | None = None
     recurrence: Recurrence = Recurrence.ONCE
-    starts_on: dt.date
+    starts_on: BodyDay
     occurrences: Times | None = None
-    until: dt.date | None = None
+    until: BodyDay | None = None
     help_request_id: Id | None = None
 
 
@@ -154,16 +155,16 @@ class PlanIn(Schema):
     goals: str
     measures: str = ""
     responsible: list[Id]
-    starts_on: dt.date
+    starts_on: BodyDay
     recurrence: Recurrence = Recurrence.WEEKLY
     sessions: Times
-    review_on: dt.date | None = None
+    review_on: BodyDay | None = None
     help_request_id: Id | None = None
     assessment_id: Id | None = None
 
 
 class SessionIn(Schema):
-    held_on: dt.date
+    held_on: BodyDay
     mode: SessionMode
     notes: str = ""
 

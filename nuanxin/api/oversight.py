@@ -29,6 +29,8 @@ from nuanxin.oversight.models import (
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
+    BodyDay,
+    BodyMoment,
     ClientId,
     ErrorOut,
     Id,
@@ -86,7 +88,7 @@ class CallIn(Schema):
     (`ok` false or `needs`) becomes a help request in the same step."""
 
     person_id: Id
-    date: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))
+    date: BodyDay = Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))
     reached: bool
     ok: bool | None = None
     needs: str = Field("", max_length=300)
@@ -232,7 +234,7 @@ class InspectionIn(Schema):
     plan_id: Id
     region: str = Field(pattern=r"^([0-9]{12}|[0-9]{15})$")
     method: Method
-    on: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))
+    on: BodyDay = Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))
     summary: str = Field("", max_length=4000)
 
 
@@ -242,7 +244,7 @@ class InspectionFindingIn(Schema):
     responsible_name: str = Field("", max_length=120)
     responsible_unit_id: Id | None = None
     owner_id: Id
-    deadline: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))
+    deadline: BodyDay = Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))
 
 
 class FindingOut(Schema):
@@ -362,7 +364,7 @@ class EncounterIn(Schema):
     """Someone a patrol met: `person_id` when identified, else a `description`."""
 
     patrol_id: Id
-    at: dt.datetime | None = None
+    at: BodyMoment | None = None
     place: str = Field(min_length=1, max_length=200)
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)

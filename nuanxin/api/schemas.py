@@ -33,6 +33,17 @@ Times = Annotated[int, Field(ge=1, le=366)]
 # What a phone sends so a retry is stored once.
 ClientId = Annotated[str, Field(max_length=64)]
 Day = Annotated[dt.date | None, Query(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))]
+# Dates and moments in a body: this century only. A year 884 would be stored, then come
+# back in a local-mean-time offset (+08:05:43) that no client can read.
+BodyDay = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))]
+BodyMoment = Annotated[
+    dt.datetime,
+    Field(
+        ge=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+        le=dt.datetime(2099, 12, 31, tzinfo=dt.UTC),
+        description="ISO 8601 with a time zone, in 2000–2099.",
+    ),
+]
 
 
 class ErrorOut(Schema):

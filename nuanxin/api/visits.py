@@ -16,6 +16,7 @@ from nuanxin.visits.models import FindingKind, FollowUpKind, Method, Outcome, Wi
 
 from .schemas import (
     DEFAULT_PAGE_SIZE,
+    BodyDay,
     ClientId,
     Day,
     ErrorOut,
@@ -102,7 +103,7 @@ class FindingIn(Schema):
     kind: FindingKind
     text: str
     tier: str = ""
-    ends_on: dt.date | None = None
+    ends_on: BodyDay | None = None
     follow_up_kind: FollowUpKind | None = None
     repeat_days: Annotated[int, Field(ge=0, le=366)] = 0
     # For a service-task follow-up: the task (water, rubbish, medicine …) and
@@ -114,7 +115,7 @@ class FindingIn(Schema):
 class VisitIn(Schema):
     client_id: ClientId | None = None
     person_id: Id
-    visited_on: dt.date
+    visited_on: BodyDay
     method: Method
     with_whom: WithWhom
     outcome: Outcome
