@@ -4,6 +4,7 @@ A region's primary key is its statistical code, so a person's `region_id` *is*
 the code, and "everything under 成华区" is a range scan on one indexed column.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -112,6 +113,12 @@ def district_of(code: str) -> str:
     return code[:6].ljust(12, "0")
 
 
+class RegionQuerySet(models.QuerySet):
+    def current(self):
+        """Regions that may take new data: not retired by an administrative change."""
+        return self.filter(retired_on__isnull=True)
+
+
 class Region(models.Model):
     code = models.CharField(_("code"), max_length=15, primary_key=True)
     name = models.CharField(_("name"), max_length=60)
@@ -124,6 +131,19 @@ class Region(models.Model):
         related_name="children",
         verbose_name=_("parent"),
     )
+    # Set by an administrative change (merge, split of grids, recode): the region's
+    # history stays readable under its code, but nothing new is filed under it.
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("succeeded by"),
+    )
+
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -161,6 +181,10 @@ class Region(models.Model):
     def contains(self, code: str) -> bool:
         return code.startswith(self.prefix)
 
+    @property
+    def retired(self) -> bool:
+        return self.retired_on is not None
+
 
 class AreaCodeAlias(models.Model):
     """A 6-digit ID-number area code that is retired or renamed (e.g. 510122 双流县).
@@ -178,3 +202,76 @@ class AreaCodeAlias(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+class ChangeKind(models.TextChoices):
+    RENAME = "rename", _("rename")
+    MERGE = "merge", _("merge")
+    SPLIT = "split", _("split")
+    RECODE = "recode", _("recode")
+
+
+class AdministrativeChange(models.Model):
+    """One change of the map (区划调整), applied at once and never edited or undone:
+    another change corrects it.
+
+    A merge or split moves people from one code to another from `cut_month` on:
+    coverage of an earlier month reads each moved person under `ChangeMove.old_region_id`
+    (the map as it was), of that month and later under their region now.
+    """
+
+    kind = models.CharField(_("kind"), max_length=8, choices=ChangeKind.choices)
+    # rename: the region; merge: the community retired (B); split: the community split;
+    # recode: the old code.
+    from_code = models.CharField(_("from"), max_length=15)
+    # merge: the community kept (A); split: the new community; recode: the new code.
+    to_code = models.CharField(_("to"), max_length=15, blank=True)
+    name = models.CharField(_("new name"), max_length=60, blank=True)
+    old_name = models.CharField(_("old name"), max_length=60, blank=True)
+    effective_on = models.DateField(_("effective from"))
+    # The first month counted under the new map: the month the change takes effect in.
+    cut_month = models.DateField()
+    # split: the grids that go to the new community; merge: old grid -> new grid code.
+    grids = models.JSONField(_("grids"), default=list, blank=True)
+    # What moved, per kind of record ("people": 2000, "visits": 0 …).
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied by"),
+    )
+    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-applied_at", "-id"]
+        verbose_name = _("administrative change")
+        verbose_name_plural = _("administrative changes")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.from_code} → {self.to_code or self.name}"
+
+
+class ChangeMove(models.Model):
+    """A person moved by a merge or split: where coverage counts them before `cut_month`.
+
+    `person_id` is a plain copy (the region tree sits below the registry).
+    """
+
+    change = models.ForeignKey(AdministrativeChange, models.CASCADE, related_name="moves")
+    person_id = models.BigIntegerField()
+    old_region_id = models.CharField(max_length=15)
+    new_region_id = models.CharField(max_length=15)
+    cut_month = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["cut_month", "person_id"], name="changemove_cut_idx"),
+            models.Index(fields=["person_id", "cut_month"], name="changemove_person_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.old_region_id} → {self.new_region_id}"
