@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "nuanxin.demo",
     "nuanxin.notices",
     "nuanxin.campaigns",
+    "nuanxin.mapchange",
     *["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"],  # 2nd factor
 ]
 

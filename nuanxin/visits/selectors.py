@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from nuanxin.accounts.models import Membership
 from nuanxin.core import access, duties
-from nuanxin.regions.models import PREFIX_LENGTH, Level, Region, code_range
+from nuanxin.regions.models import PREFIX_LENGTH, ChangeMove, Level, Region, code_range
 from nuanxin.registry.models import Person
 from nuanxin.registry.selectors import person_get
 
@@ -339,21 +339,68 @@ def _ok_sql(needs) -> str:
 SCOPE_SQL = """s.region_id >= %s AND s.region_id < %s AND s.tier <> ''
     AND s.in_scope_since <= %s AND (s.out_on IS NULL OR s.out_on >= %s)"""
 
+_SCHEDULE_COLUMNS = "person_id, tier, tier_rank, in_scope_since, out_on, due_on, last_contact_on"
+
+
+def _schedules(first: dt.date, low: str, high: str, child_len: int) -> tuple[str, list]:
+    """The schedule table as a month's coverage reads it, and its parameters.
+
+    Each person counts where they lived that month. After a merge or split
+    (regions.ChangeMove) a person moved from `cut_month` on counts, for an earlier
+    month, in their old region: the month reads as it did. Only when a move
+    touches this range and changes a child region's figures is the schedule read
+    through the moves (a UNION ALL that keeps the range scan); otherwise it is the
+    table itself, as fast as ever.
+    """
+    table = VisitSchedule._meta.db_table
+    moves = ChangeMove._meta.db_table
+    n = int(child_len)
+    probe = f"""
+        SELECT 1 FROM {moves} m WHERE m.cut_month > %s
+          AND ((m.old_region_id >= %s AND m.old_region_id < %s)
+               OR (m.new_region_id >= %s AND m.new_region_id < %s))
+          AND NOT (m.old_region_id >= %s AND m.old_region_id < %s
+                   AND m.new_region_id >= %s AND m.new_region_id < %s
+                   AND substr(m.old_region_id, 1, {n}) = substr(m.new_region_id, 1, {n}))
+        LIMIT 1
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(probe, [first, *[low, high] * 4])
+        if cursor.fetchone() is None:
+            return table, []
+    # The first move after the month is where the person was during it.
+    source = f"""(
+        SELECT s.region_id AS region_id, {", ".join("s." + c for c in _SCHEDULE_COLUMNS.split(", "))}
+        FROM {table} s
+        WHERE s.region_id >= %s AND s.region_id < %s
+          AND s.person_id NOT IN (SELECT m.person_id FROM {moves} m WHERE m.cut_month > %s)
+        UNION ALL
+        SELECT m.old_region_id AS region_id,
+               {", ".join("s." + c for c in _SCHEDULE_COLUMNS.split(", "))}
+        FROM {moves} m JOIN {table} s ON s.person_id = m.person_id
+        WHERE m.cut_month > %s AND m.old_region_id >= %s AND m.old_region_id < %s
+          AND NOT EXISTS (SELECT 1 FROM {moves} e WHERE e.person_id = m.person_id
+                          AND e.cut_month > %s AND e.id < m.id)
+    )"""
+    return source, [low, high, first, first, low, high, first]
+
 
 def _coverage_cte(prefix: str, month: dt.date, today: dt.date, child_len: int):
     """Everyone in scope with ok / expl flags (for the person-level blind-spot list)."""
     cte, params, (first, end, low, high), needs = _visits_cte(prefix, month, today)
+    source, source_params = _schedules(first, low, high, child_len)
     sql = (
         cte
         + f""", c AS (
             SELECT substr(s.region_id, 1, {int(child_len)}) AS child, s.person_id AS person_id,
+                   s.region_id AS region_id,
                    {_ok_sql(needs)} AS ok, COALESCE(v.expl, 0) AS expl
-            FROM {VisitSchedule._meta.db_table} s LEFT JOIN v ON v.person_id = s.person_id
+            FROM {source} s LEFT JOIN v ON v.person_id = s.person_id
             WHERE {SCOPE_SQL}
         )
     """
     )
-    return sql, [*params, low, high, end, first], needs
+    return sql, [*params, *source_params, low, high, end, first], needs
 
 
 def _seen_from_tallies(needs, child_len: int, first, low, high) -> tuple[str, list]:
@@ -364,8 +411,13 @@ def _seen_from_tallies(needs, child_len: int, first, low, high) -> tuple[str, li
     recounted from their visits within the range, exactly as `_visits_cte` does.
     """
     tally, visit = VisitTally._meta.db_table, Visit._meta.db_table
-    schedule = VisitSchedule._meta.db_table
-    hint = "INDEXED BY schedule_person_scope_idx" if connection.vendor == "sqlite" else ""
+    schedule, source_params = _schedules(first, low, high, child_len)
+    remapped = bool(source_params)
+    hint = (
+        "INDEXED BY schedule_person_scope_idx"
+        if connection.vendor == "sqlite" and not remapped
+        else ""
+    )
     counts = ", ".join(
         f"SUM(CASE WHEN vi.outcome = '{Outcome.MET}' AND vi.method = '{m}' THEN 1 ELSE 0 END)"
         f" AS n_{m}"
@@ -394,7 +446,7 @@ def _seen_from_tallies(needs, child_len: int, first, low, high) -> tuple[str, li
             WHERE {SCOPE_SQL}
         ) x GROUP BY child
     """
-    return sql, [first, True, low, high, first, False, low, high]
+    return sql, [first, True, low, high, *source_params, first, False, low, high], source_params
 
 
 def coverage_compute(*, region: Region, month: dt.date, today: dt.date | None = None) -> Coverage:
@@ -409,9 +461,13 @@ def coverage_compute(*, region: Region, month: dt.date, today: dt.date | None = 
     month = month.replace(day=1)
     child_len = int(PREFIX_LENGTH[CHILD_LEVEL.get(region.level, Level.GRID)])
     cte, params, (first, end, low, high), needs = _visits_cte(region.prefix, month, today)
-    table = VisitSchedule._meta.db_table
+    table, source_params = _schedules(first, low, high, child_len)
     # The visited people's scope, tier and region from one covering index (no row reads).
-    by_person = "INDEXED BY schedule_person_scope_idx" if connection.vendor == "sqlite" else ""
+    by_person = (
+        "INDEXED BY schedule_person_scope_idx"
+        if connection.vendor == "sqlite" and not source_params
+        else ""
+    )
     # Counted per region code first, in the index's order (no sort of a million rows),
     # then the few thousand codes summed per child region.
     scope_sql = f"""
@@ -422,8 +478,8 @@ def coverage_compute(*, region: Region, month: dt.date, today: dt.date | None = 
     """
     scope = [low, high, end, first]
     if len(region.prefix) <= 4:
-        seen_sql, seen_params = _seen_from_tallies(needs, child_len, first, low, high)
-        seen_params += scope + scope
+        seen_sql, seen_params, _source = _seen_from_tallies(needs, child_len, first, low, high)
+        seen_params += scope + source_params + scope
     else:
         seen_sql = (
             cte
@@ -436,9 +492,9 @@ def coverage_compute(*, region: Region, month: dt.date, today: dt.date | None = 
             ) x GROUP BY child
         """
         )
-        seen_params = [*params, *scope]
+        seen_params = [*params, *source_params, *scope]
     with connection.cursor() as cursor:
-        cursor.execute(scope_sql, scope)
+        cursor.execute(scope_sql, source_params + scope)
         in_scope = dict(cursor.fetchall())
         cursor.execute(seen_sql, seen_params)
         seen = {c: (v, e) for c, v, e in cursor.fetchall()}
@@ -561,7 +617,7 @@ def blind_spots(
     sql = (
         cte
         + f"""
-        SELECT c.person_id, p.name, s.region_id, p.address, s.tier, s.last_contact_on, s.due_on
+        SELECT c.person_id, p.name, c.region_id, p.address, s.tier, s.last_contact_on, s.due_on
         FROM c JOIN {VisitSchedule._meta.db_table} s ON s.person_id = c.person_id
                JOIN {Person._meta.db_table} p ON p.id = c.person_id
         WHERE c.ok = 0 AND c.expl = 0 {late_only}

@@ -1,0 +1,135 @@
+"""What follows a community when the map changes, table by table.
+
+Every column that holds a region code is named here once, with what a merge or a
+split does to it (a recode moves every one of them, found by introspection):
+
+- ``ALL``: every row follows (the people, their households, their visit duty);
+- ``OPEN``: only the rows still open (work in progress: a due task, an open request);
+- ``FROM_CUT``: rows of the first month under the new map and later (visits, tallies);
+- ``STAYS``: history, read under the old code forever (past visits, sign-offs …),
+  or reference data an administrator reviews (memberships, service areas).
+
+tests/test_mapchange.py fails when a model with a region column is missing here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.apps import apps
+from django.db.models import Q
+
+ALL, OPEN, FROM_CUT, STAYS = "all", "open", "from_cut", "stays"
+
+
+@dataclasses.dataclass(frozen=True)
+class Follower:
+    label: str  # "app.Model"
+    column: str  # the attname holding the code ("region_id", "street_id" …)
+    rule: str
+    open_q: Q | None = None
+    key: str = ""  # the count's name in a change's figures
+
+    @property
+    def model(self):
+        return apps.get_model(self.label)
+
+    def rows(self, code: str, cut_month: dt.date):
+        """The rows of `code` that follow it to its successor."""
+        qs = self.model._base_manager.filter(**{self.column: code})
+        if self.rule == OPEN and self.open_q is not None:
+            qs = qs.filter(self.open_q)
+        elif self.rule == FROM_CUT:
+            qs = qs.filter(month__gte=cut_month)
+        return qs
+
+
+def _f(label, rule, column="region_id", open_q=None, key=""):
+    return Follower(label, column, rule, open_q, key or label.split(".")[1].lower())
+
+
+FOLLOWERS: list[Follower] = [
+    _f("registry.Person", ALL, key="people"),
+    _f("registry.Household", ALL, key="households"),
+    _f("visits.VisitSchedule", ALL, key="visit_duties"),
+    _f("visits.Visit", FROM_CUT, key="visits"),
+    _f("visits.VisitTally", FROM_CUT, key="tallies"),
+    _f("visits.FollowUp", OPEN, open_q=Q(closed_at__isnull=True), key="follow_ups"),
+    _f(
+        "casework.HelpRequest",
+        OPEN,
+        open_q=Q(status__in=["new", "triaged", "assigned", "in_progress"]),
+        key="help_requests",
+    ),
+    _f("casework.Referral", OPEN, open_q=Q(status__in=["sent", "accepted"]), key="referrals"),
+    _f("casework.ServiceTask", OPEN, open_q=Q(status="active"), key="service_tasks"),
+    _f("casework.TaskOccurrence", OPEN, open_q=Q(status="due"), key="task_occurrences"),
+    _f("casework.CarePlan", OPEN, open_q=Q(status="active"), key="care_plans"),
+    _f("casework.CareSession", OPEN, open_q=Q(status="due"), key="care_sessions"),
+    _f(
+        "casework.Application",
+        OPEN,
+        open_q=Q(status__in=["preparing", "submitted"]),
+        key="applications",
+    ),
+    _f("oversight.SpotCheckCall", OPEN, open_q=Q(status="pending"), key="spot_check_calls"),
+    _f("oversight.Finding", OPEN, open_q=Q(status="open"), key="rectifications"),
+    _f("care.CareAgreement", OPEN, open_q=Q(ends_on__isnull=True), key="care_agreements"),
+    _f("care.Pairing", OPEN, open_q=Q(ends_on__isnull=True), key="pairings"),
+    _f("care.ScreeningItem", OPEN, open_q=Q(done_at__isnull=True), key="screening_items"),
+    _f(
+        "campaigns.Allocation",
+        OPEN,
+        open_q=Q(status__in=["allocated", "notified"]),
+        key="allocations",
+    ),
+    _f("notices.Notice", OPEN, open_q=Q(status__in=["queued", "retrying"]), key="notices"),
+    # History: read under the old code for ever.
+    _f("visits.CoverageSignoff", STAYS),
+    _f("visits.CoverageMonth", STAYS, column="region_code"),  # dropped and recounted
+    _f("casework.Assessment", STAYS),
+    _f("care.CareAbsence", STAYS),
+    _f("care.CareSubstitute", STAYS),
+    _f("care.CareCheck", STAYS),
+    _f("care.PairingActivity", STAYS),
+    _f("care.GuardianEvaluation", STAYS),
+    _f("care.CareAgreement", STAYS, column="street_id"),  # a street: a community change keeps it
+    _f("care.Screening", STAYS),
+    _f("oversight.Encounter", STAYS),
+    _f("oversight.Inspection", STAYS),
+    _f("oversight.SpotCheckDraw", STAYS),  # a street's day
+    _f("oversight.SpotCheckSetting", STAYS),  # a district's
+    _f("oversight.SupervisionTeam", STAYS),
+    _f("oversight.SupervisionPlan", STAYS),
+    _f("oversight.Patrol", STAYS),
+    _f("campaigns.Campaign", STAYS),
+    _f("campaigns.Fund", STAYS),
+    _f("campaigns.FundEntry", STAYS),
+    _f("campaigns.FundEntry", STAYS, column="counterpart_id"),
+    _f("campaigns.FundBalance", STAYS),
+    # Reference data the administrator reviews after a merge (the preview lists them).
+    _f("accounts.Membership", STAYS, key="memberships"),
+    _f("directory.Organisation", STAYS),
+    _f("directory.Hotline", STAYS),
+    _f("regions.AreaCodeAlias", STAYS),  # districts only
+]
+
+MOVING = [f for f in FOLLOWERS if f.rule != STAYS]
+
+
+def region_columns() -> list[tuple[object, str]]:
+    """(model, attname) of every concrete column of the project holding a region code,
+    many-to-many link tables included: what a recode rewrites."""
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        if not model.__module__.startswith("nuanxin."):
+            continue
+        for field in model._meta.concrete_fields:
+            target = getattr(field, "related_model", None)
+            points_at_region = target is not None and target._meta.label == "regions.Region"
+            if points_at_region or field.name in ("region_id", "region_code"):
+                found.append((model, field.attname))
+    # The person-level history of earlier changes follows a recode too.
+    found += [(apps.get_model("regions.ChangeMove"), c) for c in ("old_region_id", "new_region_id")]
+    return found

@@ -1,0 +1,246 @@
+"""Administrative changes of the map: merge, split, recode, rename (issue #17 item 3).
+
+Coverage of a month before a change reads as it did; of the month of the change and
+later, under the new map; at every level the children sum to the parent, grid to city.
+"""
+
+import datetime as dt
+import io
+import itertools
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from nuanxin.accounts.models import Membership
+from nuanxin.audit.models import AuditEvent
+from nuanxin.mapchange import followers, services
+from nuanxin.regions.models import AdministrativeChange, Level, Region
+from nuanxin.regions.services import region_create
+from nuanxin.registry.models import Person
+from nuanxin.registry.services import enrollment_add
+from nuanxin.visits import selectors
+from nuanxin.visits.models import CoverageMonth, Visit, VisitSchedule
+from nuanxin.visits.services import visit_record
+from tests.conftest import BAOHE, CHENGHUA, CITY, HEMEI, HEMEI_GRID1, HEMEI_GRID2
+from tests.factories import make_person, make_user
+
+TODAY = timezone.localdate()
+THIS_MONTH = TODAY.replace(day=1)
+LAST_MONTH = (THIS_MONTH - dt.timedelta(days=1)).replace(day=1)
+HEPING = "510108010002"  # B: merged into 和美社区 (A)
+HEPING_GRID = "510108010002001"
+_names = (f"变{i}" for i in itertools.count())
+
+
+def blue(region):
+    """A person with a monthly visit duty, in scope since well before last month."""
+    person = make_person(name=next(_names), region=region, birth=dt.date(1975, 1, 1))
+    enrollment_add(
+        user=None, person=person, category="dibao", start_date=LAST_MONTH - dt.timedelta(days=90)
+    )
+    person.refresh_from_db()
+    assert person.tier == "blue"
+    return person
+
+
+def visit(person, day):
+    visit_record(
+        user=None,
+        person_id=person.pk,
+        visited_on=day,
+        method="home",
+        with_whom="community_worker",
+        outcome="met",
+    )
+
+
+def figures(code, month):
+    """{region: (in scope, visited, explained)} for a region and its children."""
+    region = Region.objects.get(code=code)
+    cov = selectors.coverage_compute(region=region, month=month, today=TODAY)
+    out = {"total": (cov.total.in_scope, cov.total.visited, cov.total.explained)}
+    out |= {c.code: (c.in_scope, c.visited, c.explained) for c in cov.children}
+    return out
+
+
+def the_map(month):
+    """Every level's figures from the city down to the grids of 保和街道's communities."""
+    found = {}
+    for code in (
+        CITY,
+        CHENGHUA,
+        BAOHE,
+        *Region.objects.filter(parent_id=BAOHE).values_list("code", flat=True),
+    ):
+        found[code] = figures(code, month)
+    return found
+
+
+def assert_sums(found):
+    """Each level's children sum to it, and a child's own figures are those its parent lists."""
+    for code, rows in found.items():
+        children = [v for c, v in rows.items() if c != "total"]
+        total = tuple(map(sum, zip(*children, strict=False))) if children else (0, 0, 0)
+        assert total == rows["total"], code
+        for child, value in rows.items():
+            if child not in ("total", code) and child in found:
+                assert found[child]["total"] == value, (code, child)
+
+
+@pytest.fixture
+def heping(places):
+    baohe = Region.objects.get(code=BAOHE)
+    b = region_create(code=HEPING, name="和平社区", parent=baohe)
+    region_create(code=HEPING_GRID, name="和平社区第一网格", parent=b)
+    return b
+
+
+@pytest.fixture
+def people(heping):
+    a1, a2 = blue(HEMEI_GRID1), blue(HEMEI_GRID2)
+    b1, b2, b3 = blue(HEPING_GRID), blue(HEPING_GRID), blue(HEPING)
+    for p in (a1, b1, b3):
+        visit(p, LAST_MONTH + dt.timedelta(days=3))
+    visit(b2, THIS_MONTH)  # this month, before the merge: counts for the new map
+    return {"a1": a1, "a2": a2, "b1": b1, "b2": b2, "b3": b3}
+
+
+def test_it_merges_a_community_keeping_past_months_as_they_were(people, city_admin):
+    before = the_map(LAST_MONTH)
+    assert before[BAOHE][HEPING] == (3, 2, 0)
+    worker = make_user("heping_grid", "grid_worker", HEPING_GRID)
+
+    preview = services.change_merge(
+        user=city_admin, code=HEPING, into=HEMEI, effective_on=TODAY, dry_run=True
+    )
+    assert preview.counts["people"] == 3 and preview.counts["grids"] == 1
+    assert Region.objects.get(code=HEPING).retired_on is None  # a preview changes nothing
+    assert not AdministrativeChange.objects.exists()
+
+    outcome = services.change_merge(user=city_admin, code=HEPING, into=HEMEI, effective_on=TODAY)
+    assert outcome.counts == preview.counts
+    change = outcome.change
+    new_grid = change.grids[0][1]
+    assert new_grid.startswith(HEMEI) and new_grid == HEMEI + "003"
+    b = Region.objects.get(code=HEPING)
+    assert b.retired_on == TODAY and b.successor_id == HEMEI
+    assert Region.objects.get(code=HEPING_GRID).successor_id == new_grid
+    assert set(
+        Person.objects.filter(region__code__startswith=HEMEI).values_list("pk", flat=True)
+    ) == {p.pk for p in people.values()}
+    assert VisitSchedule.objects.get(pk=people["b3"].pk).region_id == HEMEI
+    # History stays: last month's visits are still filed under 和平社区.
+    assert Visit.objects.filter(region_id__startswith=HEPING, month=LAST_MONTH).count() == 2
+    assert Membership.objects.get(user=worker).region_id == new_grid  # the grid's staff follow
+    assert AuditEvent.objects.filter(object_type="regions.administrativechange").count() == 1
+
+    # Last month reads exactly as it did, at every level …
+    assert the_map(LAST_MONTH) == before
+    # … this month under the new map: 和平社区 is gone, 和美社区 holds all five.
+    now = the_map(THIS_MONTH)
+    assert HEPING not in now[BAOHE]
+    assert now[BAOHE][HEMEI][:2] == (5, 1)
+    assert now[HEMEI][new_grid] == (2, 1, 0)
+    assert_sums(before)
+    assert_sums(now)
+    # Retired: offered nowhere for new data, refused by a second change.
+    assert HEPING not in Region.objects.current().values_list("code", flat=True)
+    with pytest.raises(ValidationError):
+        services.change_merge(user=None, code=HEPING, into=HEMEI, effective_on=TODAY)
+
+
+def test_it_splits_a_community_by_grid_and_by_person(people, city_admin):
+    before = the_map(LAST_MONTH)
+    new = "510108010003"
+    outcome = services.change_split(
+        user=city_admin,
+        code=HEMEI,
+        new_code=new,
+        name="和顺社区",
+        grids=[HEMEI_GRID2],
+        people=[str(people["a1"].pk)],
+        effective_on=TODAY,
+    )
+    assert outcome.counts["people"] == 2 and outcome.counts["grids"] == 1
+    assert Region.objects.get(code=new + "002").parent_id == new
+    assert Person.objects.get(pk=people["a1"].pk).region_id == new
+    assert Region.objects.get(code=HEMEI).retired_on is None  # a split keeps the old one
+
+    after = the_map(LAST_MONTH)
+    assert after.pop(new) == {"total": (0, 0, 0)}  # last month: 和顺社区 did not exist yet
+    assert after == before
+    now = the_map(THIS_MONTH)
+    assert now[BAOHE][new] == (2, 0, 0)
+    assert HEMEI not in now[BAOHE]  # nobody left in 和美社区
+    assert_sums(now)
+
+    # And a merge after the split: months before either read as they did.
+    services.change_merge(user=None, code=new, into=HEPING, effective_on=TODAY)
+    after = the_map(LAST_MONTH)
+    assert after.pop(new) == {"total": (0, 0, 0)}
+    assert after == before
+    assert_sums(the_map(THIS_MONTH))
+
+
+def test_it_recodes_a_community_and_everything_follows(people, city_admin):
+    CoverageMonth.objects.create(
+        region_code=BAOHE, month=LAST_MONTH, in_scope=1, visited=1, explained=0
+    )
+    worker = make_user("heping_worker", "community_worker", HEPING)
+    before = the_map(LAST_MONTH)[BAOHE][HEPING]
+    new = "510108010009"
+    out = io.StringIO()
+    call_command("regions", "recode", HEPING, new, stdout=out)
+    assert "applied change" in out.getvalue()
+    assert Region.objects.get(code=new + "001").parent_id == new
+    assert Region.objects.get(code=HEPING).successor_id == new
+    assert Membership.objects.get(user=worker).region_id == new
+    assert not Visit.objects.filter(region_id__startswith=HEPING).exists()  # history too
+    assert the_map(LAST_MONTH)[BAOHE][new] == before
+    assert not CoverageMonth.objects.filter(region_code=BAOHE).exists()  # ancestors recount
+
+
+def test_it_renames_and_previews_from_the_command_line(people):
+    out = io.StringIO()
+    call_command("regions", "rename", HEPING, "和平新村", "--dry-run", stdout=out)
+    assert "dry run" in out.getvalue()
+    assert Region.objects.get(code=HEPING).name == "和平社区"
+    call_command(
+        "regions",
+        "merge",
+        HEPING,
+        "--into",
+        HEMEI,
+        "--on",
+        TODAY.isoformat(),
+        "--dry-run",
+        stdout=out,
+    )
+    assert "people: 3" in out.getvalue()
+    assert Region.objects.get(code=HEPING).retired_on is None
+    call_command("regions", "rename", HEPING, "和平新村", stdout=out)
+    assert Region.objects.get(code=HEPING).name == "和平新村"
+
+
+def test_it_lets_only_the_city_admin_change_the_map(people, district_officer):
+    with pytest.raises(PermissionDenied):
+        services.change_rename(user=district_officer, code=HEPING, name="x")
+    with pytest.raises(ValidationError):  # not before a signed or earlier cut, not in the future
+        services.change_merge(
+            user=None, code=HEPING, into=HEMEI, effective_on=TODAY + dt.timedelta(days=1)
+        )
+
+
+def test_it_says_for_every_region_column_what_a_merge_does_to_it():
+    named = {(f.label, f.column) for f in followers.FOLLOWERS}
+    found = {
+        (m._meta.label, c)
+        for m, c in followers.region_columns()
+        if not m._meta.auto_created
+        and m._meta.label not in ("regions.Region", "regions.ChangeMove")
+    }
+    assert found - named == set()
+    assert all(apps.get_model(label) for label, _c in named)
