@@ -17,7 +17,7 @@ from django.utils import timezone
 from nuanxin.accounts.models import Membership
 from nuanxin.audit.models import AuditEvent
 from nuanxin.mapchange import followers, services
-from nuanxin.regions.models import AdministrativeChange, Level, Region
+from nuanxin.regions.models import AdministrativeChange, Region
 from nuanxin.regions.services import region_create
 from nuanxin.registry.models import Person
 from nuanxin.registry.services import enrollment_add

@@ -74,7 +74,7 @@ def people_created(*, run: ImportRun, user) -> list:
 def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:
     """Per sheet: the header mapping and the first rows with their verdicts (nothing written)."""
     resolver = RegionResolver(
-        Region.objects.values_list("code", "name", "level"),
+        Region.objects.current().values_list("code", "name", "level"),
         access.scope(user, access.Action.CHANGE),
     )
     areas = known_area_codes()

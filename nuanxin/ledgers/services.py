@@ -311,7 +311,7 @@ def _import(run: ImportRun, user, batch_rows: int | None, on_progress, report) -
             on_progress(rows, fraction)
 
     importer = Importer(
-        regions=Region.objects.values_list("code", "name", "level"),
+        regions=Region.objects.current().values_list("code", "name", "level"),
         scope=scope,
         known_areas=known_area_codes(),
         source=f"{_('import')} #{run.pk}",

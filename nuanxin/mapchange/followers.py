@@ -133,3 +133,39 @@ def region_columns() -> list[tuple[object, str]]:
     # The person-level history of earlier changes follows a recode too.
     found += [(apps.get_model("regions.ChangeMove"), c) for c in ("old_region_id", "new_region_id")]
     return found
+
+
+def _labels():
+    from django.utils.translation import gettext_lazy as _
+
+    return {
+        "people": _("people"),
+        "households": _("households"),
+        "visit_duties": _("visit duties"),
+        "visits": _("visits of the months under the new map"),
+        "tallies": _("monthly tallies of those months"),
+        "follow_ups": _("open follow-ups"),
+        "help_requests": _("open help requests"),
+        "referrals": _("open referrals"),
+        "service_tasks": _("active service tasks"),
+        "task_occurrences": _("due task occurrences"),
+        "care_plans": _("active care plans"),
+        "care_sessions": _("due care sessions"),
+        "applications": _("open applications"),
+        "spot_check_calls": _("pending spot-check calls"),
+        "rectifications": _("open rectifications"),
+        "care_agreements": _("current care agreements"),
+        "pairings": _("current pairings"),
+        "screening_items": _("open screening items"),
+        "allocations": _("undelivered allocations"),
+        "notices": _("queued notices"),
+        "grids": _("grids"),
+        "memberships": _("staff memberships"),
+        "regions": _("regions"),
+    }
+
+
+def counted(counts: dict) -> list[tuple[str, int]]:
+    """A change's counts as (label in the reader's language, number)."""
+    labels = _labels()
+    return [(str(labels.get(key, key)), n) for key, n in counts.items() if n]

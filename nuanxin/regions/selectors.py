@@ -21,5 +21,15 @@ def known_area_codes() -> frozenset[str]:
 
 def regions_within(scope, *, level: Level | None = None) -> QuerySet[Region]:
     """Regions inside a user's scope (`access.scope(user, action)`, a RegionScope)."""
-    qs = Region.objects.filter(scope.q("code"))
+    qs = Region.objects.current().filter(scope.q("code"))
     return qs.filter(level=level) if level is not None else qs
+
+
+def retired_region(code: str | None) -> Region | None:
+    """The region `code` names if an administrative change retired it (None otherwise):
+    nothing new is filed under a retired region."""
+    if not code:
+        return None
+    return (
+        Region.objects.filter(code=code, retired_on__isnull=False).select_related("successor").first()
+    )

@@ -16,7 +16,7 @@ from nuanxin.core import access
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.core.pinyin import name_initials, name_pinyin
 from nuanxin.core.validators import clean_id_number, clean_phone
-from nuanxin.regions.selectors import known_area_codes
+from nuanxin.regions.selectors import known_area_codes, retired_region
 
 from .models import (
     DEVICE_CONSENT,
@@ -73,6 +73,22 @@ def _normalise(person: Person) -> list[str]:
     return warnings
 
 
+def _require_current_region(code: str) -> None:
+    """Nobody is filed under a region an administrative change retired."""
+    retired = retired_region(code)
+    if retired is not None:
+        raise ValidationError(
+            {
+                "region": _("%(name)s was retired on %(day)s; it is now %(successor)s.")
+                % {
+                    "name": retired.name,
+                    "day": retired.retired_on,
+                    "successor": retired.successor.name if retired.successor else "—",
+                }
+            }
+        )
+
+
 @transaction.atomic
 def person_create(*, user, request=None, **fields) -> tuple[Person, list[str]]:
     """Create a person; returns (person, warnings)."""
@@ -82,6 +98,7 @@ def person_create(*, user, request=None, **fields) -> tuple[Person, list[str]]:
     person = Person(**fields)
     warnings = _normalise(person)
     person.full_clean()
+    _require_current_region(person.region_id)
     access.require_region(user, access.Action.CHANGE, person.region_id)
     _require_household_scope(user, person)
     person.save()
@@ -104,10 +121,13 @@ def person_update(*, user, person: Person, request=None, **fields) -> tuple[Pers
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
     access.require(user, access.Action.CHANGE, person)
     before = _snapshot(person)
+    region_before = person.region_id
     for key, value in fields.items():
         setattr(person, key, value)
     warnings = _normalise(person)
     person.full_clean()
+    if person.region_id != region_before:
+        _require_current_region(person.region_id)
     access.require_region(user, access.Action.CHANGE, person.region_id)
     _require_household_scope(user, person)
     person.save()
@@ -535,6 +555,7 @@ def household_create(
     *, user, region_id: str, address: str = "", number: str = "", request=None
 ) -> Household:
     access.require_region(user, access.Action.CHANGE, region_id)
+    _require_current_region(region_id)
     household = Household(region_id=region_id, address=address, number=number)
     household.full_clean()
     household.save()
