@@ -64,7 +64,9 @@ class SplitForm(forms.Form):
 
 class RecodeForm(forms.Form):
     old = _code(_("Old code"))
-    new = _code(_("New code"), _("The same place's new official code; everything under it follows."))
+    new = _code(
+        _("New code"), _("The same place's new official code; everything under it follows.")
+    )
 
 
 FORMS = {"rename": RenameForm, "merge": MergeForm, "split": SplitForm, "recode": RecodeForm}

@@ -27,7 +27,9 @@ APPLY = {
 def change_list(request):
     changes = selectors.change_list(user=request.user)
     page = Paginator(changes, 50).get_page(request.GET.get("page"))
-    return render(request, "mapchange/change_list.html", {"page": page, "kinds": ChangeKind.choices})
+    return render(
+        request, "mapchange/change_list.html", {"page": page, "kinds": ChangeKind.choices}
+    )
 
 
 @login_required

@@ -31,5 +31,7 @@ def retired_region(code: str | None) -> Region | None:
     if not code:
         return None
     return (
-        Region.objects.filter(code=code, retired_on__isnull=False).select_related("successor").first()
+        Region.objects.filter(code=code, retired_on__isnull=False)
+        .select_related("successor")
+        .first()
     )
