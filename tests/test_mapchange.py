@@ -244,3 +244,22 @@ def test_it_says_for_every_region_column_what_a_merge_does_to_it():
     }
     assert found - named == set()
     assert all(apps.get_model(label) for label, _c in named)
+
+
+def test_it_previews_a_merge_on_the_page_before_applying_it(client, people, city_admin):
+    client.force_login(city_admin)
+    form = {"code": HEPING, "into": HEMEI, "effective_on": TODAY.isoformat()}
+    page = client.post("/regions/changes/new/merge/", form)
+    assert page.status_code == 200
+    assert page.context["preview"].counts["people"] == 3
+    assert (
+        'name="apply"' in page.content.decode()
+        and Region.objects.get(code=HEPING).retired_on is None
+    )
+    done = client.post("/regions/changes/new/merge/", {**form, "apply": "1"})
+    change = AdministrativeChange.objects.get()
+    assert done.status_code == 302 and done.url == f"/regions/changes/{change.pk}/"
+    assert client.get(done.url).status_code == 200
+    assert client.get("/regions/changes/").status_code == 200
+    # Retired: the person form no longer offers 和平社区.
+    assert HEPING not in client.get("/people/new/").content.decode()

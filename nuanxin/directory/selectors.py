@@ -76,7 +76,7 @@ def providers_for_person(*, region_code: str, kind: str = "") -> QuerySet:
 
 def area_choices() -> QuerySet:
     """Regions a service area is made of: districts and streets (each covers all below)."""
-    return Region.objects.filter(level__in=[Level.CITY, Level.DISTRICT, Level.STREET])
+    return Region.objects.current().filter(level__in=[Level.CITY, Level.DISTRICT, Level.STREET])
 
 
 def account_provider(user) -> ServiceProvider | None:

@@ -99,7 +99,12 @@ def _cut_month(effective_on: dt.date, today: dt.date, communities: list[Region])
     if effective_on > today:
         raise ValidationError({"effective_on": _("A change takes effect today or earlier.")})
     cut = effective_on.replace(day=1)
-    latest = AdministrativeChange.objects.order_by("-cut_month").values_list("cut_month", flat=True)
+    # People moved by merges and splits are remapped month by month: their cuts never go back.
+    latest = (
+        AdministrativeChange.objects.filter(kind__in=[ChangeKind.MERGE, ChangeKind.SPLIT])
+        .order_by("-cut_month")
+        .values_list("cut_month", flat=True)
+    )
     if latest and latest[0] > cut:
         raise ValidationError(
             {

@@ -52,9 +52,11 @@ def request_list(request):
 
 def _intake_regions(user) -> list[tuple[str, str]]:
     """Streets, communities and grids the user may open requests in (for unregistered callers)."""
-    regions = Region.objects.filter(
-        access.scope(user, access.Action.CHANGE).q("code"), level__gte=Level.STREET
-    ).order_by("code")[:1000]
+    regions = (
+        Region.objects.current()
+        .filter(access.scope(user, access.Action.CHANGE).q("code"), level__gte=Level.STREET)
+        .order_by("code")[:1000]
+    )
     return [(r.code, f"{r.name} · {r.code}") for r in regions]
 
 
