@@ -3,8 +3,9 @@ with 24,000 visits into its neighbour, on SQLite.
 
 Builds a fresh database under bench/out/mapchange/ (one street, the community
 kept with 2,000 people of its own, the community merged away with 2,000 people
-in 4 grids, each person with a visit duty and 12 visits over the past year, one
-monthly tally each), with bulk inserts. Then it times:
+in 4 grids, each person with a visit duty and 12 visits, one a month up to this
+one, and a monthly tally each), with bulk inserts. This month's visits move with
+the people; the eleven months before stay under the old code. Then it times:
 
 - the preview (the whole merge in a transaction rolled back);
 - the merge itself (target: seconds);
@@ -66,11 +67,11 @@ def _load(today: dt.date) -> None:
         ]
     since = today - dt.timedelta(days=400)
     first = today.replace(day=1)
-    months = []
-    m = first
-    for _ in range(VISITS_EACH):
-        m = (m - dt.timedelta(days=1)).replace(day=1)
-        months.append(m)
+    # This month and the eleven before it: this month's visits move with the people
+    # (the month of the change counts under the new map), the rest stay as history.
+    months = [first]
+    while len(months) < VISITS_EACH:
+        months.append((months[-1] - dt.timedelta(days=1)).replace(day=1))
     with transaction.atomic():
         Region.objects.bulk_create(regions)
         people = []
@@ -103,7 +104,7 @@ def _load(today: dt.date) -> None:
         visits, tallies = [], []
         for p in people:
             for month in months:
-                day = month + dt.timedelta(days=p.pk % 27)
+                day = min(month + dt.timedelta(days=p.pk % 27), today)
                 visits.append(
                     Visit(
                         person_id=p.pk,
