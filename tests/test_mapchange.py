@@ -263,3 +263,17 @@ def test_it_previews_a_merge_on_the_page_before_applying_it(client, people, city
     assert client.get("/regions/changes/").status_code == 200
     # Retired: the person form no longer offers 和平社区.
     assert HEPING not in client.get("/people/new/").content.decode()
+
+
+def test_it_counts_the_month_of_a_backdated_merge_under_the_new_map(people):
+    earlier = (LAST_MONTH - dt.timedelta(days=1)).replace(day=1)
+    before = the_map(earlier)
+    services.change_merge(
+        user=None, code=HEPING, into=HEMEI, effective_on=LAST_MONTH + dt.timedelta(days=14)
+    )
+    assert the_map(earlier) == before
+    last = the_map(LAST_MONTH)
+    assert HEPING not in last[BAOHE]
+    # Last month's visits to 和平社区's people moved with them: 和美社区 counts all five.
+    assert last[BAOHE][HEMEI] == (5, 3, 0)
+    assert_sums(last)
