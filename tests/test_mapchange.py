@@ -148,6 +148,9 @@ def test_it_merges_a_community_keeping_past_months_as_they_were(people, city_adm
     assert_sums(now)
     # Retired: offered nowhere for new data, refused by a second change.
     assert HEPING not in Region.objects.current().values_list("code", flat=True)
+    with pytest.raises(ValidationError) as refused:
+        make_person(name="新登记", region=HEPING, user=city_admin)
+    assert list(refused.value.message_dict) == ["region"]
     with pytest.raises(ValidationError):
         services.change_merge(user=None, code=HEPING, into=HEMEI, effective_on=TODAY)
 
