@@ -22,7 +22,7 @@ from nuanxin.regions.services import region_create
 from nuanxin.registry.models import Person
 from nuanxin.registry.services import enrollment_add
 from nuanxin.visits import selectors
-from nuanxin.visits.models import CoverageMonth, Visit, VisitSchedule
+from nuanxin.visits.models import CoverageMonth, FollowUp, Visit, VisitSchedule
 from nuanxin.visits.services import visit_record
 from tests.conftest import BAOHE, CHENGHUA, CITY, HEMEI, HEMEI_GRID1, HEMEI_GRID2
 from tests.factories import make_person, make_user
@@ -109,6 +109,15 @@ def people(heping):
 
 
 def test_it_merges_a_community_keeping_past_months_as_they_were(people, city_admin):
+    visit_record(  # open work: a follow-up from last month's visit, not yet closed
+        user=None,
+        person_id=people["b3"].pk,
+        visited_on=LAST_MONTH + dt.timedelta(days=5),
+        method="phone",
+        with_whom="community_worker",
+        outcome="met",
+        findings=[{"kind": "follow_up", "text": "水管漏水"}],
+    )
     before = the_map(LAST_MONTH)
     assert before[BAOHE][HEPING] == (3, 2, 0)
     worker = make_user("heping_grid", "grid_worker", HEPING_GRID)
@@ -122,6 +131,9 @@ def test_it_merges_a_community_keeping_past_months_as_they_were(people, city_adm
 
     outcome = services.change_merge(user=city_admin, code=HEPING, into=HEMEI, effective_on=TODAY)
     assert outcome.counts == preview.counts
+    assert outcome.counts["follow_ups"] == 1
+    follow_up = FollowUp.objects.get(person=people["b3"])
+    assert follow_up.region_id == HEMEI and follow_up.visit.region_id == HEPING
     change = outcome.change
     new_grid = change.grids[0][1]
     assert new_grid.startswith(HEMEI) and new_grid == HEMEI + "003"
@@ -133,7 +145,7 @@ def test_it_merges_a_community_keeping_past_months_as_they_were(people, city_adm
     ) == {p.pk for p in people.values()}
     assert VisitSchedule.objects.get(pk=people["b3"].pk).region_id == HEMEI
     # History stays: last month's visits are still filed under 和平社区.
-    assert Visit.objects.filter(region_id__startswith=HEPING, month=LAST_MONTH).count() == 2
+    assert Visit.objects.filter(region_id__startswith=HEPING, month=LAST_MONTH).count() == 3
     assert Membership.objects.get(user=worker).region_id == new_grid  # the grid's staff follow
     assert AuditEvent.objects.filter(object_type="regions.administrativechange").count() == 1
 
