@@ -22,4 +22,5 @@ urlpatterns = [
     path("oversight/", include("nuanxin.oversight.urls")),
     path("campaigns/", include("nuanxin.campaigns.urls")),
     path("funds/", include("nuanxin.campaigns.fund_urls")),
+    path("regions/", include("nuanxin.regions.urls")),
 ]

@@ -32,6 +32,15 @@ class AccountsConfig(AppConfig):
                 ),
             ),
             menu.Entry(
+                "accounts:staff_list",
+                _("Staff"),
+                "people",
+                group=menu.ADMIN,
+                position=80,
+                shown=selectors.is_officer,
+                active_on=("accounts:staff_list", "accounts:roster_import"),
+            ),
+            menu.Entry(
                 "accounts:lock_list",
                 _("Locked logins"),
                 "unlock",

@@ -5,23 +5,32 @@ Thin: the rules are in otp.py, lockout.py, selectors.py and services.py.
 
 from __future__ import annotations
 
+import os
+import secrets
+import tempfile
+from pathlib import Path
 from urllib.parse import urlencode
 
 import django_otp
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import otp, selectors, services
-from .forms import CodeForm, EnrolForm, LockLiftForm, TokenForm
+from nuanxin.core import tables
+from nuanxin.core.params import parse
+
+from . import otp, roster, selectors, services
+from .forms import CodeForm, EnrolForm, LockLiftForm, RosterForm, StaffFilterForm, TokenForm
 from .models import ApiToken
 
 PAGE_SIZE = 25
@@ -266,3 +275,127 @@ def lock_lift(request):
         _("The lock on %(who)s is lifted.") % {"who": data["username"] or data["address"]},
     )
     return redirect("accounts:lock_list")
+
+
+# --- the password, and staff --------------------------------------------------------
+
+
+@login_required
+def password_change(request):
+    """The user's own password; the only page a one-time password leads to."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.password_change(
+            user=request.user, password=form.cleaned_data["new_password1"], request=request
+        )
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password is changed."))
+        return redirect(_next(request))
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": request.user.must_change_password, "next": _next(request, "")},
+    )
+
+
+SESSION_CREDENTIALS = "nuanxin_roster_credentials"
+
+
+def _credentials_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "accounts" / "credentials"
+
+
+@login_required
+def roster_import(request):
+    """The city administrator imports a staff roster: the result, and the one-time
+    passwords as a file to download once."""
+    if not selectors.can_import_roster(request.user):
+        raise Http404
+    form = RosterForm(request.POST or None, request.FILES or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()[:8]
+        with tempfile.TemporaryDirectory(prefix="nuanxin-roster-") as folder:
+            path = Path(folder) / f"roster{suffix}"
+            with open(path, "wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                outcome = services.roster_import(
+                    path=path,
+                    display_name=Path(upload.name).name,
+                    by=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                    request=request,
+                )
+            except tables.TableError as exc:
+                form.add_error("file", str(exc))
+        if outcome is not None and outcome.created and not outcome.dry_run:
+            key = secrets.token_urlsafe(16)
+            folder = _credentials_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"{key}.xlsx"
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                services.credentials_write(outcome, fh)
+            request.session[SESSION_CREDENTIALS] = key
+    return render(
+        request,
+        "accounts/roster_import.html",
+        {
+            "form": form,
+            "outcome": outcome,
+            "rejected": [(r, roster.reason_text(r.reasons)) for r in outcome.rejected[:500]]
+            if outcome
+            else [],
+            "credentials_waiting": bool(request.session.get(SESSION_CREDENTIALS)),
+        },
+    )
+
+
+@login_required
+def roster_credentials(request):
+    """The last roster's one-time passwords, downloaded once (then deleted)."""
+    if not selectors.can_import_roster(request.user):
+        raise Http404
+    key = request.session.pop(SESSION_CREDENTIALS, None)
+    path = (
+        _credentials_dir() / f"{key}.xlsx"
+        if key and key.replace("-", "").replace("_", "").isalnum()
+        else None
+    )
+    if path is None or not path.is_file():
+        raise Http404
+    data = path.read_bytes()
+    path.unlink()
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="credentials.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def staff_list(request):
+    """Staff by region and role, for the city administrator and district officers."""
+    if not selectors.is_officer(request.user):
+        raise Http404
+    params = parse(request, StaffFilterForm)
+    memberships = selectors.staff_memberships(
+        request.user, region=params["region"], role=params["role"], text=params["text"].strip()
+    )
+    page = Paginator(memberships, STAFF_PAGE_SIZE).get_page(params["page"])
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {
+            "form": StaffFilterForm(request.GET or None),
+            "page": page,
+            "can_import": selectors.can_import_roster(request.user),
+        },
+    )
+
+
+STAFF_PAGE_SIZE = 50
