@@ -92,7 +92,7 @@ def worker(db: str, path: Path) -> dict:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from nuanxin.regions.imports import region_file_import
+    from nuanxin.ledgers.regions_import import region_file_import
     from nuanxin.regions.models import Region
 
     before = Region.objects.count()

@@ -22,5 +22,4 @@ urlpatterns = [
     path("oversight/", include("nuanxin.oversight.urls")),
     path("campaigns/", include("nuanxin.campaigns.urls")),
     path("funds/", include("nuanxin.campaigns.fund_urls")),
-    path("regions/", include("nuanxin.regions.urls")),
 ]

@@ -10,7 +10,7 @@ from python_calamine import CalamineWorkbook
 
 from nuanxin.audit.models import AuditEvent
 from nuanxin.core.xlsx import LedgerSheet, write_ledger
-from nuanxin.regions.imports import region_file_import
+from nuanxin.ledgers.regions_import import region_file_import
 from nuanxin.regions.models import Level, Region
 
 HEADER = "统计用区划代码,名称,层级,上级代码\n"

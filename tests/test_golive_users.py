@@ -136,16 +136,16 @@ def test_it_adds_a_grid_under_a_community_of_the_officers_area(client, district_
     from django.core.exceptions import ValidationError
     from django.http import Http404
 
-    from nuanxin.regions.services import grid_create
+    from nuanxin.accounts.services import grid_create
 
     client.force_login(district_officer)
     response = client.post(
-        reverse("regions:grid_create"), {"community": HEMEI, "number": "009", "name": "第九网格"}
+        reverse("accounts:grid_create"), {"community": HEMEI, "number": "009", "name": "第九网格"}
     )
     assert response.status_code == 302
     assert Region.objects.get(code=HEMEI + "009").parent_id == HEMEI
     assert AuditEvent.objects.filter(action="create", object_id=HEMEI + "009").exists()
     with pytest.raises(ValidationError):
-        grid_create(user=district_officer, community_code=HEMEI, number="009", name="again")
+        grid_create(by=district_officer, community_code=HEMEI, number="009", name="again")
     with pytest.raises(Http404):  # 锦江区's officer: 和美社区 is out of sight
-        grid_create(user=outsider, community_code=HEMEI, number="010", name="x")
+        grid_create(by=outsider, community_code=HEMEI, number="010", name="x")

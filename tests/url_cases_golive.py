@@ -33,10 +33,10 @@ CASES = [
     ),
     # No roster imported in this session: nothing to download, for anyone.
     page("accounts:roster_credentials", scope="list", ok=404, denied=404),
-    page("regions:grid_create", scope="list", ok=404, denied=404, expect=OFFICERS),
+    page("accounts:grid_create", scope="list", ok=404, denied=404, expect=OFFICERS),
     # 锦江区's officer has no 和美社区 among the choices: the form again (200).
     page(
-        "regions:grid_create",
+        "accounts:grid_create",
         method="POST",
         scope="list",
         data=_grid,

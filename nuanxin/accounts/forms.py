@@ -80,3 +80,21 @@ class StaffFilterForm(Params):
         label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
     )
     text = forms.CharField(label=_("Name or username"), required=False, max_length=60)
+
+
+class GridForm(forms.Form):
+    community = forms.ChoiceField(label=_("Community / village"))
+    number = forms.CharField(
+        label=_("Grid number"),
+        min_length=3,
+        max_length=3,
+        help_text=_(
+            "3 digits, 001 to 999: the grid's code is the community's 12 digits and these."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{3}"}),
+    )
+    name = forms.CharField(label=_("Name"), max_length=60)
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(c.code, f"{c.code} {c.name}") for c in communities]

@@ -184,3 +184,14 @@ def staff_memberships(user, *, region: str = "", role: str = "", text: str = "")
             models.Q(user__username__icontains=text) | models.Q(user__full_name__icontains=text)
         )
     return qs.order_by("region_id", "role", "user__username")
+
+
+def communities_for_grids(user):
+    """The communities under which `user` may add a grid: those of their staff scope (the
+    regions where they are city administrator or district officer)."""
+    from nuanxin.regions.models import Level, Region
+
+    scope = staff_scope(user)
+    if scope.nowhere:
+        return Region.objects.none()
+    return Region.objects.filter(scope.q("code"), level=Level.COMMUNITY).order_by("code")

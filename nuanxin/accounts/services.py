@@ -539,3 +539,33 @@ def password_change(*, user: User, password: str, request=None) -> User:
         changes={"password": "changed"},
     )
     return user
+
+
+# --- grids: where grid workers work --------------------------------------------------
+
+
+@transaction.atomic
+def grid_create(*, by, community_code: str, number: str, name: str, request=None) -> Region:
+    """A grid (网格) under a community of the officer's area, so that grid workers can be
+    placed there: its code is the community's 12 digits and a 3-digit number (001–999).
+    A community out of the officer's area answers like a missing one (Http404)."""
+    from nuanxin.regions.services import region_create
+
+    community = selectors.communities_for_grids(by).filter(code=community_code).first()
+    if community is None:
+        raise Http404
+    if not (len(number) == 3 and number.isdigit() and number != "000"):
+        raise ValidationError({"number": _("A grid's number has 3 digits, from 001 to 999.")})
+    if Region.objects.filter(code=community.code + number).exists():
+        raise ValidationError({"number": _("That grid exists already.")})
+    grid = region_create(code=community.code + number, name=name.strip(), parent=community)
+    if not selectors.staff_scope(by).covers(grid.code):  # the grid as stored: still theirs
+        raise Http404
+    audit_record(
+        user=by,
+        action=AuditAction.CREATE,
+        obj=grid,
+        request=request,
+        changes={"code": grid.code, "name": grid.name, "parent": community.code},
+    )
+    return grid

@@ -16,5 +16,6 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/import/", views.roster_import, name="roster_import"),
+    path("staff/grids/new/", views.grid_create, name="grid_create"),
     path("staff/import/credentials/", views.roster_credentials, name="roster_credentials"),
 ]

@@ -30,7 +30,15 @@ from nuanxin.core import tables
 from nuanxin.core.params import parse
 
 from . import otp, roster, selectors, services
-from .forms import CodeForm, EnrolForm, LockLiftForm, RosterForm, StaffFilterForm, TokenForm
+from .forms import (
+    CodeForm,
+    EnrolForm,
+    GridForm,
+    LockLiftForm,
+    RosterForm,
+    StaffFilterForm,
+    TokenForm,
+)
 from .models import ApiToken
 
 PAGE_SIZE = 25
@@ -399,3 +407,32 @@ def staff_list(request):
 
 
 STAFF_PAGE_SIZE = 50
+
+
+@login_required
+def grid_create(request):
+    """Add a grid under a community of the officer's area (city administrator, district
+    officers)."""
+    if not selectors.is_officer(request.user):
+        raise Http404
+    form = GridForm(request.POST or None, communities=selectors.communities_for_grids(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            grid = services.grid_create(
+                by=request.user,
+                community_code=data["community"],
+                number=data["number"],
+                name=data["name"],
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("Grid %(code)s %(name)s is added.") % {"code": grid.code, "name": grid.name},
+            )
+            return redirect("accounts:grid_create")
+    return render(request, "accounts/grid_create.html", {"form": form})

@@ -21,7 +21,9 @@ is listed with its row number and reason, and an error report (the rows as
 they were, plus a reason column) can be corrected and imported again.
 
 Everything a file changes is written in one transaction with bulk statements,
-and audited with its counts (regions/signals.py).
+and audited with its counts. It lives with the ledger import, whose reader
+(core.tables) and error-report format it shares; the regions app sits below
+every other app and offers the verb to them (regions/cli.py).
 """
 
 from __future__ import annotations
@@ -33,11 +35,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from nuanxin.audit.models import AuditAction
+from nuanxin.audit.services import audit_record
 from nuanxin.core import tables
 from nuanxin.core.xlsx import LedgerSheet, write_ledger
-
-from . import signals
-from .models import PREFIX_LENGTH, Level, Region, level_of
+from nuanxin.regions.models import PREFIX_LENGTH, Level, Region, level_of
 
 PROVINCE = 0  # a level outside the tree: its rows are skipped
 BATCH = 500
@@ -301,10 +303,9 @@ def _audit(outcome: Outcome, name: str, by, request) -> None:
     run changes nothing and is not recorded)."""
     if outcome.dry_run:
         return
-    signals.audited.send(
-        sender=Region,
+    audit_record(
         user=by,
-        action="import",
+        action=AuditAction.IMPORT,
         request=request,
         object_type="regions.region",
         object_id="",

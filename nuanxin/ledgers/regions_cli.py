@@ -1,4 +1,7 @@
-"""`nuanxin regions import FILE [--dry-run] [--error-report FILE]` (see imports.py)."""
+"""`nuanxin regions import FILE [--dry-run] [--error-report FILE]` (see regions_import.py).
+
+The ledgers app registers it as a verb of `nuanxin regions` (regions/cli.py).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,9 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from nuanxin.core import tables
+from nuanxin.regions.models import Level
 
-from . import imports
-from .models import Level
+from . import regions_import as imports
 
 HELP = "load the official division codes (xlsx/xls/ods/csv): creates and renames, never deletes"
 SHOWN = 200  # changes and rejections listed one by one; all are counted
