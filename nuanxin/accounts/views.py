@@ -5,6 +5,7 @@ Thin: the rules are in otp.py, lockout.py, selectors.py and services.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import tempfile
@@ -22,6 +23,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -322,32 +324,9 @@ def roster_import(request):
     form = RosterForm(request.POST or None, request.FILES or None)
     outcome = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()[:8]
-        with tempfile.TemporaryDirectory(prefix="nuanxin-roster-") as folder:
-            path = Path(folder) / f"roster{suffix}"
-            with open(path, "wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            try:
-                outcome = services.roster_import(
-                    path=path,
-                    display_name=Path(upload.name).name,
-                    by=request.user,
-                    dry_run=form.cleaned_data["dry_run"],
-                    request=request,
-                )
-            except tables.TableError as exc:
-                form.add_error("file", str(exc))
+        outcome = _roster_run(request, form)
         if outcome is not None and outcome.created and not outcome.dry_run:
-            key = secrets.token_urlsafe(16)
-            folder = _credentials_dir()
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / f"{key}.xlsx"
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                services.credentials_write(outcome, fh)
-            request.session[SESSION_CREDENTIALS] = key
+            _credentials_keep(request, outcome)
     return render(
         request,
         "accounts/roster_import.html",
@@ -360,6 +339,60 @@ def roster_import(request):
             "credentials_waiting": bool(request.session.get(SESSION_CREDENTIALS)),
         },
     )
+
+
+def _roster_run(request, form):
+    """The upload, read and imported from a private temporary folder (None: refused)."""
+    upload = form.cleaned_data["file"]
+    if upload.size > settings.LEDGER_MAX_BYTES:  # refused before it is copied and read
+        form.add_error(
+            "file",
+            _("The file is larger than %(mb)d MB, the limit (NUANXIN_UPLOAD_MAX_MB).")
+            % {"mb": settings.LEDGER_MAX_BYTES // (1024 * 1024)},
+        )
+        return None
+    suffix = Path(upload.name).suffix.lower()[:8]
+    with tempfile.TemporaryDirectory(prefix="nuanxin-roster-") as folder:
+        path = Path(folder) / f"roster{suffix}"
+        with open(path, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        try:
+            return services.roster_import(
+                path=path,
+                display_name=Path(upload.name).name,
+                by=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                request=request,
+            )
+        except tables.TableError as exc:
+            form.add_error("file", str(exc))
+            return None
+
+
+CREDENTIALS_KEPT = dt.timedelta(days=1)
+
+
+def _credentials_keep(request, outcome) -> None:
+    """Write the one-time passwords to a file only this session can download, once.
+
+    A file the session was still holding is replaced, and files nobody downloaded
+    within a day are deleted: passwords do not linger on the server.
+    """
+    folder = _credentials_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    old = request.session.pop(SESSION_CREDENTIALS, None)
+    if old:
+        (folder / f"{old}.xlsx").unlink(missing_ok=True)
+    cutoff = (timezone.now() - CREDENTIALS_KEPT).timestamp()
+    for stale in folder.glob("*.xlsx"):
+        if stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
+    key = secrets.token_urlsafe(16)
+    fd = os.open(folder / f"{key}.xlsx", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        services.credentials_write(outcome, fh)
+    request.session[SESSION_CREDENTIALS] = key
 
 
 @login_required
