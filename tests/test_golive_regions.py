@@ -140,10 +140,11 @@ def test_it_writes_an_error_report_to_correct_and_import_again(tmp_path):
 @pytest.mark.django_db
 def test_it_refuses_a_file_without_a_code_and_a_name_column_whole(tmp_path):
     from django.core.management.base import CommandError
+    from django.utils import translation
 
     path = _csv(tmp_path, "区划,备注\n510108099000,测试\n")
-    with pytest.raises(CommandError, match="no header row"):
+    with translation.override("en"), pytest.raises(CommandError, match="no header row"):
         call_command("regions", "import", str(path), stdout=io.StringIO())
-    with pytest.raises(CommandError, match="use .xlsx"):
+    with translation.override("en"), pytest.raises(CommandError, match="use .xlsx"):
         call_command("regions", "import", str(_csv(tmp_path, HEADER, "tree.pdf")),
                      stdout=io.StringIO())  # fmt: skip
