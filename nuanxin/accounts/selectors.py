@@ -160,7 +160,9 @@ def roster_scope(user) -> access.RegionScope:
 
 def staff_scope(user) -> access.RegionScope:
     """Whose accounts an officer may list: memberships in the regions where they are city
-    administrator or district officer."""
+    administrator or district officer (the system: everywhere)."""
+    if user is None:
+        return access.EVERYWHERE
     return access.RegionScope(
         tuple(prefix for role, prefix in access.reach(user).memberships if role in OFFICER_RANK)
     )
