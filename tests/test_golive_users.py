@@ -76,6 +76,14 @@ def test_it_rejects_rows_naming_an_unknown_role_or_region_with_their_number(tmp_
     assert not User.objects.filter(username="wu0006").exists()  # a dry run
 
 
+def test_it_refuses_a_roster_longer_than_the_page_takes(tmp_path, places):
+    from nuanxin.core.tables import TableError
+
+    with pytest.raises(TableError):
+        roster_import(path=_file(tmp_path, ROSTER), max_rows=2)
+    assert not User.objects.filter(username="wangqiang").exists()
+
+
 def test_it_rejects_a_username_that_is_someone_elses(tmp_path, community_worker):
     text = f"姓名,手机,角色,区划代码,用户名\n张三,13812340007,网格员,{HEMEI},hemei_worker\n"
     outcome = roster_import(path=_file(tmp_path, text))

@@ -421,7 +421,7 @@ class RosterOutcome:
 
 
 def roster_import(*, path, display_name: str | None = None, by=SYSTEM, dry_run: bool = False,
-                  request=None) -> RosterOutcome:  # fmt: skip
+                  request=None, max_rows: int | None = None) -> RosterOutcome:  # fmt: skip
     """Create staff with their memberships from a roster file (accounts/roster.py).
 
     Idempotent by username: a user who exists keeps their password and gets the
@@ -430,7 +430,9 @@ def roster_import(*, path, display_name: str | None = None, by=SYSTEM, dry_run: 
     audited) and must choose their own at their first login, after the second
     factor where their role needs one (accounts/otp.py). `by` is the city
     administrator on the roster page (rows for regions outside their area are
-    rejected as unknown), or the system (the `users import` command).
+    rejected as unknown), or the system (the `users import` command). A file of
+    more than `max_rows` rows is refused whole (tables.TableError): the page keeps
+    to what it can hash within a request (argon2 costs about 0.1–0.5 s a password).
     """
     from . import roster
 
@@ -443,6 +445,16 @@ def roster_import(*, path, display_name: str | None = None, by=SYSTEM, dry_run: 
         return code in regions and within.covers(code)
 
     rows = roster.read(path, display_name, region_ok)
+    if max_rows is not None and len(rows) > max_rows:
+        from nuanxin.core.tables import TableError
+
+        raise TableError(
+            _(
+                "%(name)s has %(rows)d rows; this page takes at most %(max)d."
+                " Import a longer roster with `nuanxin users import`."
+            )
+            % {"name": display_name or str(path), "rows": len(rows), "max": max_rows}
+        )
     outcome = RosterOutcome(rows=len(rows), dry_run=dry_run)
     with transaction.atomic():
         for row in rows:

@@ -364,6 +364,7 @@ def _roster_run(request, form):
                 by=request.user,
                 dry_run=form.cleaned_data["dry_run"],
                 request=request,
+                max_rows=ROSTER_PAGE_ROWS,
             )
         except tables.TableError as exc:
             form.add_error("file", str(exc))
@@ -371,6 +372,8 @@ def _roster_run(request, form):
 
 
 CREDENTIALS_KEPT = dt.timedelta(days=1)
+# Rows a roster upload may hold: each new user's password is hashed within the request.
+ROSTER_PAGE_ROWS = 200
 
 
 def _credentials_keep(request, outcome) -> None:
