@@ -93,7 +93,7 @@ class GridForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{3}"}),
     )
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=_("Grid name"), max_length=60)
 
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
