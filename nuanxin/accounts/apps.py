@@ -32,6 +32,23 @@ class AccountsConfig(AppConfig):
                 ),
             ),
             menu.Entry(
+                "accounts:staff_list",
+                _("Staff"),
+                "people",
+                group=menu.ADMIN,
+                position=80,
+                shown=selectors.is_officer,
+                active_on=("accounts:staff_list", "accounts:roster_import"),
+            ),
+            menu.Entry(
+                "accounts:grid_create",
+                _("Add a grid"),
+                "grid-3x3",
+                group=menu.ADMIN,
+                position=82,
+                shown=selectors.is_officer,
+            ),
+            menu.Entry(
                 "accounts:lock_list",
                 _("Locked logins"),
                 "unlock",

@@ -2,6 +2,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.access import Role
+from nuanxin.core.params import Params, RegionCodeField
+
 
 class CodeForm(forms.Form):
     code = forms.CharField(
@@ -56,3 +59,42 @@ class LockLiftForm(forms.Form):
         if bool(data.get("username")) == bool(data.get("address")):
             raise forms.ValidationError(_("Choose one lock to lift."))
         return data
+
+
+class RosterForm(forms.Form):
+    file = forms.FileField(
+        label=_("Staff roster"),
+        help_text=_(
+            "xlsx, xls, ods or csv with the columns name, phone, role, region code and,"
+            " optionally, username (姓名, 手机, 角色, 区划代码, 用户名)."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Check only: change nothing"), required=False, initial=False
+    )
+
+
+class StaffFilterForm(Params):
+    region = RegionCodeField(label=_("Region code"))
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
+    )
+    text = forms.CharField(label=_("Name or username"), required=False, max_length=60)
+
+
+class GridForm(forms.Form):
+    community = forms.ChoiceField(label=_("Community / village"))
+    number = forms.CharField(
+        label=_("Grid number"),
+        min_length=3,
+        max_length=3,
+        help_text=_(
+            "3 digits, 001 to 999: the grid's code is the community's 12 digits and these."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{3}"}),
+    )
+    name = forms.CharField(label=_("Grid name"), max_length=60)
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(c.code, f"{c.code} {c.name}") for c in communities]

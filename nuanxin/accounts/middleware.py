@@ -1,5 +1,6 @@
 """The second factor's gate: a logged-in session that still owes a code reaches
-nothing but the code page (docs/security.md, accounts/otp.py)."""
+nothing but the code page (docs/security.md, accounts/otp.py); past it, a user
+with a one-time password (a roster import) reaches nothing but the password page."""
 
 from __future__ import annotations
 
@@ -43,23 +44,35 @@ class SecondFactorMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not self._is_open(request.path_info):
             owed = owed_step(request)
+            if owed == "password" and request.path_info == reverse(STEP_URLS[owed]):
+                owed = ""  # past the second factor, on the page that settles the rest
             if owed:
-                target = reverse("accounts:otp_enrol" if owed == "enrol" else "accounts:otp_verify")
+                target = reverse(STEP_URLS[owed])
                 if request.method == "GET":
                     target += "?" + urlencode({"next": request.get_full_path()})
                 return redirect(target)
         return self.get_response(request)
 
 
+STEP_URLS = {
+    "enrol": "accounts:otp_enrol",
+    "verify": "accounts:otp_verify",
+    "password": "accounts:password_change",
+}
+
+
 def owed_step(request) -> str:
-    """What the session still owes: "" (nothing), "verify" (a code) or "enrol" (a device)."""
+    """What the session still owes: "" (nothing), "verify" (a code), "enrol" (a device) or,
+    past the second factor, "password" (a one-time password to replace)."""
     user = request.user
     if user.is_verified():
-        return ""
+        return "password" if user.must_change_password else ""
     if otp.required_for(user):
         return "verify" if otp.has_device(user) else "enrol"
     has = request.session.get(otp.SESSION_HAS_DEVICE)
     if has is None:
         has = otp.has_device(user)
         request.session[otp.SESSION_HAS_DEVICE] = has
-    return "verify" if has else ""
+    if has:
+        return "verify"
+    return "password" if user.must_change_password else ""

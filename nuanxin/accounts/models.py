@@ -13,6 +13,9 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Set for an account made with a one-time password (a roster import): the next
+    # login leads to the password page and nowhere else until a new one is chosen.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     def __str__(self):
         return self.full_name or self.username

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 
 from nuanxin.core import access
@@ -137,3 +138,62 @@ def address_locks_for(officer) -> list[lockout.Lock]:
 def api_tokens_of(user) -> QuerySet[ApiToken]:
     """A user's own tokens, newest first."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+# --- staff: who may list and add them ------------------------------------------------
+
+
+def can_import_roster(user) -> bool:
+    """The staff roster is the city administrator's to import."""
+    return is_city_admin(user)
+
+
+def roster_scope(user) -> access.RegionScope:
+    """Where `user` may staff from a roster: the city administrator's regions (the system:
+    everywhere)."""
+    if user is None:
+        return access.EVERYWHERE
+    return access.RegionScope(
+        tuple(prefix for role, prefix in access.reach(user).memberships if role == Role.CITY_ADMIN)
+    )
+
+
+def staff_scope(user) -> access.RegionScope:
+    """Whose accounts an officer may list: memberships in the regions where they are city
+    administrator or district officer (the system: everywhere)."""
+    if user is None:
+        return access.EVERYWHERE
+    return access.RegionScope(
+        tuple(prefix for role, prefix in access.reach(user).memberships if role in OFFICER_RANK)
+    )
+
+
+def staff_memberships(user, *, region: str = "", role: str = "", text: str = ""):
+    """Memberships (with their user and region) in `user`'s staff scope, filtered; by region
+    code, then role, then username."""
+    from nuanxin.regions.models import prefix_q, significant
+
+    scope = staff_scope(user)
+    qs = Membership.objects.filter(scope.q("region_id")).select_related("user", "region")
+    if scope.nowhere:
+        return qs.none()
+    if region:
+        qs = qs.filter(prefix_q(significant(region), "region_id"))
+    if role:
+        qs = qs.filter(role=role)
+    if text:
+        qs = qs.filter(
+            models.Q(user__username__icontains=text) | models.Q(user__full_name__icontains=text)
+        )
+    return qs.order_by("region_id", "role", "user__username")
+
+
+def communities_for_grids(user):
+    """The communities under which `user` may add a grid: those of their staff scope (the
+    regions where they are city administrator or district officer)."""
+    from nuanxin.regions.models import Level, Region
+
+    scope = staff_scope(user)
+    if scope.nowhere:
+        return Region.objects.none()
+    return Region.objects.filter(scope.q("code"), level=Level.COMMUNITY).order_by("code")

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +19,7 @@ from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.regions.models import Region
 
-from . import otp
+from . import otp, selectors
 from .models import ApiToken, Membership, User
 
 SYSTEM = None  # `by=SYSTEM`: a command or a job, recorded in the audit log with no user
@@ -396,3 +396,188 @@ def otp_demo_enrol(*, user: User) -> TOTPDevice:
         changes={"device": "demo"},
     )
     return device
+
+
+# --- the staff roster ----------------------------------------------------------------
+
+
+@dataclass
+class RosterOutcome:
+    rows: int = 0
+    created: list = field(default_factory=list)  # [(row, one-time password)]
+    updated: list = field(default_factory=list)  # [row]: a membership added to an existing user
+    unchanged: int = 0
+    rejected: list = field(default_factory=list)  # [roster.Row]
+    dry_run: bool = False
+
+    def counts(self) -> dict:
+        return {
+            "rows": self.rows,
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejected),
+        }
+
+
+def roster_import(*, path, display_name: str | None = None, by=SYSTEM, dry_run: bool = False,
+                  request=None, max_rows: int | None = None) -> RosterOutcome:  # fmt: skip
+    """Create staff with their memberships from a roster file (accounts/roster.py).
+
+    Idempotent by username: a user who exists keeps their password and gets the
+    row's membership if they lack it. A new user gets a one-time password
+    (returned in `created`, for the credentials file only: never logged nor
+    audited) and must choose their own at their first login, after the second
+    factor where their role needs one (accounts/otp.py). `by` is the city
+    administrator on the roster page (rows for regions outside their area are
+    rejected as unknown), or the system (the `users import` command). A file of
+    more than `max_rows` rows is refused whole (tables.TableError): the page keeps
+    to what it can hash within a request (argon2 costs about 0.1–0.5 s a password).
+    """
+    from . import roster
+
+    if by is not None and not selectors.can_import_roster(by):
+        raise PermissionDenied(_("Only the city administrator imports a staff roster."))
+    within = selectors.roster_scope(by)
+    regions = {code: code for code in Region.objects.values_list("code", flat=True)}
+
+    def region_ok(code: str) -> bool:
+        return code in regions and within.covers(code)
+
+    rows = roster.read(path, display_name, region_ok)
+    if max_rows is not None and len(rows) > max_rows:
+        from nuanxin.core.tables import TableError
+
+        raise TableError(
+            _(
+                "%(name)s has %(rows)d rows; this page takes at most %(max)d."
+                " Import a longer roster with `nuanxin users import`."
+            )
+            % {"name": display_name or str(path), "rows": len(rows), "max": max_rows}
+        )
+    outcome = RosterOutcome(rows=len(rows), dry_run=dry_run)
+    with transaction.atomic():
+        for row in rows:
+            if row.reasons:
+                outcome.rejected.append(row)
+                continue
+            _roster_row(row, outcome, dry_run)
+        if not dry_run:
+            audit_record(
+                user=by,
+                action=AuditAction.IMPORT,
+                request=request,
+                object_type="accounts.user",
+                object_repr=(display_name or str(path))[:200],
+                changes={
+                    "file": display_name or str(path),
+                    **outcome.counts(),
+                    "usernames": [row.username for row, _password in outcome.created][:500],
+                },
+            )
+    return outcome
+
+
+def _roster_row(row, outcome: RosterOutcome, dry_run: bool) -> None:
+    from . import roster
+
+    user = None
+    if row.username:
+        user = User.objects.filter(username=row.username).first()
+        if user is not None and user.full_name and user.full_name != row.name:
+            row.reasons.append(("username_taken", "username"))
+            outcome.rejected.append(row)
+            return
+    else:
+        for candidate in roster.username_candidates(row.name, row.phone):
+            user = User.objects.filter(username=candidate).first()
+            if user is None or (user.full_name, user.phone) == (row.name, row.phone):
+                row.username = candidate
+                break
+    if user is None:
+        password = roster.one_time_password()
+        if not dry_run:
+            user = User(username=row.username, full_name=row.name, phone=row.phone)
+            user.set_password(password)
+            user.must_change_password = True
+            user.full_clean(exclude=["password"])
+            user.save()
+            membership_add(user=user, role=row.role, region=Region(code=row.region))
+        outcome.created.append((row, password if not dry_run else ""))
+        return
+    if user.memberships.filter(role=row.role, region_id=row.region).exists():
+        outcome.unchanged += 1
+        return
+    if not dry_run:
+        membership_add(user=user, role=row.role, region=Region.objects.get(code=row.region))
+    outcome.updated.append(row)
+
+
+def credentials_write(outcome: RosterOutcome, target) -> int:
+    """The new users' one-time passwords, for the administrator to hand out (an xlsx)."""
+    from django.utils import translation
+
+    from nuanxin.core.access import Role
+    from nuanxin.core.xlsx import LedgerSheet, write_ledger
+
+    names = dict(Region.objects.filter(
+        code__in={row.region for row, _p in outcome.created}
+    ).values_list("code", "name"))  # fmt: skip
+    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
+        note = _(
+            "Change the password at the first login; a second factor is enrolled then where the role needs one."
+        )
+        headers = [_("Username"), _("Full name"), _("Role"), _("Region code"), _("Region"),
+                   _("One-time password"), _("Note")]  # fmt: skip
+        rows = [
+            [row.username, row.name, str(Role(row.role).label), row.region,
+             names.get(row.region, ""), password, note]
+            for row, password in outcome.created
+        ]  # fmt: skip
+        return write_ledger(target, [LedgerSheet(title=_("Logins"), headers=headers, rows=rows)])
+
+
+@transaction.atomic
+def password_change(*, user: User, password: str, request=None) -> User:
+    """A user's own new password (already validated by the form); ends a must-change."""
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=user,
+        request=request,
+        changes={"password": "changed"},
+    )
+    return user
+
+
+# --- grids: where grid workers work --------------------------------------------------
+
+
+@transaction.atomic
+def grid_create(*, by, community_code: str, number: str, name: str, request=None) -> Region:
+    """A grid (网格) under a community of the officer's area, so that grid workers can be
+    placed there: its code is the community's 12 digits and a 3-digit number (001–999).
+    A community out of the officer's area answers like a missing one (Http404)."""
+    from nuanxin.regions.services import region_create
+
+    community = selectors.communities_for_grids(by).filter(code=community_code).first()
+    if community is None:
+        raise Http404
+    if not (len(number) == 3 and number.isdigit() and number != "000"):
+        raise ValidationError({"number": _("A grid's number has 3 digits, from 001 to 999.")})
+    if Region.objects.filter(code=community.code + number).exists():
+        raise ValidationError({"number": _("That grid exists already.")})
+    grid = region_create(code=community.code + number, name=name.strip(), parent=community)
+    if not selectors.staff_scope(by).covers(grid.code):  # the grid as stored: still theirs
+        raise Http404
+    audit_record(
+        user=by,
+        action=AuditAction.CREATE,
+        obj=grid,
+        request=request,
+        changes={"code": grid.code, "name": grid.name, "parent": community.code},
+    )
+    return grid

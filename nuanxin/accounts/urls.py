@@ -13,4 +13,9 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("locks/", views.lock_list, name="lock_list"),
     path("locks/lift/", views.lock_lift, name="lock_lift"),
+    path("password/", views.password_change, name="password_change"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/import/", views.roster_import, name="roster_import"),
+    path("staff/grids/new/", views.grid_create, name="grid_create"),
+    path("staff/import/credentials/", views.roster_credentials, name="roster_credentials"),
 ]

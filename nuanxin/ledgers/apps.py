@@ -7,9 +7,14 @@ class LedgersConfig(AppConfig):
     label = "ledgers"
 
     def ready(self):
-        from nuanxin.core import menu
+        from nuanxin.core import menu, tables
+        from nuanxin.regions import cli
 
-        from . import exports, services
+        from . import exports, regions_cli, services
+        from .pipeline.read import read_table
+
+        tables.register_reader(read_table)  # the region-tree and roster imports read with it
+        cli.register({"import": regions_cli})  # `nuanxin regions import FILE`
 
         exports.register(
             exports.Ledger(kind="people", label=_("People"), write=services.people_export_to)

@@ -319,3 +319,22 @@ def csv_rows_counted(path: Path, name: str, limits: Limits) -> int:
         return rows.skip(sys.maxsize)  # all of them: the refusal says how many
     finally:
         rows.text.close()
+
+
+def read_table(path: Path, display_name: str) -> Iterator[tuple[str, Iterator[list]]]:
+    """Any import's reader (core.tables, registered by the ledgers app): the ledger
+    reader with the configured limits, its refusals as core.tables.TableError."""
+    from django.utils.translation import gettext as _
+
+    from nuanxin.core.tables import TableError
+
+    limits = Limits.configured()
+    try:
+        if Path(display_name).suffix.lower() not in SUFFIXES:
+            message = _("%(name)s: use .xlsx, .xls, .ods or .csv files.")
+            raise LedgerFormatError(message % {"name": display_name})
+        check_file(path, display_name, limits, csv_rows=csv_rows_counted)
+        for sheet in open_ledger(path, display_name, limits):
+            yield sheet.name, sheet.rows
+    except (LedgerLimitError, LedgerFormatError, OSError) as exc:
+        raise TableError(str(exc)) from None
