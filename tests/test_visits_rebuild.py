@@ -15,7 +15,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from nuanxin.care.models import CareAgreement, CareLevel, CaregiverKind
@@ -49,9 +49,12 @@ REGIONS = [HEMEI_GRID1, HEMEI_GRID2, JINJIANG_COMMUNITY]
 PREFIXES = ["", "510108", "510104", "510108010001002"]
 
 days = st.dates(min_value=TODAY - dt.timedelta(days=120), max_value=TODAY + dt.timedelta(days=60))
+# Close to today, where policy versions, cold snaps and visits meet (and tie).
+near = st.dates(min_value=TODAY - dt.timedelta(days=30), max_value=TODAY + dt.timedelta(days=10))
 births = st.one_of(
     st.none(),
     st.dates(min_value=dt.date(1920, 1, 1), max_value=dt.date(2025, 12, 31)),
+    st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(1965, 12, 31)),
     # around a birthday that decides an age bound today
     st.sampled_from([dt.date(TODAY.year - n, 3, d) for n in (17, 18, 60, 80) for d in (1, 2)]),
     st.sampled_from([dt.date(TODAY.year - n, 2, 28) for n in (17, 60, 80)] + [dt.date(1944, 2, 29)]),
@@ -61,18 +64,26 @@ moments = st.datetimes(
 )
 
 enrollment = st.tuples(
-    st.sampled_from(Category.values), st.one_of(st.none(), days), st.one_of(st.none(), days)
+    st.sampled_from(Category.values),
+    st.one_of(st.none(), days),
+    st.one_of(st.none(), st.none(), days),
 )
-visit = st.tuples(days, st.sampled_from(Method.values), st.sampled_from(Outcome.values))
+# Mostly active: only they have a due date to compare.
+statuses = st.sampled_from([Status.ACTIVE] * 6 + Status.values)
+visit = st.tuples(
+    st.one_of(days, near),
+    st.sampled_from([Method.HOME, *Method.values]),
+    st.sampled_from([Outcome.MET] * 4 + Outcome.values),
+)
 person = st.fixed_dictionaries(
     {
         "region": st.sampled_from(REGIONS),
         "birth": births,
-        "status": st.sampled_from(Status.values),
-        "living": st.sampled_from(Living.values),
+        "status": statuses,
+        "living": st.sampled_from([Living.ALONE, *Living.values]),
         "adl": st.integers(0, 6),
         "created": moments,
-        "enrollments": st.lists(enrollment, max_size=3),
+        "enrollments": st.lists(enrollment, max_size=3, unique_by=lambda e: e[0]),
         "grades": st.lists(st.integers(1, 4), max_size=2),
         "contacts": st.lists(st.tuples(st.booleans(), st.booleans()), max_size=2),
         "visits": st.lists(visit, max_size=4),
@@ -83,7 +94,7 @@ person = st.fixed_dictionaries(
         "raise": st.one_of(st.none(), st.tuples(st.sampled_from(["red", "yellow", "blue"]), days)),
         "major_change": st.one_of(st.none(), moments),
         "scheduled_before": st.booleans(),
-        "later_status": st.one_of(st.none(), st.sampled_from(Status.values)),
+        "later_status": st.one_of(st.none(), st.none(), statuses),
     }
 )
 condition = st.one_of(
@@ -100,17 +111,17 @@ condition = st.one_of(
 rule = st.tuples(st.sampled_from(["red", "yellow", "blue"]), condition, st.integers(0, 30))
 policy = st.tuples(
     st.sampled_from(["red", "yellow", "blue"]),
-    days,
-    st.integers(1, 40),
+    st.one_of(days, near),
+    st.sampled_from([1, 3, 7, 14, 30]),  # gaps a cold snap shares: ties between the two
     st.lists(st.sampled_from(["home", "phone", "video"]), min_size=1, max_size=2, unique=True),
 )
 snap = st.tuples(
     st.lists(st.sampled_from(["510108", "510104"]), min_size=1, max_size=2, unique=True),
-    days,
+    near,
     st.integers(0, 20),
-    st.integers(0, 5),
+    st.sampled_from([0, 1, 3, 7]),
     st.sampled_from([["home"], ["home", "phone"], ["phone"]]),
-    st.integers(0, 5),
+    st.sampled_from([0, 1, 3, 7]),
     st.booleans(),
 )
 world = st.fixed_dictionaries(
@@ -241,6 +252,11 @@ def test_it_rebuilds_in_sql_what_the_per_person_refresh_computes(places, w):
         rebuild.schedules_rebuild(prefix=w["prefix"], today=TODAY)
         got = _state()
         transaction.set_rollback(True)
+    for reason in {row[-1] for row in expected[0]}:
+        event(f"due reason {reason or '-'}")
+    event(f"snaps open today: {sum(1 for s in w['snaps'] if s[1] + dt.timedelta(days=s[2]) >= TODAY)}")
+    for tier in {row[2] for row in expected[0] if row[9]}:
+        event(f"active tier {tier}")
     assert got[1] == expected[1]
     assert got[0] == expected[0]
 
@@ -251,3 +267,25 @@ def test_it_writes_nothing_when_nothing_changed(places):
     make_person(categories=[Category.DIBAO], living="alone")
     assert rebuild.schedules_rebuild(today=TODAY) >= 1
     assert rebuild.schedules_rebuild(today=TODAY) == 0
+
+
+def test_it_gives_a_tie_between_a_cold_snap_and_the_policy_to_the_snap(places, city_admin):
+    from tests.factories import make_person
+
+    person = make_person(living="alone", birth=dt.date(1940, 5, 5))
+    VisitPolicy.objects.create(tier="red", valid_from=TODAY - dt.timedelta(days=400),
+                               max_gap_days=7, methods=["home"])  # fmt: skip
+    VisitSchedule.objects.filter(person=person).delete()
+    Person.objects.filter(pk=person.pk).update(created_at=timezone.now() - dt.timedelta(days=9))
+    cold = ColdSnap.objects.create(
+        name="寒", starts_on=TODAY - dt.timedelta(days=3), ends_on=TODAY + dt.timedelta(days=3),
+        red_gap_days=7, red_methods=["home"],
+    )  # fmt: skip
+    cold.districts.set([Region.objects.get(code="510108000000")])
+    Visit.objects.create(person=person, region_id=person.region_id, visited_on=TODAY - dt.timedelta(days=8),
+                         method="home", with_whom="grid_worker", outcome="met")  # fmt: skip
+    rebuild.schedules_rebuild(today=TODAY)
+    schedule = VisitSchedule.objects.get(person=person)
+    assert (schedule.tier, schedule.due_on, schedule.due_reason) == (
+        "red", TODAY - dt.timedelta(days=1), "cold_snap"
+    )
