@@ -6,7 +6,7 @@ visits a person and a current cold snap in two districts, straight into the
 tables like bench_visits. Then, in a fresh process per database, it times:
 
 - a first load: no schedule exists, `rebuild.schedules_rebuild()` creates them all;
-- a policy change: a new red and yellow policy version, every schedule recomputed;
+- a policy change: a new policy version for every tier, every schedule recomputed;
 - nothing changed: the same rebuild again (reads everything, writes nothing);
 - for scale, the per-person refresh over a sample of BENCH_SAMPLE people.
 
@@ -45,6 +45,7 @@ def _setup(db: str) -> bool:
     """Point Django at the bench database; True if it already holds the city."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "nuanxin.settings"
     os.environ.setdefault("NUANXIN_DEBUG", "0")
+    os.environ.setdefault("NUANXIN_SECRET_KEY", "bench-only-" + "x" * 50)
     var = OUT / f"schedules-{PEOPLE}-{db}"
     var.mkdir(parents=True, exist_ok=True)
     os.environ["NUANXIN_VAR_DIR"] = str(var)
@@ -218,7 +219,7 @@ def worker(db: str) -> dict:
     result["first_load_s"], result["first_load_written"] = timed(
         lambda: rebuild.schedules_rebuild(today=TODAY)
     )
-    for tier, gap in (("red", 5), ("yellow", 10)):
+    for tier, gap in (("red", 5), ("yellow", 10), ("blue", 20)):
         VisitPolicy.objects.create(tier=tier, valid_from=TODAY - dt.timedelta(days=10),
                                    max_gap_days=gap, methods=["home"])  # fmt: skip
     result["policy_change_s"], result["policy_change_written"] = timed(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from nuanxin.care.models import CareAgreement, CareLevel, CaregiverKind
+from nuanxin.care.models import CareAgreement, CaregiverKind, CareLevel
 from nuanxin.casework.models import Assessment
 from nuanxin.regions.models import Region
 from nuanxin.registry.models import (
@@ -57,7 +57,9 @@ births = st.one_of(
     st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(1965, 12, 31)),
     # around a birthday that decides an age bound today
     st.sampled_from([dt.date(TODAY.year - n, 3, d) for n in (17, 18, 60, 80) for d in (1, 2)]),
-    st.sampled_from([dt.date(TODAY.year - n, 2, 28) for n in (17, 60, 80)] + [dt.date(1944, 2, 29)]),
+    st.sampled_from(
+        [dt.date(TODAY.year - n, 2, 28) for n in (17, 60, 80)] + [dt.date(1944, 2, 29)]
+    ),
 )
 moments = st.datetimes(
     min_value=dt.datetime(2025, 10, 1), max_value=dt.datetime(2026, 3, 2), timezones=st.just(dt.UTC)
@@ -145,8 +147,12 @@ def _build(w) -> None:
         adl = {f: i < p["adl"] for i, f in enumerate(ADL_FIELDS)}
         people.append(
             Person(
-                name="测", region_id=p["region"], birth_date=p["birth"], status=p["status"],
-                living=p["living"], **adl,
+                name="测",
+                region_id=p["region"],
+                birth_date=p["birth"],
+                status=p["status"],
+                living=p["living"],
+                **adl,
             )  # fmt: skip
         )
     Person.objects.bulk_create(people)
@@ -169,17 +175,28 @@ def _build(w) -> None:
             adl_dependent, loneliness = p["assessment"]
             rows[Assessment].append(
                 Assessment(
-                    person_id=pk, region_id=p["region"], version=1, assessed_on=TODAY,
-                    adl_dependent=adl_dependent, loneliness=loneliness, summary="s",
+                    person_id=pk,
+                    region_id=p["region"],
+                    version=1,
+                    assessed_on=TODAY,
+                    adl_dependent=adl_dependent,
+                    loneliness=loneliness,
+                    summary="s",
                 )  # fmt: skip
             )
         if p["agreement"]:
             starts, ends = p["agreement"]
             rows[CareAgreement].append(
                 CareAgreement(
-                    person_id=pk, region_id=p["region"], street=street, starts_on=starts,
-                    ends_on=ends, caregiver_kind=CaregiverKind.values[0], caregiver_name="护",
-                    caregiver_phone="13800000000", care_level=CareLevel.values[0],
+                    person_id=pk,
+                    region_id=p["region"],
+                    street=street,
+                    starts_on=starts,
+                    ends_on=ends,
+                    caregiver_kind=CaregiverKind.values[0],
+                    caregiver_name="护",
+                    caregiver_phone="13800000000",
+                    care_level=CareLevel.values[0],
                     monthly_fee_fen=100,
                 )  # fmt: skip
             )
@@ -187,15 +204,24 @@ def _build(w) -> None:
         model.objects.bulk_create(objs)
     earlier = TODAY - dt.timedelta(days=w["before"])
     derive.schedules_refresh(
-        person_ids=[x.pk for x, p in zip(people, w["people"], strict=True) if p["scheduled_before"]],
+        person_ids=[
+            x.pk for x, p in zip(people, w["people"], strict=True) if p["scheduled_before"]
+        ],
         today=earlier,
     )
     # After that refresh: visits, status changes, raises, major changes, rules, policies, snaps.
     for person_row, p in zip(people, w["people"], strict=True):
         pk = person_row.pk
         rows[Visit] += [
-            Visit(person_id=pk, region_id=p["region"], visited_on=d, month=d.replace(day=1),
-                  method=m, with_whom="grid_worker", outcome=o)  # fmt: skip
+            Visit(
+                person_id=pk,
+                region_id=p["region"],
+                visited_on=d,
+                month=d.replace(day=1),
+                method=m,
+                with_whom="grid_worker",
+                outcome=o,
+            )  # fmt: skip
             for d, m, o in p["visits"]
         ]
         if p["later_status"]:
@@ -254,7 +280,9 @@ def test_it_rebuilds_in_sql_what_the_per_person_refresh_computes(places, w):
         transaction.set_rollback(True)
     for reason in {row[-1] for row in expected[0]}:
         event(f"due reason {reason or '-'}")
-    event(f"snaps open today: {sum(1 for s in w['snaps'] if s[1] + dt.timedelta(days=s[2]) >= TODAY)}")
+    event(
+        f"snaps open today: {sum(1 for s in w['snaps'] if s[1] + dt.timedelta(days=s[2]) >= TODAY)}"
+    )
     for tier in {row[2] for row in expected[0] if row[9]}:
         event(f"active tier {tier}")
     assert got[1] == expected[1]
@@ -287,5 +315,7 @@ def test_it_gives_a_tie_between_a_cold_snap_and_the_policy_to_the_snap(places, c
     rebuild.schedules_rebuild(today=TODAY)
     schedule = VisitSchedule.objects.get(person=person)
     assert (schedule.tier, schedule.due_on, schedule.due_reason) == (
-        "red", TODAY - dt.timedelta(days=1), "cold_snap"
+        "red",
+        TODAY - dt.timedelta(days=1),
+        "cold_snap",
     )

@@ -30,7 +30,7 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
-from nuanxin.regions.models import code_range, significant
+from nuanxin.regions.models import significant
 from nuanxin.registry.models import (
     ADL_FIELDS,
     Contact,
@@ -44,6 +44,7 @@ from nuanxin.registry.models import (
 from . import derive, rules, selectors
 from .models import Method, Outcome, TierRaise, TierRule, Visit, VisitSchedule
 
+PEOPLE = "nx_rebuild_people"
 FACTS = "nx_rebuild_facts"
 DECIDED = "nx_rebuild_decided"
 AGGREGATES = ("nx_rebuild_enr", "nx_rebuild_dis", "nx_rebuild_con", "nx_rebuild_vis")
@@ -116,11 +117,7 @@ class _Rebuild:
     def __init__(self, prefix: str, today: dt.date):
         self.q = _Sql()
         self.today = today
-        low, high = code_range(prefix)
-        self.scope, self.scope_params = "p.region_id >= %s", [low]
-        if high is not None:
-            self.scope += " AND p.region_id < %s"
-            self.scope_params.append(high)
+        self.prefix = prefix
         self.whole = not prefix
         self.tier_rules = list(TierRule.objects.filter(active=True))
         self.versions = selectors.policy_versions()
@@ -135,32 +132,37 @@ class _Rebuild:
         cursor.execute(sql, list(params))
 
     def _drop(self, cursor) -> None:
-        for name in (FACTS, DECIDED, *AGGREGATES):
+        for name in (FACTS, DECIDED, PEOPLE, *AGGREGATES):
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _people(self) -> str:
         """A subquery of the ids being rebuilt (the whole table when it is the city)."""
-        person = Person._meta.db_table
         if self.whole:
-            return f"SELECT id FROM {person}"
-        return f"SELECT p.id FROM {person} p WHERE {self._scope_literal()}"
+            return f"SELECT id FROM {Person._meta.db_table}"
+        return f"SELECT person_id FROM {PEOPLE}"
 
     def _scope_literal(self) -> str:
-        # Region codes are digits (significant() and code_range() make them): safe inline.
-        parts = []
-        for op, value in zip((">=", "<"), self.scope_params, strict=False):
-            assert value.isdigit() or value == "", value
-            parts.append(f"p.region_id {op} '{value}'")
-        return " AND ".join(parts)
+        """The people table `p` limited to the area (nothing when it is the city)."""
+        return "" if self.whole else f"p.id IN ({self._people()})"
 
     def _where_person(self, column: str) -> str:
         return "" if self.whole else f" AND {column} IN ({self._people()})"
+
+    def _scope_people(self, cursor) -> None:
+        """The area's people, by the gate's own range (`within`), into a keyed table."""
+        if self.whole:
+            return
+        sql, params = Person.objects.within(self.prefix).values_list("pk").query.sql_with_params()
+        kind = "bigint" if self.q.pg else "INTEGER"
+        cursor.execute(f"CREATE TEMPORARY TABLE {PEOPLE} (person_id {kind} PRIMARY KEY)")
+        cursor.execute(f"INSERT INTO {PEOPLE} (person_id) {sql}", params)
 
     # --- the run --------------------------------------------------------------------
 
     def run(self) -> int:
         with connection.cursor() as cursor:
             self._drop(cursor)
+            self._scope_people(cursor)
             special = self._special_ids(cursor)
             self._facts(cursor, special)
             self._decide(cursor)

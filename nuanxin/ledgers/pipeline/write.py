@@ -143,6 +143,11 @@ class Writer:
                 if sqlite:
                     cursor.execute("PRAGMA threads = 2")
                 else:
+                    # The rows' deferred foreign-key checks first: PostgreSQL builds no
+                    # index on a table with trigger events pending (they would run at
+                    # the commit anyway); then back to deferred, as Django declares them.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                     cursor.execute("SET LOCAL max_parallel_maintenance_workers = 1")
                     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for sql in self._deferred:
