@@ -12,6 +12,7 @@ tables like bench_visits. Then, in a fresh process per database, it times:
 
     python -m bench schedules
     BENCH_PEOPLE=100000 python -m bench schedules     # smaller, for a quick look
+    BENCH_DBS=postgresql python -m bench schedules    # one database only
     BENCH_SCHEDULES_PG_URL=postgres://postgres@127.0.0.1:5432/h_schedules_bench (default)
 """
 
@@ -56,6 +57,8 @@ def _setup(db: str) -> bool:
 
         name = PG_URL.rsplit("/", 1)[1]
         with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            if not (var / "loaded.json").exists():  # another size's city, or half a load
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
@@ -247,7 +250,7 @@ def _spawn(db: str) -> dict | None:
 
 
 def main() -> None:
-    for db in ("sqlite", "postgresql"):
+    for db in os.getenv("BENCH_DBS", "sqlite,postgresql").split(","):
         r = _spawn(db)
         if not r:
             continue

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -109,8 +110,30 @@ def schedules_rebuild(*, prefix: str = "", today: dt.date | None = None) -> int:
     prefix = significant(prefix) if prefix else ""
     if not derive.facts_sql_complete():
         return derive.schedules_refresh_prefix(prefix=prefix, today=today)
-    with transaction.atomic():
+    with _sqlite_memory(), transaction.atomic():
         return _Rebuild(prefix, today).run()
+
+
+@contextmanager
+def _sqlite_memory():
+    """On SQLite, outside a transaction (where SQLite allows it): the temporary tables
+    in memory and a bigger page cache, for this rebuild only."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        temp_store = cursor.fetchone()[0]
+        cursor.execute("PRAGMA cache_size")
+        cache_size = cursor.fetchone()[0]
+        cursor.execute("PRAGMA temp_store = MEMORY")
+        cursor.execute("PRAGMA cache_size = -262144")  # 256 MB
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA temp_store = {int(temp_store)}")
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
 class _Rebuild:
