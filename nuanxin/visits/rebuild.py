@@ -179,11 +179,15 @@ class _Rebuild:
         kind = "bigint" if self.q.pg else "INTEGER"
         cursor.execute(f"CREATE TEMPORARY TABLE {PEOPLE} (person_id {kind} PRIMARY KEY)")
         cursor.execute(f"INSERT INTO {PEOPLE} (person_id) {sql}", params)
+        self._analyze(cursor, PEOPLE)
 
     # --- the run --------------------------------------------------------------------
 
     def run(self) -> int:
         with connection.cursor() as cursor:
+            if self.q.pg:
+                # Hash aggregates and joins over a city in memory, not spilled to disk.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
             self._drop(cursor)
             self._scope_people(cursor)
             special = self._special_ids(cursor)
@@ -194,6 +198,12 @@ class _Rebuild:
         if special:
             written += derive.schedules_refresh(person_ids=sorted(special), today=self.today)
         return written
+
+    def _analyze(self, cursor, table: str) -> None:
+        """PostgreSQL keeps no statistics of a temporary table unless asked: without
+        them it plans the joins over a million rows as if there were a few."""
+        if self.q.pg:
+            cursor.execute(f"ANALYZE {table}")
 
     def _special_ids(self, cursor) -> set[int]:
         """People the per-person path handles: a raise not over yet, a major change pending."""
@@ -254,6 +264,7 @@ class _Rebuild:
         )
         for table in AGGREGATES:
             cursor.execute(f"CREATE UNIQUE INDEX {table}_pk ON {table} (person_id)")
+            self._analyze(cursor, table)
         # Facts other apps contribute (casework's assessments, care's agreements).
         extra_joins, extra_params, extra_cols = [], [], {}
         for i, provider in enumerate(derive.facts_sql_providers()):
@@ -524,6 +535,7 @@ class _Rebuild:
             f"{due_reason} AS due_reason FROM {final} f"
         )
         cursor.execute(f"CREATE UNIQUE INDEX {full}_pk ON {full} (person_id)")
+        self._analyze(cursor, full)
         written = self._apply(cursor, full)
         cursor.execute(f"DROP TABLE IF EXISTS {final}")
         cursor.execute(f"DROP TABLE IF EXISTS {full}")
