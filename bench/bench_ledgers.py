@@ -13,6 +13,16 @@ Finally it times django-import-export on 20,000 rows against our importer.
     BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/h_ledgers  (default; dropped and recreated)
     BENCH_CASES=sqlite:csv-utf8,sqlite:xlsx python -m bench ledgers   # some cases only
     BENCH_DUTIES=xlsx   (default) files whose import is followed by a timed visit-duty refresh
+    BENCH_CASES=sqlite:reimport,postgresql:reimport   # a first import, then the file with 10% changed
+
+Each CSV case also measures its database's floor in the same run, in its own
+process just before the import: on PostgreSQL `COPY` of the raw CSV into a
+plain table with as many indexes as the person table has, on SQLite a bare
+`executemany` of the same rows (read with the csv module) plus as many
+indexes; `x floor` is the import's time over that (target at most 3).
+A `reimport` case imports the UTF-8 file into an empty registry, then a copy
+of it with one row in ten changed (a new phone or address): `x first` is the
+second import's time over the first's (target at most 3).
 
 Columns: import s is the whole `ledger_import` (all or nothing, then the error
 report); report s is the error report's part of it (written while the indexes
@@ -165,7 +175,25 @@ def ensure_files() -> dict[str, Path]:
                 LedgerSheet("第二批", HEADERS, rows[half:]),
             ],
         )
-    return {"csv-utf8": utf8, "csv-gb18030": gb, "xlsx": xlsx}
+    changed = OUT / f"ledger-{ROWS}-utf8-changed10.csv"
+    if not changed.exists():
+        rng = random.Random(10)
+        tmp = changed.with_suffix(".tmp")
+        with (
+            open(utf8, encoding="utf-8", newline="") as src,
+            open(tmp, "w", encoding="utf-8", newline="") as dst,
+        ):
+            reader, writer = csv.reader(src), csv.writer(dst)
+            writer.writerow(next(reader))
+            for row in reader:
+                if rng.random() < 0.10:
+                    if rng.random() < 0.5:
+                        row[4] = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+                    else:
+                        row[5] = row[5] + f"附{rng.randrange(1, 99)}号"
+                writer.writerow(row)
+        tmp.rename(changed)
+    return {"csv-utf8": utf8, "csv-gb18030": gb, "xlsx": xlsx, "changed": changed}
 
 
 # --- one case, in a fresh process ----------------------------------------------
@@ -235,16 +263,84 @@ def read_only(path: Path) -> tuple[float, int]:
     return time.perf_counter() - started, n
 
 
+def person_index_count() -> int:
+    """The indexes the person table has (its primary key included), in this database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'registry_person'")
+        else:
+            cursor.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'registry_person'"
+            )
+        # SQLite's INTEGER PRIMARY KEY is the table itself: count it like PostgreSQL's.
+        return cursor.fetchone()[0] + (connection.vendor == "sqlite")
+
+
+def worker_floor(db: str, kind: str, path: Path) -> dict:
+    """The database's floor for this file: the raw rows into a plain table plus as many
+    indexes as the person table has, nothing else (no validation, no merge)."""
+    _setup_database(db, f"{db}-floor")
+    from django.db import connection, transaction
+
+    from nuanxin.ledgers.pipeline.read import detect_encoding
+
+    indexes = person_index_count()
+    with open(path, "rb") as fh:
+        encoding = detect_encoding(fh.read(65536))
+    columns = [f"c{i}" for i in range(len(HEADERS))]
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE floor_ledger (id {'bigserial' if db == 'postgresql' else 'INTEGER'} "
+            f"PRIMARY KEY, {', '.join(f'{c} text' for c in columns)})"
+        )
+        if db == "postgresql":
+            pg_encoding = "GB18030" if "18030" in encoding else "UTF8"
+            sql = (
+                f"COPY floor_ledger ({', '.join(columns)}) FROM STDIN "
+                f"WITH (FORMAT csv, HEADER true, ENCODING '{pg_encoding}')"
+            )
+            with cursor.cursor.copy(sql) as copy, open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+        else:
+            with open(path, encoding=encoding, newline="") as fh:
+                rows = csv.reader(fh)
+                next(rows)
+                connection.connection.executemany(
+                    f"INSERT INTO floor_ledger ({', '.join(columns)}) "
+                    f"VALUES ({', '.join(['?'] * len(columns))})",
+                    rows,
+                )
+        # The primary key is one; the others on the columns an import indexes.
+        for i in range(indexes - 1):
+            cursor.execute(f"CREATE INDEX floor_ledger_{i} ON floor_ledger ({columns[i]})")
+    floor_s = time.perf_counter() - started
+    connection.close()
+    shutil.rmtree(OUT / f"var-{db}-floor", ignore_errors=True)
+    return {"floor_s": round(floor_s, 2), "indexes": indexes}
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def worker(db: str, kind: str, path: Path) -> dict:
+def worker(db: str, kind: str, path: Path, changed: Path | None = None) -> dict:
     _setup_database(db, f"{db}-{kind}")
     read_s, _n = read_only(path)
     from nuanxin.ledgers import services
 
+    first_s = None
+    if changed is not None:
+        # A re-import: the first import, timed, then the changed file is the case.
+        started = time.perf_counter()
+        services.ledger_import(run=services.import_run_create(user=None, files=[path], copy=False))
+        first_s = round(time.perf_counter() - started, 2)
+        path = changed
     run = services.import_run_create(user=None, files=[path], copy=False)
     # The error report (an xlsx of the rejected rows) is written after the import
     # has committed; its time is part of the import's but shown on its own too.
@@ -273,11 +369,11 @@ def worker(db: str, kind: str, path: Path) -> dict:
     if kind in DUTIES_FOR:
         # What the import leaves to a task per district after a big load: every
         # imported person's tier and visit duty (nuanxin.visits), timed on its own.
-        from nuanxin.registry.models import Person
-        from nuanxin.visits.derive import schedules_refresh
+        # The set-based rebuild, as the queued tasks run it (one task per district there).
+        from nuanxin.visits.rebuild import schedules_rebuild
 
         started = time.perf_counter()
-        schedules_refresh(person_ids=Person.objects.values_list("pk", flat=True).iterator(10000))
+        schedules_rebuild()
         duties_s = round(time.perf_counter() - started, 2)
     from django.db import connection
 
@@ -288,7 +384,7 @@ def worker(db: str, kind: str, path: Path) -> dict:
         "updated": s["updated"], "unchanged": s["unchanged"], "rejected": s["rejected"],
         "warnings": s["warnings"], "import_s": round(import_s, 2), "read_s": round(read_s, 2),
         "cpu_s": round(cpu_s, 2), "reader_cpu_s": round(reader_cpu_s, 2),
-        "report_s": round(report["s"], 2), "duties_s": duties_s,
+        "report_s": round(report["s"], 2), "duties_s": duties_s, "first_s": first_s,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         # The largest reader process (forked: much of it shared with the importer).
         "reader_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
@@ -386,21 +482,40 @@ def _spawn(*args: str) -> dict | None:
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanxin.settings")
     files = ensure_files()
-    print(f"{'db':<11}{'file':<13}{'rows':>9}{'created':>9}{'rejected':>9}{'import s':>10}"
-          f"{'rows/s':>9}{'read s':>8}{'x read':>8}{'peak MB':>9}{'reader MB':>11}{'cpu s':>8}"
+    print(f"{'db':<11}{'file':<13}{'rows':>9}{'created':>9}{'updated':>9}{'rejected':>9}"
+          f"{'import s':>10}{'rows/s':>9}{'read s':>8}{'x read':>8}{'floor s':>9}{'x floor':>9}"
+          f"{'first s':>9}{'x first':>9}{'peak MB':>9}{'reader MB':>11}{'cpu s':>8}"
           f"{'reader cpu s':>14}"
           f"{'report s':>10}{'duties s':>10}{'load':>6}", flush=True)  # fmt: skip
-    cases = [("sqlite", "csv-utf8"), ("sqlite", "csv-gb18030"), ("sqlite", "xlsx"),
-             ("postgresql", "csv-utf8"), ("postgresql", "xlsx")]  # fmt: skip
+    cases = [("sqlite", "csv-utf8"), ("sqlite", "reimport"), ("sqlite", "csv-gb18030"),
+             ("sqlite", "xlsx"), ("postgresql", "csv-utf8"), ("postgresql", "reimport"),
+             ("postgresql", "xlsx")]  # fmt: skip
     if CASES:
         cases = [tuple(c.split(":")) for c in CASES.split(",")]
     for db, kind in cases:
-        r = _spawn("worker", db, kind, str(files[kind]))
+        floor = None
+        if kind.startswith("csv"):
+            floor = _spawn("floor", db, kind, str(files[kind]))
+        if kind == "reimport":
+            r = _spawn("worker", db, kind, str(files["csv-utf8"]), str(files["changed"]))
+        else:
+            r = _spawn("worker", db, kind, str(files[kind]))
         if r:
             duties = f"{r['duties_s']:>10.1f}" if r["duties_s"] is not None else f"{'-':>10}"
-            print(f"{r['db']:<11}{r['file']:<13}{r['rows']:>9}{r['created']:>9}{r['rejected']:>9}"
+            floor_s = (
+                f"{floor['floor_s']:>9.1f}{r['import_s'] / floor['floor_s']:>9.1f}"
+                if floor
+                else f"{'-':>9}{'-':>9}"
+            )
+            first = (
+                f"{r['first_s']:>9.1f}{r['import_s'] / r['first_s']:>9.2f}"
+                if r.get("first_s")
+                else f"{'-':>9}{'-':>9}"
+            )
+            print(f"{r['db']:<11}{r['file']:<13}{r['rows']:>9}{r['created']:>9}{r['updated']:>9}"
+                  f"{r['rejected']:>9}"
                   f"{r['import_s']:>10.1f}{r['rows'] / r['import_s']:>9.0f}{r['read_s']:>8.2f}"
-                  f"{r['import_s'] / r['read_s']:>8.1f}{r['peak_mb']:>9}{r['reader_mb']:>11}{r['cpu_s']:>8.1f}"
+                  f"{r['import_s'] / r['read_s']:>8.1f}{floor_s}{first}{r['peak_mb']:>9}{r['reader_mb']:>11}{r['cpu_s']:>8.1f}"
                   f"{r['reader_cpu_s']:>14.1f}{r['report_s']:>10.1f}{duties}{r['load']:>6.1f}",
                   flush=True)  # fmt: skip
     if CASES:
@@ -413,6 +528,9 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "worker":
-        print(json.dumps(worker(sys.argv[2], sys.argv[3], Path(sys.argv[4]))))
+        changed = Path(sys.argv[5]) if len(sys.argv) > 5 else None
+        print(json.dumps(worker(sys.argv[2], sys.argv[3], Path(sys.argv[4]), changed)))
+    elif sys.argv[1] == "floor":
+        print(json.dumps(worker_floor(sys.argv[2], sys.argv[3], Path(sys.argv[4]))))
     elif sys.argv[1] == "iex":
         print(json.dumps(worker_iex(Path(sys.argv[2]))))

@@ -776,6 +776,28 @@ def caregiver_facts(ids, today: dt.date) -> dict[int, dict]:
     return {pid: {"has_carer": pid in cared} for pid in tekun}
 
 
+def caregiver_facts_sql(today: dt.date):
+    """`caregiver_facts` for the set-based schedule rebuild: 1/0 for each dispersed 特困
+    person enrolled today, by whether an agreement is active today."""
+    from django.db import connection
+
+    from nuanxin.visits.rebuild import FactsSQL
+
+    day = connection.ops.adapt_datefield_value(today)
+    agreements = CareAgreement._meta.db_table
+    return FactsSQL(
+        sql=f"SELECT e.person_id, MAX(CASE WHEN EXISTS (SELECT 1 FROM {agreements} a "
+        f"WHERE a.person_id = e.person_id AND a.starts_on <= %s "
+        f"AND (a.ends_on IS NULL OR a.ends_on >= %s)) THEN 1 ELSE 0 END) AS has_carer "
+        f"FROM {Enrollment._meta.db_table} e WHERE e.category = %s "
+        f"AND (e.start_date IS NULL OR e.start_date <= %s) "
+        f"AND (e.end_date IS NULL OR e.end_date >= %s) "
+        f"AND e.person_id IN ({{people}}) GROUP BY e.person_id",
+        params=[day, day, Category.TEKUN_DISPERSED, day, day],
+        fields=("has_carer",),
+    )
+
+
 def ready() -> None:
     """Called from AppConfig.ready: register duty sources, links and the dashboard card."""
     from nuanxin.core import cards
@@ -787,7 +809,7 @@ def ready() -> None:
     duties.register(ScreeningDuties())
     duties.register(GuardianshipDuties())
     cards.register(CheckRateCard())
-    derive.register_facts(caregiver_facts)
+    derive.register_facts(caregiver_facts, sql=caregiver_facts_sql)
     access.register_link("registry.Person", person_link, fields={"age", "guardian", "school"})
     access.register_link("care.Pairing", pairing_link)
     access.register_link("care.PairingActivity", activity_link)

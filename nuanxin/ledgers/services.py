@@ -338,9 +338,9 @@ def _duties_refresh(person_ids, districts: set[str]) -> None:
 
     The importer writes past the ORM, so the registry's signals that keep the
     visits app current do not fire. A small import refreshes its people inside
-    its own transaction; a big one queues a refresh per district once it has
-    committed (a million people take longer than the import itself, and the
-    worklists can wait for the task worker).
+    its own transaction, person by person; a big one (a first load) queues a
+    rebuild per district once it has committed: the set-based rebuild
+    (visits/rebuild.py), everyone under the district in a few SQL statements.
     """
     if not person_ids:
         return

@@ -6,16 +6,16 @@ writes the same values again: nothing changes the second time.
 
 import datetime as dt
 
-from . import derive
+from . import derive, rebuild
 from .models import ColdSnap, TierRaise
 
 
 def cold_snaps_daily(*, today: dt.date) -> int:
     """Alerts that start today take effect, alerts that ended yesterday let the policy resume."""
-    written = derive.cold_snaps_tick(today=today)
+    written = derive.cold_snaps_tick(today=today, refresh=rebuild.schedules_rebuild)
     for snap in ColdSnap.objects.filter(starts_on=today).prefetch_related("districts"):
         for district in snap.districts.all():
-            written += derive.schedules_refresh_prefix(prefix=district.prefix, today=today)
+            written += rebuild.schedules_rebuild(prefix=district.prefix, today=today)
     return written
 
 

@@ -44,12 +44,30 @@ OUT_OF_SCOPE = {Status.MOVED, Status.DECEASED}
 # provider(person_ids, today) -> {person_id: {Facts field: value}}
 FactsProvider = Callable[[list[int], dt.date], dict[int, dict]]
 _fact_providers: list[FactsProvider] = []
+# The same facts as SQL for the set-based rebuild (visits/rebuild.py): sql(today) -> FactsSQL.
+_fact_sql: dict[FactsProvider, Callable] = {}
 
 
-def register_facts(provider: FactsProvider) -> None:
-    """Add facts for the tier rules (called from an AppConfig.ready); one query per batch."""
+def register_facts(provider: FactsProvider, *, sql: Callable | None = None) -> None:
+    """Add facts for the tier rules (called from an AppConfig.ready); one query per batch.
+
+    `sql(today)` gives the same facts as a `rebuild.FactsSQL` for the set-based
+    rebuild; without it, area rebuilds fall back to the per-person refresh.
+    """
     if provider not in _fact_providers:
         _fact_providers.append(provider)
+    if sql is not None:
+        _fact_sql[provider] = sql
+
+
+def facts_sql_complete() -> bool:
+    """True when every facts provider has its SQL form (the set-based rebuild may run)."""
+    return all(p in _fact_sql for p in _fact_providers)
+
+
+def facts_sql_providers() -> list[Callable]:
+    """The providers' SQL forms, in registration order (a later one wins a field)."""
+    return [_fact_sql[p] for p in _fact_providers]
 
 
 def extra_facts(ids, today: dt.date) -> dict[int, dict]:
@@ -308,16 +326,20 @@ def schedules_refresh_prefix(*, prefix: str, today: dt.date | None = None) -> in
     return schedules_refresh(person_ids=ids, today=today)
 
 
-def cold_snaps_tick(*, today: dt.date | None = None) -> int:
-    """Daily: where an alert ended yesterday, the normal policy resumes (no person is edited)."""
+def cold_snaps_tick(*, today: dt.date | None = None, refresh=None) -> int:
+    """Daily: where an alert ended yesterday, the normal policy resumes (no person is edited).
+
+    `refresh(prefix=, today=)` recomputes a district (the set-based rebuild when given).
+    """
     today = today or timezone.localdate()
+    refresh = refresh or schedules_refresh_prefix
     ended = ColdSnap.objects.filter(ends_on=today - dt.timedelta(days=1)).prefetch_related(
         "districts"
     )
     written = 0
     for snap in ended:
         for district in snap.districts.all():
-            written += schedules_refresh_prefix(prefix=district.prefix, today=today)
+            written += refresh(prefix=district.prefix, today=today)
     return written
 
 

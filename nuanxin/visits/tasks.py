@@ -2,14 +2,14 @@
 
 from django_tasks import task
 
-from . import derive
+from . import derive, rebuild
 
 
 @task()
 def schedules_refresh_task(prefix: str) -> int:
-    return derive.schedules_refresh_prefix(prefix=prefix)
+    return rebuild.schedules_rebuild(prefix=prefix)
 
 
 @task()
 def cold_snaps_tick_task() -> int:
-    return derive.cold_snaps_tick()
+    return derive.cold_snaps_tick(refresh=rebuild.schedules_rebuild)

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from nuanxin.core import access
 from nuanxin.registry.models import Person
-from nuanxin.visits import derive
+from nuanxin.visits import derive, rebuild
 
 from ..models import AdlItem, Assessment
 
@@ -85,6 +85,19 @@ def assessment_facts(ids, today) -> dict[int, dict]:
     return latest
 
 
+def assessment_facts_sql(today) -> rebuild.FactsSQL:
+    """`assessment_facts` for the set-based schedule rebuild: the latest version's facts."""
+    table = Assessment._meta.db_table
+    return rebuild.FactsSQL(
+        sql=f"SELECT a.person_id, a.adl_dependent AS adl_dependent, "
+        f"COALESCE(a.loneliness, '') AS loneliness FROM {table} a "
+        f"WHERE a.person_id IN ({{people}}) AND a.version = "
+        f"(SELECT MAX(b.version) FROM {table} b WHERE b.person_id = a.person_id)",
+        params=[],
+        fields=("adl_dependent", "loneliness"),
+    )
+
+
 def ready() -> None:
     """Called from AppConfig.ready: the latest assessment feeds the tier rules."""
-    derive.register_facts(assessment_facts)
+    derive.register_facts(assessment_facts, sql=assessment_facts_sql)

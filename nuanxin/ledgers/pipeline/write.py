@@ -97,7 +97,7 @@ class Writer:
             cursor.execute("SELECT COUNT(*) FROM registry_person")
             self.people_before = cursor.fetchone()[0]
         self._deferred: list[str] = []
-        if self.vendor == "sqlite" and not self.people_before:
+        if not self.people_before:
             self._defer_indexes()
 
     # --- a first import into an empty registry -------------------------------
@@ -111,26 +111,48 @@ class Writer:
         insertions, and it is all inside the import's transaction: readers see
         the old tables, a failure restores everything. The enrollments' indexes
         stay: new people's ids only grow, so their entries are appended.
+
+        On PostgreSQL the same holds (DDL is transactional there too); the drop
+        takes the table's exclusive lock until the import commits, which a
+        first load into an empty registry can afford. The primary key stays.
         """
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-                " AND tbl_name = 'registry_person'"
-            )
+            if self.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+                    " WHERE i.tablename = 'registry_person' AND i.schemaname = current_schema()"
+                    " AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+                    " WHERE c.conname = i.indexname AND c.conrelid = 'registry_person'::regclass)"
+                )
+            else:
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                    " AND tbl_name = 'registry_person'"
+                )
             for name, sql in cursor.fetchall():
                 self._deferred.append(sql)
                 cursor.execute(f'DROP INDEX "{name}"')
 
     def finish(self) -> None:
         """Rebuild deferred indexes (a unique one re-checks its rule as it is built)."""
+        sqlite = self.vendor == "sqlite"
         with connection.cursor() as cursor:
             if self._deferred:
-                # The reader processes have finished by now: let SQLite's sorter use
+                # The reader processes have finished by now: let the sorter use
                 # the second core for the index builds.
-                cursor.execute("PRAGMA threads = 2")
+                if sqlite:
+                    cursor.execute("PRAGMA threads = 2")
+                else:
+                    # The rows' deferred foreign-key checks first: PostgreSQL builds no
+                    # index on a table with trigger events pending (they would run at
+                    # the commit anyway); then back to deferred, as Django declares them.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                    cursor.execute("SET LOCAL max_parallel_maintenance_workers = 1")
+                    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for sql in self._deferred:
                 cursor.execute(sql)
-            if self._deferred:
+            if self._deferred and sqlite:
                 cursor.execute("PRAGMA threads = 0")
         self._deferred = []
 
