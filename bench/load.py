@@ -296,6 +296,16 @@ def _prepare(field: int, officers: int, run_tag: str) -> None:
 
 
 # --- 3. and 4. the server and the load ---------------------------------------------------
+def _collectstatic(env: dict, var: Path) -> None:
+    """The hashed, compressed static files production serves; again only when ours changed."""
+    manifest = var / "static" / "staticfiles.json"
+    sources = [p for p in (ROOT / "nuanxin").glob("**/static/**/*") if p.is_file()]
+    newest = max((p.stat().st_mtime for p in sources), default=0)
+    if manifest.exists() and manifest.stat().st_mtime > newest:
+        return
+    _run(env, "-m", "nuanxin", "collectstatic", "--noinput", "-v0")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -303,12 +313,11 @@ def _free_port() -> int:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    import contextlib
     import ctypes
 
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _children(pid: int) -> list[int]:
@@ -429,7 +438,7 @@ def main(argv: list[str]) -> int:
             f"{opts.field} field workers, {opts.officers} officers; one visit_record takes "
             f"{config['record_ms']} ms in process"
         )
-        _run(env, "-m", "nuanxin", "collectstatic", "--noinput", "-v0")
+        _collectstatic(env, var)
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         log = (var / f"serve-{run_tag}.log").open("w")
@@ -520,7 +529,9 @@ def _report(opts, config, routes, acks, check, killed) -> dict:
             f"{r['route']:<44} {r['requests']:>7} {r['rps']:>7.1f} {r['p50_ms']:>6.0f} "
             f"{r['p95_ms']:>6.0f} {r['p99_ms']:>6.0f} {r['failures']:>5}"
         )
-    slow = [r["route"] for r in routes if r["p95_ms"] >= TARGET_P95_MS]
+    slow = [
+        r["route"] for r in routes if r["p95_ms"] >= TARGET_P95_MS and "(dropped" not in r["route"]
+    ]
     print()
     print(
         f"visit writes {write_rate:.1f}/s (target ≥ {TARGET_WRITES:.0f}) beside officer reads "

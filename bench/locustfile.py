@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import os
 import math
+import os
 import random
 import time
 import uuid
@@ -46,8 +46,8 @@ _field_slots = itertools.count()
 _officer_slots = itertools.count()
 
 
-def send(user, method: str, url: str, name: str, expect=(200,), **kwargs):
-    """One request, sent again on a dropped connection; the final answer or None."""
+def send(user, method: str, url: str, name: str, expect=(200,), json_answer=False, **kwargs):
+    """One request, sent again on a dropped connection; the final answer (or its JSON) or None."""
     for attempt in range(1, MAX_TRIES + 1):
         with user.client.request(
             method,
@@ -58,14 +58,23 @@ def send(user, method: str, url: str, name: str, expect=(200,), **kwargs):
             headers={**PROXY, **user.auth},
             **kwargs,
         ) as answer:
-            dropped = answer.status_code in (0, 502, 503)
+            # No answer, the server restarting, or an answer cut off in its body.
+            dropped = answer.status_code in (0, 502, 503) or (
+                answer.status_code in expect and answer.request_meta["exception"] is not None
+            )
+            data = None
+            if not dropped and answer.status_code in expect and json_answer:
+                try:
+                    data = answer.json()
+                except ValueError:
+                    dropped = True
             if dropped and attempt < MAX_TRIES:
                 answer.request_meta["name"] = DROPPED
                 answer.success()
                 counts["retries"] += 1
-            elif answer.status_code in expect:
+            elif answer.status_code in expect and not dropped:
                 answer.success()
-                return answer
+                return data if json_answer else answer
             else:
                 body = getattr(answer, "text", None) or str(getattr(answer, "error", ""))
                 message = f"{method} {name}: {answer.status_code} {body[:300]}"
@@ -91,9 +100,11 @@ class FieldWorker(FastHttpUser):
     @task
     def visit(self):
         if self.cycle % 3 == 0 or not self.due:
-            answer = send(self, "GET", "/api/v1/worklist?page_size=20", "/api/v1/worklist")
-            if answer is not None:
-                self.due = [d["person_id"] for d in answer.json()["items"]]
+            page = send(
+                self, "GET", "/api/v1/worklist?page_size=20", "/api/v1/worklist", json_answer=True
+            )
+            if page is not None:
+                self.due = [d["person_id"] for d in page["items"]]
         self.cycle += 1
         person = self.due.pop() if self.due else random.choice(self.people)
         send(self, "GET", f"/api/v1/persons/{person}", "/api/v1/persons/[id]")
@@ -107,9 +118,17 @@ class FieldWorker(FastHttpUser):
             "outcome": "met",
             "checklist": {"gas_hose_age": "ok"},
         }
-        answer = send(self, "POST", "/api/v1/visits", "/api/v1/visits", (200, 201), json=body)
-        if answer is not None:
-            acknowledged[client_id] = answer.json()["id"]
+        visit = send(
+            self,
+            "POST",
+            "/api/v1/visits",
+            "/api/v1/visits",
+            (200, 201),
+            json_answer=True,
+            json=body,
+        )
+        if visit is not None:
+            acknowledged[client_id] = visit["id"]
 
 
 class Officer(FastHttpUser):
@@ -170,6 +189,11 @@ def _routes(seconds: float) -> list[dict]:
             }
         )
     return rows
+
+
+@events.user_error.add_listener
+def _task_failed(user_instance, exception, tb, **_kwargs):
+    errors.append(f"{type(user_instance).__name__}: {exception!r}")
 
 
 @events.test_start.add_listener
