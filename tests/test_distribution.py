@@ -21,6 +21,8 @@ thought about (and documented) before it lands.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 from django.apps import apps
 from django.db import models
@@ -98,7 +100,9 @@ def _ours() -> list[type[models.Model]]:
 
 
 def _foreign_keys(model) -> list[models.ForeignKey]:
-    return [f for f in model._meta.concrete_fields if f.is_relation and (f.many_to_one or f.one_to_one)]
+    return [
+        f for f in model._meta.concrete_fields if f.is_relation and (f.many_to_one or f.one_to_one)
+    ]
 
 
 def person_data_models() -> dict[str, type[models.Model]]:
@@ -177,9 +181,7 @@ def test_it_lists_every_unique_key_the_district_must_join():
         if label in COORDINATOR:
             continue
         names = {f.name for f in model._meta.concrete_fields if f.unique and not f.primary_key}
-        names |= {
-            c.name for c in model._meta.constraints if isinstance(c, models.UniqueConstraint)
-        }
+        names |= {c.name for c in model._meta.constraints if isinstance(c, models.UniqueConstraint)}
         names |= {"_".join(fields) for fields in model._meta.unique_together}
         if names:
             found[label] = names
@@ -202,3 +204,16 @@ def test_it_copies_the_persons_district_onto_visits_and_schedules(grid_worker):
     district = person.region_id[:6]
     assert Visit.objects.get(pk=visit.pk).region_id[:6] == district
     assert VisitSchedule.objects.get(person=person).region_id[:6] == district
+
+
+def test_it_distributes_in_the_documented_plan_exactly_the_person_data_tables():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "scaling.md").read_text()
+    plan = doc[doc.index("create_distributed_table('registry_person'") :]
+    plan = plan[: plan.index("create_reference_table")]
+    documented = set(re.findall(r"'([a-z_]+)'", plan)) - {"district", "registry_person"}
+    tables = {
+        model._meta.db_table
+        for label, model in person_data_models().items()
+        if label not in COORDINATOR and label != "registry.Person"
+    }
+    assert documented == tables
