@@ -40,7 +40,7 @@ load: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,load]'
 	$(BIN)/python -m bench.load
 
-# The short form the test suite runs on PostgreSQL (tests/test_load.py): 2,000 people, ~35 s.
+# The short form the test suite runs on PostgreSQL (tests/test_load.py): 2,000 people, 30 s of load.
 load-ci: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,load]'
 	$(BIN)/python -m bench.load --short

@@ -1,7 +1,7 @@
 """`make load`: many field workers and officers at once against `nuanxin serve` on PostgreSQL.
 
     python -m bench.load                      # 1,000,000 people, 5 minutes (make load)
-    python -m bench.load --short              # 2,000 people, ~35 s, a few users (make load-ci)
+    python -m bench.load --short              # 2,000 people, 30 s, a few users (make load-ci)
     LOAD_PEOPLE=100000 LOAD_SECONDS=120 python -m bench.load
 
 What it does, in order:
@@ -68,7 +68,7 @@ def options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--short", action="store_true", help="the CI form: small and quick")
     d = {
         "people": 2_000 if short else 1_000_000,
-        "seconds": 35 if short else 300,
+        "seconds": 30 if short else 300,
         "field": 6 if short else 240,
         "officers": 3 if short else 40,
         # Each field worker records a visit every ~2.4 s (100/s for 240 of them), each
