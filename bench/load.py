@@ -235,13 +235,12 @@ def _prepare(field: int, officers: int, run_tag: str) -> None:
     chosen = grids[::step][:field]
     workers = []
     for n, grid in enumerate(chosen):
-        user = user_create(
-            username=f"load_grid_{n}", role="grid_worker", region_code=grid, password=_key()
-        )
+        user = user_create(username=f"load_grid_{n}", role="grid_worker", region_code=grid)
         token = api_token_create(user=user, name="load", days=1)
         people = list(Person.objects.filter(region_id=grid).values_list("pk", flat=True)[:50])
         workers.append({"token": token, "people": people, "grid": grid})
 
+    # No passwords (hashing hundreds would take a while): tokens and sessions are made here.
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     officer_rows = []
     for n in range(officers):
@@ -250,9 +249,7 @@ def _prepare(field: int, officers: int, run_tag: str) -> None:
             role, region = "district_officer", districts[n % len(districts)]
         else:
             role, region = "street_officer", streets[(n * 7) % len(streets)]
-        user = user_create(
-            username=f"load_officer_{n}", role=role, region_code=region, password=_key()
-        )
+        user = user_create(username=f"load_officer_{n}", role=role, region_code=region)
         session = store_class()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -264,9 +261,7 @@ def _prepare(field: int, officers: int, run_tag: str) -> None:
         officer_rows.append({"cookie": session.session_key, "role": role, "region": region})
 
     # The in-process cost of one visit, as the visits bench measures it.
-    user = user_create(
-        username="load_bench", role="grid_worker", region_code=chosen[0], password=_key()
-    )
+    user = user_create(username="load_bench", role="grid_worker", region_code=chosen[0])
     people = workers[0]["people"]
     runs = []
     for i in range(15):
