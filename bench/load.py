@@ -341,6 +341,49 @@ def _wait_ready(base: str, server: subprocess.Popen, deadline: float) -> None:
         time.sleep(0.2)
 
 
+class CpuMeter:
+    """CPU seconds of the gunicorn master and workers, of the PostgreSQL backends serving
+    the run's database, and of locust, from the start of the load: sampled every second, a
+    process's last sample kept (a killed or recycled worker loses at most its last second;
+    the one that replaces it counts its start)."""
+
+    def __init__(self, *, server: int, locust: int, database: str):
+        self.server, self.locust, self.database = server, locust, database.encode()
+        self.last: dict[tuple[str, int], float] = {}
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.sample()  # what the processes spent before the load (starting up) is left out
+        self.base = dict(self.last)
+
+    def _cpu(self, pid: int) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+    def sample(self) -> None:
+        found = [("web", self.server), ("locust", self.locust)]
+        found += [("web", pid) for pid in _children(self.server)]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    command = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if command.startswith(b"postgres: ") and self.database in command:
+                    found.append(("database", int(entry.name)))
+        for key in found:
+            value = self._cpu(key[1])
+            if value is not None:
+                self.last[key] = value
+
+    def seconds(self) -> dict[str, float]:
+        total = {"web": 0.0, "database": 0.0, "locust": 0.0}
+        for key, value in self.last.items():
+            total[key[0]] += value - self.base.get(key, 0.0)
+        return {k: round(v, 1) for k, v in total.items()}
+
+
 def _socket_inodes(pid: int) -> set[str]:
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
@@ -469,15 +512,20 @@ def main(argv: list[str]) -> int:
             preexec_fn=_die_with_parent,
         )
         killed = None
-        if not opts.no_kill:
-            # Once everyone is in and writing: a third of the way in.
-            time.sleep(max(5, opts.seconds // 3))
-            victim = _busiest_worker(server.pid, port)
-            if victim and locust.poll() is None:
-                killed = victim
-                os.kill(killed, signal.SIGKILL)
-                _say(f"killed gunicorn worker {killed} with SIGKILL")
-        locust.wait(timeout=opts.seconds + 120)
+        cpu = CpuMeter(server=server.pid, locust=locust.pid, database=run_db)
+        kill_at = time.monotonic() + max(5, opts.seconds // 3)  # once everyone is writing
+        deadline = time.monotonic() + opts.seconds + 120
+        while locust.poll() is None and time.monotonic() < deadline:
+            cpu.sample()
+            if not opts.no_kill and killed is None and time.monotonic() >= kill_at:
+                killed = _busiest_worker(server.pid, port)
+                if killed:
+                    cpu.sample()
+                    os.kill(killed, signal.SIGKILL)
+                    _say(f"killed gunicorn worker {killed} with SIGKILL")
+            time.sleep(1)
+        locust.wait(timeout=60)
+        cpu.sample()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         log.close()
@@ -485,7 +533,7 @@ def main(argv: list[str]) -> int:
         acks = json.loads(acks_path.read_text())
         routes = acks["routes"]
         check = _check(env, run_tag, acks["acknowledged"])
-        result = _report(opts, config, routes, acks, check, killed)
+        result = _report(opts, config, routes, acks, check, killed, cpu.seconds())
         result["wall_s"] = round(time.perf_counter() - wall, 1)
         out = Path(opts.out) if opts.out else OUT / f"load-{opts.people}.json"
         out.write_text(json.dumps(result, indent=1, default=str))
@@ -500,7 +548,7 @@ def main(argv: list[str]) -> int:
                 admin.execute(f'DROP DATABASE IF EXISTS "{run_db}" WITH (FORCE)')
 
 
-def _report(opts, config, routes, acks, check, killed) -> dict:
+def _report(opts, config, routes, acks, check, killed, cpu) -> dict:
     seconds = acks["seconds"] or opts.seconds
     writes = sum(r["requests"] for r in routes if r["route"].startswith("POST /api/v1/visits"))
     officer = sum(
@@ -537,6 +585,16 @@ def _report(opts, config, routes, acks, check, killed) -> dict:
         f"in-process ceiling: {cores} cores ÷ {config['record_ms']} ms a visit = "
         f"{ceiling:.0f} writes/s; the run reached {write_rate / ceiling:.0%} of it"
     )
+    requests = sum(r["requests"] for r in routes)
+    per_request = {k: round(v * 1000 / max(requests, 1), 1) for k, v in cpu.items()}
+    server_ms = per_request["web"] + per_request["database"]
+    capacity = cores * 1000 / server_ms if server_ms else 0.0
+    print(
+        f"CPU per request: gunicorn {per_request['web']} ms + PostgreSQL "
+        f"{per_request['database']} ms (locust {per_request['locust']} ms): {cores} cores to "
+        f"the server alone would answer about {capacity:.0f} requests/s of this mix, "
+        f"{capacity * writes / max(requests, 1):.0f} of them visit writes"
+    )
     print(
         f"worker killed: {killed or 'none'}; requests sent again after a dropped connection: "
         f"{acks['retries']}; errors after retries: {errors}"
@@ -566,6 +624,10 @@ def _report(opts, config, routes, acks, check, killed) -> dict:
         "record_ms": config["record_ms"],
         "ceiling_writes_per_s": round(ceiling),
         "share_of_ceiling": round(write_rate / ceiling, 3),
+        "cpu_seconds": cpu,
+        "cpu_ms_per_request": per_request,
+        "capacity_requests_per_s": round(capacity),
+        "capacity_writes_per_s": round(capacity * writes / max(requests, 1)),
         "killed_worker": killed,
         "retries": acks["retries"],
         "errors": errors,
