@@ -8,6 +8,7 @@ dashboard, a month's coverage, the blind spots and a people search.
 A request whose connection drops (a gunicorn worker killed under it) or that a
 restarting server refuses is sent again, the same body and so the same `client_id`,
 up to four times; such tries are counted on their own row, "(dropped, sent again)".
+A visit still unanswered when the run ends is written to LOAD_ACKS as pending.
 What the server finally answers is what counts: anything but the expected status is
 an error. Every acknowledged visit's `client_id` and id are written to LOAD_ACKS.
 """
@@ -36,6 +37,9 @@ PROXY = {"X-Forwarded-Proto": "https"}
 DROPPED = "(dropped, sent again)"
 
 acknowledged: dict[str, int] = {}
+# Visits sent and not yet answered: the ones locust cuts off when the run ends are sent
+# again afterwards by bench/load.py, as the phone app would on its next sync.
+pending: dict[str, dict] = {}
 errors: list[str] = []
 counts = {"retries": 0}
 clock = {"start": None, "stop": None}
@@ -118,6 +122,7 @@ class FieldWorker(FastHttpUser):
             "outcome": "met",
             "checklist": {"gas_hose_age": "ok"},
         }
+        pending[client_id] = {"body": body, "token": self.auth["Authorization"]}
         visit = send(
             self,
             "POST",
@@ -127,6 +132,7 @@ class FieldWorker(FastHttpUser):
             json_answer=True,
             json=body,
         )
+        pending.pop(client_id, None)
         if visit is not None:
             acknowledged[client_id] = visit["id"]
 
@@ -213,6 +219,7 @@ def _write(**_kwargs):
         json.dumps(
             {
                 "acknowledged": acknowledged,
+                "pending": pending,
                 "retries": counts["retries"],
                 "errors": errors,
                 "seconds": round(seconds, 1),
