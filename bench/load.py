@@ -160,22 +160,33 @@ def city_template(url: str, people: int, var: Path) -> str:
         if found:
             _say(f"city of {people:,} people: cached in database {name}")
             return name
-        building = f"{name}_building"
-        admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+        # Its own name while it is built: two runs building at once do not meet.
+        building = f"{name}_building_{uuid.uuid4().hex[:6]}"
         admin.execute(f'CREATE DATABASE "{building}"')
     started = time.perf_counter()
     _say(f"building the city of {people:,} people into {building} (once) …")
     env = _env(_db_url(url, building), var, NUANXIN_DEBUG="0", NUANXIN_SECRET_KEY=_key())
-    _run(env, "-m", "nuanxin", "migrate", "-v0")
-    _run(env, "-m", "bench.load", "_build", str(people))
+    try:
+        _run(env, "-m", "nuanxin", "migrate", "-v0")
+        _run(env, "-m", "bench.load", "_build", str(people))
+    except BaseException:
+        with _admin(url) as admin:  # no half-built city left behind
+            admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+        raise
+    import psycopg
+
     with _admin(url) as admin:
-        admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        try:
+            admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        except psycopg.errors.DuplicateDatabase:  # another run finished first: use its city
+            admin.execute(f'DROP DATABASE "{building}" WITH (FORCE)')
+            return name
         # Old cities of other sizes stay; old schemas of this size go.
         for (old,) in admin.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
             [f"nuanxin_load_{people}\\_%", name],
         ).fetchall():
-            if "_run_" not in old:
+            if "_run_" not in old and "_building_" not in old:
                 admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
     _say(f"built in {time.perf_counter() - started:.0f} s")
     return name
