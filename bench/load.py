@@ -397,7 +397,11 @@ class CpuMeter:
 
 def _socket_inodes(pid: int) -> set[str]:
     inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # the worker is gone (recycled after its requests)
+        return inodes
+    for fd in fds:
         try:
             target = os.readlink(fd)
         except OSError:
