@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast bench fuzz lint format messages clean
+.PHONY: demo test test-fast bench load load-ci fuzz lint format messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,18 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python -m bench
+
+# Field workers and officers at once against `nuanxin serve` on PostgreSQL (bench/load.py):
+# the 1,000,000-person city, five minutes, one gunicorn worker killed on the way.
+# NUANXIN_DATABASE_URL (or LOAD_PG_URL) names the server; default postgres@127.0.0.1.
+load: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,load]'
+	$(BIN)/python -m bench.load
+
+# The short form the test suite runs on PostgreSQL (tests/test_load.py): 2,000 people, 30 s of load.
+load-ci: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,load]'
+	$(BIN)/python -m bench.load --short
 
 lint: $(STAMP)
 	$(BIN)/ruff check nuanxin tests bench

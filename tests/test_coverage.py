@@ -396,3 +396,13 @@ def test_it_signs_off_through_the_page(client, community_worker, street_officer,
     assert signoff.countersigned_by == street_officer
     page = client.get(f"/coverage/?region={BAOHE}&month={LAST_MONTH:%Y-%m}")
     assert [s.pk for s in page.context["signoffs"]] == [signoff.pk]
+
+
+def test_it_leaves_out_the_sources_a_blind_spot_report_skips(district_officer, mixed_people):
+    from nuanxin.core import duties
+
+    today = timezone.localdate()
+    every = duties.blind_spots(user=district_officer, today=today, region="510108")
+    assert any(d.kind == "visit" for d in every)
+    others = duties.blind_spots(user=district_officer, today=today, region="510108", skip={"visit"})
+    assert others == [d for d in every if d.kind != "visit"]

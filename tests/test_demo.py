@@ -386,6 +386,12 @@ def test_it_runs_the_demo_and_stops_it_without_orphans(tmp_path):
             assert response.status == 200
         children = _children(proc.pid)
         assert children, "the server runs as a child process"
+        # The web server is `nuanxin serve` (gunicorn), as in production: a master whose
+        # worker processes must go too.
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children]
+        assert any(b"gunicorn" in c for c in commands), commands
+        children += [worker for pid in children for worker in _children(pid)]
+        assert len(children) >= 3, "the gunicorn master and its workers"
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
         time.sleep(0.5)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Protocol
 
 from . import access, fieldviews
@@ -123,9 +123,15 @@ def mine(*, user, today: dt.date, until: dt.date, region: str = "") -> list[Duty
     return sorted(shown(user, found), key=lambda d: d.sort_key(today))
 
 
-def blind_spots(*, user, today: dt.date, region: str = "") -> list[Duty]:
-    """Every overdue duty in the user's reach, red first then by lateness."""
+def blind_spots(
+    *, user, today: dt.date, region: str = "", skip: Collection[str] = ()
+) -> list[Duty]:
+    """Every overdue duty in the user's reach, red first then by lateness.
+
+    `skip` names kinds the caller shows otherwise (the blind-spot page lists visits
+    from its own report): their sources are not asked at all."""
     found: list[Duty] = []
     for source in _sources:
-        found.extend(source.overdue(user=user, today=today, region=region))
+        if source.kind not in skip:
+            found.extend(source.overdue(user=user, today=today, region=region))
     return sorted(shown(user, found), key=lambda d: d.sort_key(today))

@@ -238,14 +238,11 @@ def blind_spots(request):
             raise Http404
         return _blind_spots_xlsx(request, region, month, rows)
     page = Paginator(rows, 100).get_page(query["page"])
-    # Other apps' overdue duties (service tasks, care sessions …): the visits are above.
-    others = [
-        d
-        for d in duties.blind_spots(
-            user=request.user, today=timezone.localdate(), region=region.prefix
-        )
-        if d.kind != "visit"
-    ]
+    # Other apps' overdue duties (service tasks, care sessions …): the visits are above,
+    # so their source is not asked (up to 500 overdue visits read only to be dropped).
+    others = duties.blind_spots(
+        user=request.user, today=timezone.localdate(), region=region.prefix, skip={"visit"}
+    )
     return render(
         request,
         "visits/blind_spots.html",

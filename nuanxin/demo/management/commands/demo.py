@@ -1,8 +1,9 @@
 """`nuanxin demo`: the whole system on one machine in one command.
 
 Migrates the embedded database, builds the synthetic city if it has no people,
-creates one login per role, then runs the web server and a task worker as child
-processes until Ctrl-C (or SIGTERM), which stops both: no orphans are left.
+creates one login per role, then runs the web server (`nuanxin serve`: gunicorn,
+as in production) and a task worker as child processes until Ctrl-C (or SIGTERM),
+which stops both: no orphans are left.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from nuanxin.demo.city import DEFAULT_SEED, city_seed
 from nuanxin.demo.users import DEMO_PASSWORD, demo_second_factor_logins, demo_users_ensure
 
 DEFAULT_PERSONS = 20_000
+# One machine, one visitor or a few: two gunicorn processes of four threads are plenty,
+# and fewer processes start sooner.
+DEMO_WEB_WORKERS = 2
+DEMO_WEB_THREADS = 4
 STOP_GRACE_SECONDS = 10
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
@@ -67,7 +72,7 @@ def _nuanxin_command() -> str:
 class Command(BaseCommand):
     help = (
         "Run the demo: migrate, build the synthetic city if empty, create the demo "
-        "logins, then serve on 127.0.0.1 with a task worker until Ctrl-C."
+        "logins, then serve on 127.0.0.1 (gunicorn) with a task worker until Ctrl-C."
     )
 
     def add_arguments(self, parser):
@@ -153,7 +158,9 @@ class Command(BaseCommand):
 
     def serve(self, *, port: int, worker: bool) -> None:
         python = [sys.executable, "-m", "nuanxin"]
-        commands = [python + ["runserver", f"127.0.0.1:{port}", "--noreload"]]
+        web = ["serve", "--bind", f"127.0.0.1:{port}"]
+        web += ["--workers", str(DEMO_WEB_WORKERS), "--threads", str(DEMO_WEB_THREADS)]
+        commands = [python + web]
         if worker:
             commands.append(python + ["db_worker", "--no-reload", "--no-startup-delay"])
         sys.stdout.flush()
