@@ -3,23 +3,19 @@
 import random
 
 import pytest
-from django.utils import timezone
 
 from nuanxin.campaigns import selectors
 from nuanxin.campaigns.models import Allocation, Campaign, Fund
-from nuanxin.demo.city import city_seed
 from nuanxin.demo.steps import seed_steps_run
 from nuanxin.registry.models import Device
+from tests.demo_city import city_with_steps
 
 STEPS = ["nuanxin.demo.campaigns.story_s4_seed", "nuanxin.demo.campaigns.story_s5_seed"]
 
 
 @pytest.fixture
 def city(db):
-    today = timezone.localdate()
-    city_seed(persons=3000, seed=5, today=today, run_steps=False)
-    seed_steps_run(rng=random.Random(1), today=today, steps=STEPS)
-    return today
+    return city_with_steps(STEPS, persons=3000)
 
 
 def test_it_seeds_s4_half_delivered(city):

@@ -6,23 +6,19 @@ import random
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from nuanxin.care import selectors
 from nuanxin.care.models import CareAgreement, CareSubstitute, Pairing, Screening, ScreeningItem
-from nuanxin.demo.city import city_seed
 from nuanxin.demo.steps import seed_steps_run
 from nuanxin.demo.story import story_person
+from tests.demo_city import city_with_steps
 
 STEPS = ["nuanxin.demo.care.care_seed"]
 
 
 @pytest.fixture
 def city(db):
-    today = timezone.localdate()
-    city_seed(persons=400, seed=5, today=today, run_steps=False)
-    seed_steps_run(rng=random.Random(1), today=today, steps=STEPS)
-    return today
+    return city_with_steps(STEPS)
 
 
 def test_it_seeds_agreements_pairings_and_a_half_done_screening(city):

@@ -21,11 +21,11 @@ from nuanxin.casework.models import (
 from nuanxin.casework.services.service_tasks import assignable_users
 from nuanxin.core import duties, timeline
 from nuanxin.demo import casework as demo
-from nuanxin.demo.city import city_seed
 from nuanxin.demo.steps import seed_steps_run
 from nuanxin.demo.story import story_person
 from nuanxin.demo.users import DEMO_PASSWORD, DEMO_REPAIR_PROVIDER, demo_users_ensure
 from nuanxin.directory.models import ProviderAccount, ServiceProvider
+from tests.demo_city import city_with_steps
 
 STEPS = [
     "nuanxin.demo.casework.directory_seed",
@@ -36,10 +36,7 @@ STEPS = [
 
 @pytest.fixture
 def city(db):
-    today = timezone.localdate()
-    city_seed(persons=400, seed=5, today=today, run_steps=False)
-    seed_steps_run(rng=random.Random(1), today=today, steps=STEPS)
-    return today
+    return city_with_steps(STEPS)
 
 
 def _counts() -> dict:

@@ -7,15 +7,14 @@ import datetime as dt
 import random
 
 import pytest
-from django.utils import timezone
 
 from nuanxin.accounts.models import User
 from nuanxin.core import duties
-from nuanxin.demo.city import city_seed
 from nuanxin.demo.steps import seed_steps_run
 from nuanxin.oversight import selectors
 from nuanxin.oversight.models import Encounter, Finding, SpotCheckCall, SpotCheckDraw
 from nuanxin.regions.models import Region
+from tests.demo_city import city_with_steps
 
 STEPS = [
     "nuanxin.demo.oversight.spot_checks_seed",
@@ -26,10 +25,7 @@ STEPS = [
 
 @pytest.fixture
 def city(db):
-    today = timezone.localdate()
-    city_seed(persons=400, seed=5, today=today, run_steps=False)
-    seed_steps_run(rng=random.Random(1), today=today, steps=STEPS)
-    return today
+    return city_with_steps(STEPS)
 
 
 def test_it_seeds_a_week_of_spot_checks_the_draw_agrees_with(city):

@@ -5,23 +5,19 @@ from __future__ import annotations
 import random
 
 import pytest
-from django.utils import timezone
 
-from nuanxin.demo.city import city_seed
 from nuanxin.demo.places import STORY_PLACES
 from nuanxin.demo.steps import seed_steps_run
 from nuanxin.regions.models import AdministrativeChange, ChangeKind, Region, prefix_q
 from nuanxin.registry.models import Person
+from tests.demo_city import city_with_steps
 
 STEPS = ["nuanxin.demo.regions.map_change_seed"]
 
 
 @pytest.fixture
 def city(db):
-    today = timezone.localdate()
-    city_seed(persons=600, seed=5, today=today, run_steps=False)
-    seed_steps_run(rng=random.Random(1), today=today, steps=STEPS)
-    return today
+    return city_with_steps(STEPS, persons=600)
 
 
 def test_it_merges_a_community_away_from_the_stories(city):
