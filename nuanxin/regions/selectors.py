@@ -25,6 +25,13 @@ def regions_within(scope, *, level: Level | None = None) -> QuerySet[Region]:
     return qs.filter(level=level) if level is not None else qs
 
 
+def current_region_exists(code: str) -> bool:
+    """Is `code` a region of the city that no change has retired (below the city)?"""
+    return (
+        Region.objects.current().filter(code=code, level__gt=Level.CITY).exists() if code else False
+    )
+
+
 def retired_region(code: str | None) -> Region | None:
     """The region `code` names if an administrative change retired it (None otherwise):
     nothing new is filed under a retired region."""

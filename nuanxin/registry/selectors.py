@@ -47,13 +47,15 @@ def person_search_q(text: str, *, user, prefix: str = "") -> Q:
             q |= Q(**{f"{prefix}{field}__endswith": digits})
         return q
 
-    region = f"{prefix}region_id"
+    def where(action) -> Q:
+        # The residence, and the registration (人户分离: that area sees the person too).
+        found = access.scope(user, action)
+        return found.q(f"{prefix}region_id") | found.q(f"{prefix}registered_region_id")
+
     if len(digits) == VISIBLE_DIGITS:
-        masked = access.scope(user, access.Action.VIEW).q(region) & tail(
-            "id_number", "phone", "phone2"
-        )
+        masked = where(access.Action.VIEW) & tail("id_number", "phone", "phone2")
     else:
-        masked = access.scope(user, access.Action.REVEAL).q(region) & (
+        masked = where(access.Action.REVEAL) & (
             tail("id_number", "phone", "phone2") | Q(**{f"{prefix}id_number": digits})
         )
     # People a task names: their phone is shown in clear, never their ID number.
