@@ -238,6 +238,10 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.fill_registration()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         from django.urls import reverse
 
@@ -251,10 +255,6 @@ class Person(models.Model):
     def clean_fields(self, exclude=None):
         self.fill_registration()
         super().clean_fields(exclude=exclude)
-
-    def save(self, *args, **kwargs):
-        self.fill_registration()
-        super().save(*args, **kwargs)
 
     @property
     def lives_elsewhere(self) -> bool:

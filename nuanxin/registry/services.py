@@ -8,9 +8,9 @@ from collections import Counter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.forms.models import model_to_dict
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.models import AuditAction
@@ -26,8 +26,6 @@ from . import signals
 from .models import (
     DEVICE_CONSENT,
     PERSON_FIELDS,
-    PersonMove,
-    Status,
     Consent,
     Contact,
     Device,
@@ -35,6 +33,8 @@ from .models import (
     Enrollment,
     Household,
     Person,
+    PersonMove,
+    Status,
 )
 
 REVEALABLE = {"id_number": mask_id_number, "phone": mask_phone, "phone2": mask_phone}
