@@ -15,7 +15,7 @@ from nuanxin.registry.models import Person
 from nuanxin.registry.signals import person_moved
 from nuanxin.visits.models import CoverageSignoff, VisitSchedule
 
-from .followers import FROM_CUT, MOVING
+from .followers import FROM_CUT, MOVING, _labels
 
 
 def _signed_off(codes: list[str], cut) -> None:
@@ -52,7 +52,7 @@ def person_moved_follow(
             out_on=moved_on
         )
         _forget_coverage([old_region_id], cut_month)
-        return
+        return _labels()
     _signed_off([old_region_id, new_region_id], cut_month)
     for follower in MOVING:
         model = follower.model
@@ -67,6 +67,7 @@ def person_moved_follow(
             qs = qs.filter(follower.open_q)
         counts[follower.key] += qs.update(**{follower.column: new_region_id})
     _forget_coverage([old_region_id, new_region_id], cut_month)
+    return _labels()
 
 
 def connect() -> None:

@@ -11,7 +11,7 @@ from nuanxin.core import access
 from nuanxin.core.params import Params
 from nuanxin.core.validators import clean_id_number, clean_phone
 from nuanxin.regions.models import Level, code_prefix
-from nuanxin.regions.selectors import current_region_exists, regions_within
+from nuanxin.regions.selectors import current_region_exists, region_by_code, regions_within
 
 from .models import (
     ADL_FIELDS,
@@ -341,3 +341,35 @@ class RevealForm(forms.Form):
         help_text=_("Why you need the full value. It is recorded in the audit log."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class MoveForm(forms.Form):
+    """A person moves house: to another community or grid of the city, or away."""
+
+    to_region = forms.CharField(
+        label=_("New place of residence"),
+        max_length=15,
+        required=False,
+        help_text=_("Region code of the community or grid they now live in."),
+    )
+    leaves_city = forms.BooleanField(label=_("They left the city"), required=False)
+    on = forms.DateField(label=_("Moved on"), widget=DateInput)
+    address = forms.CharField(label=_("New address"), max_length=200, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        code = (data.get("to_region") or "").strip()
+        if data.get("leaves_city"):
+            if code:
+                self.add_error("to_region", _("Leave this empty when they left the city."))
+            data["region"] = None
+            return data
+        if not code:
+            self.add_error("to_region", _("Give the new region, or tick that they left the city."))
+            return data
+        region = region_by_code(code)
+        if region is None:
+            self.add_error("to_region", _("No current region has this code."))
+        data["region"] = region
+        return data

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from nuanxin.core import access
 
-from .models import Enrollment, Person
+from .models import Enrollment, Person, PersonMove
 
 # A search of this many digits matches what a masked identifier shows (its last
 # four); a longer one needs the right to reveal the identifier it matches.
@@ -157,3 +157,10 @@ def household_members(*, user, person: Person) -> list[Person]:
         .filter(household_id=person.household_id)
         .exclude(pk=person.pk)
     )
+
+
+def person_moves(*, user, person: Person) -> list[PersonMove]:
+    """The person's moves (their residence history), for those who reach them by residence."""
+    if not access.by_residence(user, access.Action.VIEW, person):
+        return []
+    return list(PersonMove.objects.filter(person=person).select_related("from_region", "to_region"))

@@ -179,6 +179,11 @@ class MoveOutcome:
     move: PersonMove
     counts: dict
     dry_run: bool
+    labels: dict = dataclasses.field(default_factory=dict)
+
+    def counted(self) -> list[tuple[str, int]]:
+        """(label in the reader's language, number) of what moved."""
+        return [(str(self.labels.get(k, k)), n) for k, n in self.counts.items()]
 
 
 class _MovePreviewed(Exception):
@@ -291,7 +296,8 @@ def _person_move(*, user, person, to_region, on, reason, address, request, today
     person.full_clean()
     person.save()
     counts: Counter = Counter()
-    signals.person_moved.send(
+    labels: dict = {}
+    answers = signals.person_moved.send(
         sender=Person,
         person=person,
         old_region_id=old,
@@ -300,6 +306,8 @@ def _person_move(*, user, person, to_region, on, reason, address, request, today
         cut_month=cut,
         counts=counts,
     )
+    for _receiver, answer in answers:
+        labels.update(answer or {})
     # The person may now live outside the mover's scope: the re-check is on the old
     # side, the move as stored (its from_region is where the mover holds `change`).
     if user is not None and not (
@@ -322,7 +330,7 @@ def _person_move(*, user, person, to_region, on, reason, address, request, today
         },
         reason=reason,
     )
-    return MoveOutcome(move, {k: v for k, v in sorted(counts.items()) if v}, False)
+    return MoveOutcome(move, {k: v for k, v in sorted(counts.items()) if v}, False, labels)
 
 
 def _require_household_scope(user, person: Person) -> None:
