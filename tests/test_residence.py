@@ -8,7 +8,6 @@ to city.
 """
 
 import datetime as dt
-import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,7 +32,7 @@ from tests.conftest import (
     JINJIANG,
     JINJIANG_COMMUNITY,
 )
-from tests.factories import make_person, make_user
+from tests.factories import make_person
 from tests.test_mapchange import LAST_MONTH, THIS_MONTH, TODAY, assert_sums, blue, figures, visit
 
 
