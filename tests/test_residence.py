@@ -300,3 +300,46 @@ def test_it_allows_exactly_the_rows_restrict_returns(places_once, memberships, p
 @pytest.fixture
 def places_once(places):
     return None
+
+
+# --- the ledger import: registration from the region columns, residence beside it ------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_it_imports_registration_and_residence_from_a_ledger(
+    media, community_worker, outsider, jinjiang_person
+):
+    from tests.test_ledgers import ident, run_import, write_csv
+
+    head = ["姓名", "性别", "身份证号", "区划代码", "居住地区划代码", "救助类别"]
+    away, home, bad = ident(seq=12), ident(seq=14), ident(seq=16)
+    path = write_csv(
+        [
+            head,
+            ["住锦江", "女", away, HEMEI_GRID1, JINJIANG_COMMUNITY, "低保"],
+            ["住本地", "女", home, HEMEI_GRID1, "", "低保"],
+            ["无此地", "女", bad, HEMEI_GRID1, "999999999999", "低保"],
+            # Registered in 锦江区: not the 和美 worker's ledger to import.
+            ["别人的", "女", ident(seq=18), JINJIANG_COMMUNITY, HEMEI_GRID1, "低保"],
+        ]
+    )
+    run = run_import(community_worker, path)
+    assert run.summary["created"] == 2, run.summary
+    split = Person.objects.get(id_number=away)
+    assert (split.registered_region_id, split.region_id) == (HEMEI_GRID1, JINJIANG_COMMUNITY)
+    same = Person.objects.get(id_number=home)
+    assert same.registered_region_id == same.region_id == HEMEI_GRID1
+    assert not Person.objects.filter(id_number=bad).exists()
+    assert not Person.objects.filter(name="别人的").exists()
+    # Both sides see the one living away; its duty is 锦江's.
+    assert Person.objects.restrict(outsider).filter(pk=split.pk).exists()
+    assert Person.objects.restrict(community_worker).filter(pk=split.pk).exists()
+    assert not Person.objects.restrict(community_worker, "change").filter(pk=split.pk).exists()
+    # Importing the same file again changes nothing: the same people, no conflicts.
+    again = run_import(community_worker, path)
+    assert again.summary["created"] == 0 and again.summary.get("updated", 0) == 0
+    assert Person.objects.filter(id_number=away).count() == 1
