@@ -343,3 +343,12 @@ def test_it_imports_registration_and_residence_from_a_ledger(
     again = run_import(community_worker, path)
     assert again.summary["created"] == 0 and again.summary.get("updated", 0) == 0
     assert Person.objects.filter(id_number=away).count() == 1
+
+
+def test_it_lists_the_person_under_both_areas(split_person, city_admin, community_worker):
+    from nuanxin.registry.selectors import person_list
+
+    for area in (HEMEI, JINJIANG):
+        assert split_person in person_list(user=city_admin, region=area)
+    assert split_person not in person_list(user=city_admin, region="510106000000")
+    assert split_person in person_list(user=community_worker)

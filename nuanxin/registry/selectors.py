@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from nuanxin.core import access
+from nuanxin.regions.models import prefix_q, significant
 
 from .models import Enrollment, Person, PersonMove
 
@@ -82,7 +83,11 @@ def person_list(
     Filters by tier or category never match people the user sees only through a
     task (those fields are not theirs to read).
     """
-    qs = Person.objects.restrict(user, action).within(region).select_related("region")
+    qs = Person.objects.restrict(user, action).select_related("region")
+    if region:
+        # The people of an area: those who live there and those registered there (人户分离).
+        where = significant(region)
+        qs = qs.filter(prefix_q(where, "region_id") | prefix_q(where, "registered_region_id"))
     if category or tier:
         qs = qs.restrict(user, action, links=False)
     if category:
