@@ -352,3 +352,27 @@ def test_it_lists_the_person_under_both_areas(split_person, city_admin, communit
         assert split_person in person_list(user=city_admin, region=area)
     assert split_person not in person_list(user=city_admin, region="510106000000")
     assert split_person in person_list(user=community_worker)
+
+
+def test_it_shows_the_story_in_the_demo_city(db):
+    import random
+
+    from nuanxin.demo.city import city_seed
+    from nuanxin.demo.registry import REGISTERED_ELSEWHERE, residence_seed
+
+    city_seed(persons=600, seed=7, today=TODAY, run_steps=False)
+    residence_seed(rng=random.Random(1), today=TODAY)
+    elsewhere = Person.objects.exclude(registered_region_id=models_f("region_id"))
+    assert elsewhere.count() == REGISTERED_ELSEWHERE
+    assert all(p.registered_region_id.startswith("510104") for p in elsewhere)
+    move = PersonMove.objects.get()
+    assert move.to_region_id and move.cut_month == TODAY.replace(day=1)
+    assert ChangeMove.objects.filter(person_id=move.person_id, change__isnull=True).exists()
+    residence_seed(rng=random.Random(1), today=TODAY)  # again: nothing more
+    assert PersonMove.objects.count() == 1
+
+
+def models_f(name):
+    from django.db.models import F
+
+    return F(name)
