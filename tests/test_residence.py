@@ -231,7 +231,7 @@ def test_it_moves_through_the_page_and_the_api(client, places, community_worker,
     assert client.post(url, {**data, "apply": "1"}).status_code == 403
     client.force_login(community_worker)
     preview = client.post(url, {**data, "preview": "1"})
-    assert preview.status_code == 200 and "Record the move" in preview.content.decode()
+    assert preview.status_code == 200 and 'name="apply"' in preview.content.decode()
     assert client.post(url, {**data, "apply": "1"}).status_code == 302
     person.refresh_from_db()
     assert person.region_id == HEMEI_GRID2
@@ -364,7 +364,7 @@ def test_it_shows_the_story_in_the_demo_city(db):
     residence_seed(rng=random.Random(1), today=TODAY)
     elsewhere = Person.objects.exclude(registered_region_id=models_f("region_id"))
     assert elsewhere.count() == REGISTERED_ELSEWHERE
-    assert all(p.registered_region_id.startswith("510104") for p in elsewhere)
+    assert all(p.registered_region_id[:6] == "510104" for p in elsewhere)
     move = PersonMove.objects.get()
     assert move.to_region_id and move.cut_month == TODAY.replace(day=1)
     assert ChangeMove.objects.filter(person_id=move.person_id, change__isnull=True).exists()

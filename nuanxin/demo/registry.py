@@ -14,26 +14,32 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from nuanxin.regions.models import Level, Region, prefix_q
+from nuanxin.regions.models import Level, Region
+from nuanxin.regions.selectors import region_descendants
 from nuanxin.registry.models import Person, PersonMove, Status
 from nuanxin.registry.services import person_move
 
-CHENGHUA, HEMEI, JINJIANG = "510108", "510108010001", "510104"
+CHENGHUA, HEMEI, JINJIANG = "510108000000", "510108010001", "510104000000"
 REGISTERED_ELSEWHERE = 6
 
 
 def residence_seed(*, rng: random.Random, today: dt.date, stdout=None) -> None:
     if PersonMove.objects.exists():
         return
+    district = Region.objects.filter(code__in=[JINJIANG, CHENGHUA])
+    if district.count() < 2:
+        return
     jinjiang = list(
-        Region.objects.current()
-        .filter(prefix_q(JINJIANG, "code"), level=Level.COMMUNITY)
+        region_descendants(district.get(code=JINJIANG), level=Level.COMMUNITY)
+        .filter(retired_on__isnull=True)
         .order_by("code")
         .values_list("code", flat=True)
     )
+    chenghua = district.get(code=CHENGHUA)
     candidates = list(
-        Person.objects.filter(prefix_q(CHENGHUA, "region_id"), status=Status.ACTIVE)
-        .exclude(prefix_q(HEMEI, "region_id"))
+        Person.objects.within(CHENGHUA)
+        .filter(status=Status.ACTIVE)
+        .exclude(pk__in=Person.objects.within(HEMEI).values("pk"))
         .order_by("id")
         .values_list("pk", flat=True)[:2000]
     )
@@ -44,9 +50,10 @@ def residence_seed(*, rng: random.Random, today: dt.date, stdout=None) -> None:
         Person.objects.filter(pk=pk).update(registered_region_id=rng.choice(jinjiang))
     mover = Person.objects.select_related("region").get(pk=chosen[0])
     targets = list(
-        Region.objects.current()
-        .filter(prefix_q(CHENGHUA, "code"), level=Level.COMMUNITY)
-        .exclude(code=mover.region_id[:12])
+        region_descendants(chenghua, level=Level.COMMUNITY)
+        .filter(retired_on__isnull=True)
+        .exclude(code=mover.region.parent_id if mover.region.level == Level.GRID else "")
+        .exclude(code=mover.region_id)
         .exclude(code=HEMEI)
         .order_by("code")
         .values_list("code", flat=True)

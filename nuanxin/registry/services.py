@@ -117,7 +117,7 @@ def person_create(*, user, request=None, **fields) -> tuple[Person, list[str]]:
         # 户籍地 defaults to where the person lives.
         person.registered_region_id = person.region_id
     warnings = _normalise(person)
-    person.full_clean()
+    person.full_clean(exclude=_same_place(person))
     _require_current_region(person.region_id)
     _require_current_region(person.registered_region_id, field="registered_region")
     access.require_region(user, access.Action.CHANGE, person.region_id)
@@ -155,7 +155,7 @@ def person_update(*, user, person: Person, request=None, **fields) -> tuple[Pers
     for key, value in fields.items():
         setattr(person, key, value)
     warnings = _normalise(person)
-    person.full_clean()
+    person.full_clean(exclude=_same_place(person))
     if person.region_id != region_before:
         _require_current_region(person.region_id)
     if person.registered_region_id != registered_before:
@@ -331,6 +331,11 @@ def _person_move(*, user, person, to_region, on, reason, address, request, today
         reason=reason,
     )
     return MoveOutcome(move, {k: v for k, v in sorted(counts.items()) if v}, False, labels)
+
+
+def _same_place(person: Person) -> list[str]:
+    """Registered where they live: a bad region is the region's error alone."""
+    return ["registered_region"] if person.registered_region_id == person.region_id else []
 
 
 def _require_household_scope(user, person: Person) -> None:
