@@ -51,4 +51,15 @@ CASES = [
         data={"field": "id_number", "reason": "access test"},
         link=403,
     ),
+    # Moving house, previewed (rolled back): the new area need not be the mover's.
+    api(
+        "api:person_move",
+        method="POST",
+        kwargs=PERSON,
+        action="change",
+        query="dry_run=true",
+        data=lambda s: {"to_region": "510108010001002", "on": dt.date.today().isoformat()},
+        ok=200,
+        link=403,
+    ),
 ]

@@ -50,6 +50,22 @@ CASES = [
     page("registry:person_edit", kwargs=PROFILE, action="change", link=IN_SIGHT),
     page("registry:person_edit", kwargs=PROFILE, action="change", method="POST", link=IN_SIGHT),
     page("registry:person_reveal", kwargs=PROFILE, action="reveal", link=IN_SIGHT),
+    # Moving house: the form, and its preview (run and rolled back: the walk goes on).
+    page("registry:person_move", kwargs=PROFILE, action="change", link=IN_SIGHT),
+    page(
+        "registry:person_move",
+        kwargs=PROFILE,
+        action="change",
+        method="POST",
+        data=lambda s: {
+            "to_region": "510108010001002",
+            "on": dt.date.today().isoformat(),
+            "reason": "access test",
+            "preview": "1",
+        },
+        ok=200,
+        link=IN_SIGHT,
+    ),
     page(
         "registry:person_reveal",
         kwargs=PROFILE,

@@ -15,6 +15,7 @@ from ninja import Status as Answer
 from nuanxin.core import access, fieldviews, timeline
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.regions.models import code_prefix
+from nuanxin.regions.selectors import region_by_code
 from nuanxin.registry import selectors, services
 from nuanxin.registry.models import (
     ADL_FIELDS,
@@ -61,6 +62,8 @@ class PersonItemOut(Schema):
     birth_date: dt.date | None
     region: str
     region_name: str
+    # 户籍地 (place of registration): visits and duties follow `region` (居住地).
+    registered_region: str = ""
     status: str | None
     living: str | None
     tier: str | None
@@ -169,6 +172,8 @@ class PersonIn(Schema):
 
     name: str
     region: str
+    # 户籍地: blank for the same as `region` (the residence).
+    registered_region: str = ""
     id_number: str | None = None
     phone: str = ""
     phone2: str = ""
@@ -192,6 +197,7 @@ class PersonPatch(Schema):
 
     name: str = ""
     region: str = ""
+    registered_region: str = ""
     id_number: str | None = None
     phone: str = ""
     phone2: str = ""
@@ -212,6 +218,26 @@ class PersonPatch(Schema):
 class RevealIn(Schema):
     field: str
     reason: str
+
+
+class MoveIn(Schema):
+    """A move: `to_region` a community or grid code of the city, or null when the
+    person left the city (they are then recorded as moved away)."""
+
+    to_region: str | None
+    on: dt.date
+    reason: str = ""
+    address: str = ""
+
+
+class MoveOut(Schema):
+    person: int
+    from_region: str
+    to_region: str | None
+    moved_on: dt.date
+    counted_from: dt.date
+    moved: dict[str, int]
+    preview: bool
 
 
 # ---- routes -------------------------------------------------------------------------------
@@ -355,6 +381,49 @@ def person_reveal(request, person_id: Id, payload: RevealIn):
     return {"field": payload.field, "value": value}
 
 
+@router.post(
+    "/{int:person_id}/move",
+    response={200: MoveOut, 201: MoveOut, **ERRORS, 403: ErrorOut, 422: ValidationErrorOut},
+)
+def person_move(
+    request,
+    person_id: Id,
+    payload: MoveIn,
+    dry_run: Annotated[bool, Query(description="Preview: run the move and roll it back.")] = False,
+):
+    """The person moves house (residence). 403 if you may see them but not change them
+    where they live now; the new area need not be yours. From the month of the move
+    their visit duty and open work belong to the new area; earlier months keep counting
+    them where they lived then."""
+    person = selectors.person_get(user=request.user, pk=person_id, action=access.Action.CHANGE)
+    region = None
+    if payload.to_region:
+        region = region_by_code(payload.to_region)
+        if region is None:
+            raise ValidationError({"to_region": _("No current region has this code.")})
+    outcome = services.person_move(
+        user=request.user,
+        person=person,
+        to_region=region,
+        on=payload.on,
+        reason=payload.reason,
+        address=payload.address,
+        request=request,
+        dry_run=dry_run,
+    )
+    move = outcome.move
+    body = {
+        "person": person.pk,
+        "from_region": move.from_region_id,
+        "to_region": move.to_region_id,
+        "moved_on": move.moved_on,
+        "counted_from": move.cut_month,
+        "moved": outcome.counts,
+        "preview": dry_run,
+    }
+    return body if dry_run else Answer(201, body)
+
+
 class TimelineEntryOut(Schema):
     kind: str
     at: dt.datetime
@@ -441,6 +510,10 @@ def _model_fields(data: dict) -> dict:
     """API names → service keyword arguments (`region` is a code, `household` an id)."""
     if "region" in data:
         data["region_id"] = data.pop("region")
+    if "registered_region" in data:
+        registered = data.pop("registered_region")
+        if registered:
+            data["registered_region_id"] = registered
     if "household" in data:
         data["household_id"] = data.pop("household")
     return data
@@ -459,6 +532,7 @@ def _item(person: Person, view: fieldviews.FieldView) -> dict:
         "birth_date": person.birth_date if view.shows("birth_date") else None,
         "region": person.region_id,
         "region_name": person.region.name,
+        "registered_region": person.registered_region_id,
         "status": person.status,
         "living": person.living,
         "tier": person.tier,

@@ -308,12 +308,34 @@ def region_field(model) -> str:
     return getattr(model, "gate_region", "region_id")
 
 
+# 人户分离: a person registered (户籍地) in one area and living (居住地) in another is
+# reached from both. `region_id` (the residence) is the main path: visits, duties,
+# coverage and casework follow it. A model may declare a second path,
+# `gate_registration` (a person's `registered_region_id`, an enrollment's
+# `person__registered_region_id`): the area of registration reaches those rows for
+# these actions only. It reads, reveals (with a reason, audited) and exports; it
+# changes nothing through this path: corrections of a person, and their
+# assistance categories, are made where they live, or by importing the
+# registration's ledgers (the importer holds the registration region).
+# Visits, duties, follow-ups and casework declare no second path, so the
+# registration side never sees a visit unless it also holds the residence.
+REGISTRATION_ACTIONS = frozenset({Action.VIEW, Action.REVEAL, Action.EXPORT})
+
+
+def registration_field(model) -> str | None:
+    """The path to a row's place of registration, for models that follow it too."""
+    return getattr(model, "gate_registration", None)
+
+
 def restriction(model, user, action: str = Action.VIEW, *, links: bool = True) -> models.Q:
     """The condition `restrict` applies: the user's regions for `action`, or a link."""
     found = scope(user, action)
     if found.everywhere:
         return models.Q()
     q = found.q(region_field(model))
+    second = registration_field(model)
+    if second and action in REGISTRATION_ACTIONS and not found.nowhere:
+        q |= found.q(second)
     if links:
         linked = link_q(model, user, action)
         if linked is not None:
@@ -364,21 +386,48 @@ def get_or_404(source, user, action: str = Action.VIEW, *, for_update=False, lin
     return obj
 
 
-def region_of(obj) -> str:
-    """A row's region code, following `gate_region` (may read a related row)."""
+def _follow(obj, path: str) -> str:
+    if not path:
+        return ""
     value = obj
-    for part in region_field(type(obj)).split("__"):
+    for part in path.split("__"):
         value = getattr(value, part, None)
         if value is None:
             return ""
     return value
 
 
+def region_of(obj) -> str:
+    """A row's region code, following `gate_region` (may read a related row)."""
+    return _follow(obj, region_field(type(obj)))
+
+
+def registration_of(obj) -> str:
+    """A row's place of registration ("" when its model declares none)."""
+    return _follow(obj, registration_field(type(obj)) or "")
+
+
+def by_residence(user, action: str, obj) -> bool:
+    """May `user` do `action` on this row through its residence (its region) alone?
+
+    For pages that show what follows the residence (visits, duties) beside a row
+    the user may reach through its registration only.
+    """
+    return user is None or scope(user, action).covers(region_of(obj))
+
+
 def allows(user, action: str, obj) -> bool:
     """May `user` do `action` on this row (by region, or through a link)?"""
     if user is None:
         return True
-    if scope(user, action).covers(region_of(obj)):
+    found = scope(user, action)
+    if found.covers(region_of(obj)):
+        return True
+    if (
+        action in REGISTRATION_ACTIONS
+        and registration_field(type(obj))
+        and found.covers(registration_of(obj))
+    ):
         return True
     linked = link_q(type(obj), user, action)
     if linked is None:

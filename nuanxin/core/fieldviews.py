@@ -57,18 +57,28 @@ class FieldView:
 FULL_VIEW, MASKED_VIEW, TASK_VIEW = FieldView(FULL), FieldView(MASKED), FieldView(TASK)
 
 
-def view_by_region(user, region_id: str) -> FieldView:
-    """The view from the region alone: task when the user reaches it by no membership."""
-    if user is None or access.scope(user, access.Action.REVEAL).covers(region_id):
+def view_by_region(user, region_id: str, registered_id: str = "") -> FieldView:
+    """The view from the region alone: task when the user reaches it by no membership.
+
+    `registered_id` is a person's place of registration (户籍地): that area sees
+    them too, as the gate says (access.REGISTRATION_ACTIONS).
+    """
+    codes = [c for c in (region_id, registered_id) if c]
+
+    def covered(action) -> bool:
+        found = access.scope(user, action)
+        return any(found.covers(c) for c in codes)
+
+    if user is None or covered(access.Action.REVEAL):
         return FULL_VIEW
-    if access.scope(user, access.Action.VIEW).covers(region_id):
+    if covered(access.Action.VIEW):
         return MASKED_VIEW
     return TASK_VIEW
 
 
 def person_view(user, person) -> FieldView:
     """The view of one person (a model instance the user reached through the gate)."""
-    view = view_by_region(user, person.region_id)
+    view = view_by_region(user, person.region_id, getattr(person, "registered_region_id", ""))
     if not view.task:
         return view
     extra: set[str] = set()
@@ -83,7 +93,10 @@ def person_view(user, person) -> FieldView:
 def people_views(user, people) -> dict[int, FieldView]:
     """The view of each person of a page, with one query per link that adds fields."""
     people = list(people)
-    views = {p.pk: view_by_region(user, p.region_id) for p in people}
+    views = {
+        p.pk: view_by_region(user, p.region_id, getattr(p, "registered_region_id", ""))
+        for p in people
+    }
     task_ids = [pk for pk, v in views.items() if v.task]
     if not task_ids:
         return views

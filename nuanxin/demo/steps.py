@@ -35,6 +35,8 @@ SEED_STEPS: list[str] = [
     # Campaigns and funds: S4's health kits half delivered, S5's charity fund.
     "nuanxin.demo.campaigns.story_s4_seed",
     "nuanxin.demo.campaigns.story_s5_seed",
+    # Registration and residence: a few people registered in 锦江区, one recorded move.
+    "nuanxin.demo.registry.residence_seed",
     # The map: a merge in 武侯区 this month and a village become a community.
     "nuanxin.demo.regions.map_change_seed",
 ]

@@ -456,7 +456,8 @@ def _cells(values: list, width: int) -> list:
 # --- export --------------------------------------------------------------------
 EXPORT_COLUMNS = [
     "姓名", "性别", "身份证号", "出生日期", "年龄", "联系电话", "其他电话", "居住地址", "区划代码",
-    "所属区县", "所属街道", "所属社区", "所属网格", "救助类别", "居住状况", "人员状态",
+    "所属区县", "所属街道", "所属社区", "所属网格", "居住地区划代码", "救助类别", "居住状况",
+    "人员状态",
     "残疾类别", "残疾等级", "监护人", "监护人电话",
 ]  # fmt: skip
 _DISABILITY_NAMES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
@@ -502,10 +503,15 @@ def people_export(
         for person in people.prefetch_related("disabilities", "contacts").iterator(chunk_size=2000):
             # In clear only where the user may reveal, row by row; otherwise the masked
             # view, without the birth date that the masked ID number hides.
-            clear = reveal and may_reveal.covers(person.region_id)
+            clear = reveal and (
+                may_reveal.covers(person.region_id)
+                or may_reveal.covers(person.registered_region_id)
+            )
             ids = (lambda v: v or "") if clear else mask_id_number
             phones = (lambda v: v or "") if clear else mask_phone
-            code = person.region_id
+            # A ledger names the place of registration (户籍地); the residence beside it
+            # when it differs (人户分离), as the import reads them back.
+            code = person.registered_region_id
             disability = next(iter(person.disabilities.all()), None)
             guardian = next((c for c in person.contacts.all() if c.is_guardian), None)
             enrollments = getattr(person, "active_enrollments", None)
@@ -525,6 +531,7 @@ def people_export(
                 names.get(code[:9] + "000", "") if code[6:9] != "000" else "",
                 names.get(code[:12], "") if code[9:12] != "000" else "",
                 names.get(code, "") if len(code) == 15 else "",
+                person.region_id if person.region_id != code else "",
                 "、".join(CATEGORY_EXPORT_NAMES.get(e.category, e.category) for e in enrollments),
                 LIVING_EXPORT_NAMES.get(person.living, ""),
                 STATUS_EXPORT_NAMES.get(person.status, ""),

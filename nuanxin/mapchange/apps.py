@@ -11,8 +11,9 @@ class MapChangeConfig(AppConfig):
         from nuanxin.core import access, menu
         from nuanxin.regions import cli
 
-        from . import commands
+        from . import commands, receivers
 
+        receivers.connect()
         cli.register(commands.SUBCOMMANDS)
         menu.register(
             menu.Entry(

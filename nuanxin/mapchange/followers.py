@@ -52,6 +52,9 @@ def _f(label, rule, column="region_id", open_q=None, key=""):
 FOLLOWERS: list[Follower] = [
     _f("registry.Person", ALL, key="people"),
     _f("registry.Household", ALL, key="households"),
+    # 户籍地: the registrations of a merged community or a split grid follow it; a split
+    # by people moves a registration only where it was in the community being split.
+    _f("registry.Person", ALL, column="registered_region_id", key="registrations"),
     _f("visits.VisitSchedule", ALL, key="visit_duties"),
     _f("visits.Visit", FROM_CUT, key="visits"),
     _f("visits.VisitTally", FROM_CUT, key="tallies"),
@@ -86,6 +89,8 @@ FOLLOWERS: list[Follower] = [
     ),
     _f("notices.Notice", OPEN, open_q=Q(status__in=["queued", "retrying"]), key="notices"),
     # History: read under the old code for ever.
+    _f("registry.PersonMove", STAYS, column="from_region_id"),
+    _f("registry.PersonMove", STAYS, column="to_region_id"),
     _f("visits.CoverageSignoff", STAYS),
     _f("visits.CoverageMonth", STAYS, column="region_code"),  # dropped and recounted
     _f("casework.Assessment", STAYS),
@@ -141,6 +146,7 @@ def _labels():
     return {
         "people": _("people"),
         "households": _("households"),
+        "registrations": _("people registered there"),
         "visit_duties": _("visit duties"),
         "visits": _("visits of the months under the new map"),
         "tallies": _("monthly tallies of those months"),

@@ -170,7 +170,7 @@ def _move_people(ids: list[int], old_codes: list[str], new: str, cut: dt.date, c
         if follower.label == "registry.Household":
             qs = model._base_manager.filter(pk__in=households, region_id__in=old_codes)
         elif follower.label == "registry.Person":
-            qs = model._base_manager.filter(pk__in=ids, region_id__in=old_codes)
+            qs = model._base_manager.filter(pk__in=ids, **{f"{follower.column}__in": old_codes})
         elif "person" in {f.name for f in model._meta.concrete_fields}:
             qs = model._base_manager.filter(
                 person_id__in=ids, **{f"{follower.column}__in": old_codes}

@@ -256,12 +256,15 @@ class AdministrativeChange(models.Model):
 
 
 class ChangeMove(models.Model):
-    """A person moved by a merge or split: where coverage counts them before `cut_month`.
+    """A person moved by a merge or split, or moving house (`change` None: the registry's
+    PersonMove): where coverage counts them before `cut_month`.
 
     `person_id` is a plain copy (the region tree sits below the registry).
     """
 
-    change = models.ForeignKey(AdministrativeChange, models.CASCADE, related_name="moves")
+    change = models.ForeignKey(
+        AdministrativeChange, models.CASCADE, related_name="moves", null=True, blank=True
+    )
     person_id = models.BigIntegerField()
     old_region_id = models.CharField(max_length=15)
     new_region_id = models.CharField(max_length=15)

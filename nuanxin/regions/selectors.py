@@ -25,6 +25,23 @@ def regions_within(scope, *, level: Level | None = None) -> QuerySet[Region]:
     return qs.filter(level=level) if level is not None else qs
 
 
+def current_region_exists(code: str) -> bool:
+    """Is `code` a region of the city that no change has retired (below the city)?"""
+    return (
+        Region.objects.current().filter(code=code, level__gt=Level.CITY).exists() if code else False
+    )
+
+
+def region_by_code(code: str) -> Region | None:
+    """The current region of the city with this code (6 or 9 digits padded), or None."""
+    code = (code or "").strip()
+    if len(code) in (6, 9):
+        code = code.ljust(12, "0")
+    if not current_region_exists(code):
+        return None
+    return Region.objects.get(code=code)
+
+
 def retired_region(code: str | None) -> Region | None:
     """The region `code` names if an administrative change retired it (None otherwise):
     nothing new is filed under a retired region."""

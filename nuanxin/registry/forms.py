@@ -11,7 +11,7 @@ from nuanxin.core import access
 from nuanxin.core.params import Params
 from nuanxin.core.validators import clean_id_number, clean_phone
 from nuanxin.regions.models import Level, code_prefix
-from nuanxin.regions.selectors import regions_within
+from nuanxin.regions.selectors import current_region_exists, region_by_code, regions_within
 
 from .models import (
     ADL_FIELDS,
@@ -124,11 +124,21 @@ class PersonForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     region = forms.ChoiceField(
-        label=_("Region"),
+        label=_("Place of residence"),
         error_messages={
             "invalid_choice": _("That region is outside your scope; choose one from the list.")
         },
         help_text=_("The grid, or the community when the grid is not known."),
+    )
+    # 户籍地: any current region of the city (it need not be the user's own area).
+    registered_region = forms.CharField(
+        label=_("Place of registration"),
+        max_length=15,
+        required=False,
+        help_text=_(
+            "Region code of the registered place (户籍地) when it differs from the residence;"
+            " blank: the same as the residence."
+        ),
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     relation_to_head = forms.CharField(
@@ -182,6 +192,16 @@ class PersonForm(forms.Form):
     def clean_phone(self):
         return self._clean_a_phone("phone")
 
+    def clean_registered_region(self):
+        code = self.cleaned_data["registered_region"].strip()
+        if not code:
+            return ""
+        if len(code) in (6, 9):
+            code = code.ljust(12, "0")
+        if not current_region_exists(code):
+            raise forms.ValidationError(_("No current region has this code."))
+        return code
+
     def clean_phone2(self):
         return self._clean_a_phone("phone2")
 
@@ -200,6 +220,8 @@ class PersonForm(forms.Form):
             )
         }
         initial["region"] = person.region_id
+        if person.registered_region_id != person.region_id:
+            initial["registered_region"] = person.registered_region_id
         return initial
 
     def adl_fields(self):
@@ -209,6 +231,8 @@ class PersonForm(forms.Form):
         """cleaned_data in the shape `person_create` / `person_update` take."""
         data = dict(self.cleaned_data)
         data["region_id"] = data.pop("region")
+        # Blank: registered where they live.
+        data["registered_region_id"] = data.pop("registered_region") or data["region_id"]
         if self.person is not None:
             for field in self.KEEP_IF_BLANK:
                 if not data[field]:
@@ -317,3 +341,35 @@ class RevealForm(forms.Form):
         help_text=_("Why you need the full value. It is recorded in the audit log."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class MoveForm(forms.Form):
+    """A person moves house: to another community or grid of the city, or away."""
+
+    to_region = forms.CharField(
+        label=_("New place of residence"),
+        max_length=15,
+        required=False,
+        help_text=_("Region code of the community or grid they now live in."),
+    )
+    leaves_city = forms.BooleanField(label=_("They left the city"), required=False)
+    on = forms.DateField(label=_("Moved on"), widget=DateInput)
+    address = forms.CharField(label=_("New address"), max_length=200, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        code = (data.get("to_region") or "").strip()
+        if data.get("leaves_city"):
+            if code:
+                self.add_error("to_region", _("Leave this empty when they left the city."))
+            data["region"] = None
+            return data
+        if not code:
+            self.add_error("to_region", _("Give the new region, or tick that they left the city."))
+            return data
+        region = region_by_code(code)
+        if region is None:
+            self.add_error("to_region", _("No current region has this code."))
+        data["region"] = region
+        return data

@@ -103,6 +103,7 @@ PERSON_FIELDS = (
     "phone2",
     "address",
     "region",
+    "registered_region",
     "household",
     "relation_to_head",
     "status",
@@ -118,6 +119,12 @@ class PersonQuerySet(access.RestrictedQuerySet):
     Volunteers, partner contacts and provider accounts reach the people their
     task, pairing or referral names (links registered by those apps).
     """
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for person in objs:
+            person.fill_registration()  # 户籍地 defaults to the residence
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Household(models.Model):
@@ -157,6 +164,17 @@ class Person(models.Model):
         verbose_name=_("region"),
         db_index=False,
     )
+    # 户籍地: where the person is registered. `region` is where they live (居住地):
+    # visits, duties and coverage follow it; assistance categories and their ledgers
+    # follow the registration. The gate reaches a person from both sides
+    # (`gate_registration`), the registration side without the visit history.
+    registered_region = models.ForeignKey(
+        "regions.Region",
+        models.PROTECT,
+        related_name="registered_people",
+        verbose_name=_("registered place"),
+        db_index=False,
+    )
     # Most people have no household recorded: a partial index (person_household_idx).
     household = models.ForeignKey(
         Household,
@@ -190,6 +208,8 @@ class Person(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PersonQuerySet.as_manager()
+    # The second way in (core.access): the area of registration sees the person.
+    gate_registration = "registered_region_id"
 
     class Meta:
         ordering = ["region_id", "name_pinyin", "id"]
@@ -205,6 +225,7 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["region", "status"], name="person_region_status_idx"),
             models.Index(fields=["phone"], name="person_phone_idx"),
+            models.Index(fields=["registered_region"], name="person_registered_idx"),
             models.Index(
                 fields=["household"],
                 condition=Q(household__isnull=False),
@@ -217,10 +238,28 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.fill_registration()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         from django.urls import reverse
 
         return reverse("registry:person_detail", args=[self.pk])
+
+    def fill_registration(self) -> None:
+        """户籍地 defaults to where the person lives."""
+        if self.registered_region_id is None:
+            self.registered_region_id = self.region_id
+
+    def clean_fields(self, exclude=None):
+        self.fill_registration()
+        super().clean_fields(exclude=exclude)
+
+    @property
+    def lives_elsewhere(self) -> bool:
+        """Registered in one area, living in another (人户分离)."""
+        return self.registered_region_id != self.region_id
 
     @property
     def adl_lost(self) -> int:
@@ -256,6 +295,8 @@ class EnrollmentQuerySet(access.RestrictedQuerySet):
 
 class Enrollment(models.Model):
     gate_region = "person__region_id"
+    # Assistance categories follow the registration (户籍地): that area sees them too.
+    gate_registration = "person__registered_region_id"
     person = models.ForeignKey(Person, models.CASCADE, related_name="enrollments")
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)
     start_date = models.DateField(_("from"), null=True, blank=True)
@@ -435,3 +476,45 @@ class Device(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
+
+
+class PersonMove(models.Model):
+    """A person's change of residence (搬迁): from one region to another, or out of the city.
+
+    Written by `mapchange.services.person_move`, which moves what follows the
+    residence (visit duty, open work) and records, in `regions.ChangeMove`, where
+    coverage counts the person for the months before `cut_month`.
+    """
+
+    gate_region = "from_region_id"
+    person = models.ForeignKey(Person, models.CASCADE, related_name="moves")
+    from_region = models.ForeignKey(
+        "regions.Region", models.PROTECT, related_name="+", verbose_name=_("moved from")
+    )
+    # None: the person left the city (their status is then "moved away").
+    to_region = models.ForeignKey(
+        "regions.Region",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moved to"),
+    )
+    moved_on = models.DateField(_("moved on"))
+    # The first month counted in the new area (the month of the move).
+    cut_month = models.DateField()
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = access.RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-moved_on", "-id"]
+        verbose_name = _("move")
+        verbose_name_plural = _("moves")
+
+    def __str__(self):
+        return f"{self.person_id}: {self.from_region_id} → {self.to_region_id or '—'}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from nuanxin.core import access
+from nuanxin.regions.models import prefix_q, significant
 
-from .models import Enrollment, Person
+from .models import Enrollment, Person, PersonMove
 
 # A search of this many digits matches what a masked identifier shows (its last
 # four); a longer one needs the right to reveal the identifier it matches.
@@ -47,13 +48,15 @@ def person_search_q(text: str, *, user, prefix: str = "") -> Q:
             q |= Q(**{f"{prefix}{field}__endswith": digits})
         return q
 
-    region = f"{prefix}region_id"
+    def where(action) -> Q:
+        # The residence, and the registration (人户分离: that area sees the person too).
+        found = access.scope(user, action)
+        return found.q(f"{prefix}region_id") | found.q(f"{prefix}registered_region_id")
+
     if len(digits) == VISIBLE_DIGITS:
-        masked = access.scope(user, access.Action.VIEW).q(region) & tail(
-            "id_number", "phone", "phone2"
-        )
+        masked = where(access.Action.VIEW) & tail("id_number", "phone", "phone2")
     else:
-        masked = access.scope(user, access.Action.REVEAL).q(region) & (
+        masked = where(access.Action.REVEAL) & (
             tail("id_number", "phone", "phone2") | Q(**{f"{prefix}id_number": digits})
         )
     # People a task names: their phone is shown in clear, never their ID number.
@@ -80,7 +83,11 @@ def person_list(
     Filters by tier or category never match people the user sees only through a
     task (those fields are not theirs to read).
     """
-    qs = Person.objects.restrict(user, action).within(region).select_related("region")
+    qs = Person.objects.restrict(user, action).select_related("region")
+    if region:
+        # The people of an area: those who live there and those registered there (人户分离).
+        where = significant(region)
+        qs = qs.filter(prefix_q(where, "region_id") | prefix_q(where, "registered_region_id"))
     if category or tier:
         qs = qs.restrict(user, action, links=False)
     if category:
@@ -155,3 +162,10 @@ def household_members(*, user, person: Person) -> list[Person]:
         .filter(household_id=person.household_id)
         .exclude(pk=person.pk)
     )
+
+
+def person_moves(*, user, person: Person) -> list[PersonMove]:
+    """The person's moves (their residence history), for those who reach them by residence."""
+    if not access.by_residence(user, access.Action.VIEW, person):
+        return []
+    return list(PersonMove.objects.filter(person=person).select_related("from_region", "to_region"))

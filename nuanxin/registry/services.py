@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections import Counter
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.models import AuditAction
@@ -16,8 +19,10 @@ from nuanxin.core import access
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.core.pinyin import name_initials, name_pinyin
 from nuanxin.core.validators import clean_id_number, clean_phone
+from nuanxin.regions.models import ChangeMove, Level, Region
 from nuanxin.regions.selectors import known_area_codes, retired_region
 
+from . import signals
 from .models import (
     DEVICE_CONSENT,
     PERSON_FIELDS,
@@ -28,6 +33,8 @@ from .models import (
     Enrollment,
     Household,
     Person,
+    PersonMove,
+    Status,
 )
 
 REVEALABLE = {"id_number": mask_id_number, "phone": mask_phone, "phone2": mask_phone}
@@ -73,13 +80,13 @@ def _normalise(person: Person) -> list[str]:
     return warnings
 
 
-def _require_current_region(code: str) -> None:
+def _require_current_region(code: str, *, field: str = "region") -> None:
     """Nobody is filed under a region an administrative change retired."""
     retired = retired_region(code)
     if retired is not None:
         raise ValidationError(
             {
-                "region": _("%(name)s was retired on %(day)s; it is now %(successor)s.")
+                field: _("%(name)s was retired on %(day)s; it is now %(successor)s.")
                 % {
                     "name": retired.name,
                     "day": retired.retired_on,
@@ -92,13 +99,27 @@ def _require_current_region(code: str) -> None:
 @transaction.atomic
 def person_create(*, user, request=None, **fields) -> tuple[Person, list[str]]:
     """Create a person; returns (person, warnings)."""
-    unknown = set(fields) - set(PERSON_FIELDS) - {"region_id", "household_id", "sex", "birth_date"}
+    unknown = (
+        set(fields)
+        - set(PERSON_FIELDS)
+        - {
+            "region_id",
+            "registered_region_id",
+            "household_id",
+            "sex",
+            "birth_date",
+        }
+    )
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
     person = Person(**fields)
+    if person.registered_region_id is None:
+        # 户籍地 defaults to where the person lives.
+        person.registered_region_id = person.region_id
     warnings = _normalise(person)
-    person.full_clean()
+    person.full_clean(exclude=_same_place(person))
     _require_current_region(person.region_id)
+    _require_current_region(person.registered_region_id, field="registered_region")
     access.require_region(user, access.Action.CHANGE, person.region_id)
     _require_household_scope(user, person)
     person.save()
@@ -116,18 +137,29 @@ def person_create(*, user, request=None, **fields) -> tuple[Person, list[str]]:
 
 @transaction.atomic
 def person_update(*, user, person: Person, request=None, **fields) -> tuple[Person, list[str]]:
-    unknown = set(fields) - set(PERSON_FIELDS) - {"region_id", "household_id"}
+    unknown = (
+        set(fields)
+        - set(PERSON_FIELDS)
+        - {
+            "region_id",
+            "registered_region_id",
+            "household_id",
+        }
+    )
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
     access.require(user, access.Action.CHANGE, person)
     before = _snapshot(person)
     region_before = person.region_id
+    registered_before = person.registered_region_id
     for key, value in fields.items():
         setattr(person, key, value)
     warnings = _normalise(person)
-    person.full_clean()
+    person.full_clean(exclude=_same_place(person))
     if person.region_id != region_before:
         _require_current_region(person.region_id)
+    if person.registered_region_id != registered_before:
+        _require_current_region(person.registered_region_id, field="registered_region")
     access.require_region(user, access.Action.CHANGE, person.region_id)
     _require_household_scope(user, person)
     person.save()
@@ -138,6 +170,172 @@ def person_update(*, user, person: Person, request=None, **fields) -> tuple[Pers
             user=user, action=AuditAction.UPDATE, obj=person, request=request, changes=changes
         )
     return person, warnings
+
+
+@dataclasses.dataclass
+class MoveOutcome:
+    """What a move did (or, previewed, would do): the move and what followed the person."""
+
+    move: PersonMove
+    counts: dict
+    dry_run: bool
+    labels: dict = dataclasses.field(default_factory=dict)
+
+    def counted(self) -> list[tuple[str, int]]:
+        """(label in the reader's language, number) of what moved."""
+        return [(str(self.labels.get(k, k)), n) for k, n in self.counts.items()]
+
+
+class _MovePreviewed(Exception):
+    def __init__(self, outcome):
+        super().__init__()
+        self.outcome = outcome
+
+
+def person_move(
+    *,
+    user,
+    person: Person,
+    to_region: Region | None,
+    on: dt.date,
+    reason: str = "",
+    address: str = "",
+    request=None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+) -> MoveOutcome:
+    """A person moves house: to `to_region` (a community or grid of the city) or, with
+    None, out of the city (status "moved away").
+
+    The person keeps their history. What follows the residence goes with them from
+    the month of the move (the first month counted in the new area, docs/map-changes.md):
+    their visit duty, that month's visits, their open work (apps that own it receive
+    `signals.person_moved`). Earlier months count them where they lived then
+    (regions.ChangeMove). Whoever may change the person where they live now may move
+    them, into an area outside their own scope too: the re-check after the write is
+    on the old side, the move itself. ``dry_run`` runs it and rolls it back (the preview).
+    """
+    try:
+        with transaction.atomic():
+            outcome = _person_move(
+                user=user,
+                person=person,
+                to_region=to_region,
+                on=on,
+                reason=(reason or "").strip(),
+                address=(address or "").strip(),
+                request=request,
+                today=today or timezone.localdate(),
+            )
+            if dry_run:
+                outcome.dry_run = True
+                raise _MovePreviewed(outcome)
+            return outcome
+    except _MovePreviewed as done:
+        return done.outcome
+
+
+def _person_move(*, user, person, to_region, on, reason, address, request, today):
+    access.require(user, access.Action.CHANGE, person)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    access.require(user, access.Action.CHANGE, person)
+    if person.status in (Status.MOVED, Status.DECEASED):
+        raise ValidationError(
+            {"to_region": _("%(name)s is recorded as %(status)s.")
+             % {"name": person.name, "status": person.get_status_display()}}
+        )  # fmt: skip
+    if on is None or on > today:
+        raise ValidationError({"on": _("A move is recorded on its day or later, not ahead.")})
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("At most 200 characters.")})
+    cut = on.replace(day=1)
+    latest = (
+        ChangeMove.objects.filter(person_id=person.pk)
+        .order_by("-cut_month")
+        .values_list("cut_month", flat=True)
+        .first()
+    )
+    if latest and latest > cut:
+        raise ValidationError(
+            {"on": _("An earlier move already counts from %(month)s: this one cannot be dated before it.")
+             % {"month": latest.strftime("%Y-%m")}}
+        )  # fmt: skip
+    old = person.region_id
+    if to_region is not None:
+        if to_region.level < Level.COMMUNITY or to_region.retired:
+            raise ValidationError(
+                {"to_region": _("Choose a current community or grid of the city.")}
+            )
+        if to_region.code == old:
+            raise ValidationError({"to_region": _("The person already lives there.")})
+    move = PersonMove(
+        person=person,
+        from_region_id=old,
+        to_region=to_region,
+        moved_on=on,
+        cut_month=cut,
+        reason=reason,
+        moved_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    move.full_clean()
+    move.save()
+    before = _snapshot(person)
+    if to_region is None:
+        person.status = Status.MOVED
+    else:
+        ChangeMove.objects.create(
+            change=None,
+            person_id=person.pk,
+            old_region_id=old,
+            new_region_id=to_region.code,
+            cut_month=cut,
+        )
+        person.region = to_region
+    if address:
+        person.address = address
+    person.full_clean()
+    person.save()
+    counts: Counter = Counter()
+    labels: dict = {}
+    answers = signals.person_moved.send(
+        sender=Person,
+        person=person,
+        old_region_id=old,
+        new_region_id=to_region.code if to_region else None,
+        moved_on=on,
+        cut_month=cut,
+        counts=counts,
+    )
+    for _receiver, answer in answers:
+        labels.update(answer or {})
+    # The person may now live outside the mover's scope: the re-check is on the old
+    # side, the move as stored (its from_region is where the mover holds `change`).
+    if user is not None and not (
+        PersonMove.objects.restrict(user, access.Action.CHANGE).filter(pk=move.pk).exists()
+    ):
+        raise PermissionDenied(_("That region is outside your scope."))
+    audit_record(
+        user=user,
+        action=AuditAction.UPDATE,
+        obj=person,
+        request=request,
+        changes={
+            **model_changes(before, _snapshot(person)),
+            "move": {
+                "from": old,
+                "to": to_region.code if to_region else None,
+                "on": on.isoformat(),
+                "counts": {k: v for k, v in sorted(counts.items()) if v},
+            },
+        },
+        reason=reason,
+    )
+    return MoveOutcome(move, {k: v for k, v in sorted(counts.items()) if v}, False, labels)
+
+
+def _same_place(person: Person) -> list[str]:
+    """Registered where they live: a bad region is the region's error alone."""
+    return ["registered_region"] if person.registered_region_id == person.region_id else []
 
 
 def _require_household_scope(user, person: Person) -> None:

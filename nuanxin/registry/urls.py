@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.person_create, name="person_create"),
     path("<int:pk>/", views.person_detail, name="person_detail"),
     path("<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("<int:pk>/move/", views.person_move, name="person_move"),
     path("<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("<int:pk>/enrollments/", views.enrollment_add, name="enrollment_add"),
     path(

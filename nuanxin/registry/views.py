@@ -115,6 +115,8 @@ def _render_profile(request, person, *, bound=None, status=200):
             request, "registry/person_detail_restricted.html", {"person": person, "view": view}
         )
     can_change = access.allows(user, access.Action.CHANGE, person)
+    # Reached through the registration only (人户分离): no visits, duties or timeline.
+    by_residence = access.by_residence(user, access.Action.VIEW, person)
     subforms = {}
     if can_change:
         for name, url_name in SUBFORM_URLS.items():
@@ -128,6 +130,11 @@ def _render_profile(request, person, *, bound=None, status=200):
         "person": person,
         "view": view,
         "region_path": person.region.ancestors()[1:],
+        "registered_path": (
+            person.registered_region.ancestors()[1:] if person.lives_elsewhere else []
+        ),
+        "by_residence": by_residence,
+        "moves": selectors.person_moves(user=user, person=person) if by_residence else [],
         "members": selectors.household_members(user=user, person=person),
         "can_change": can_change,
         "can_reveal": access.allows(user, access.Action.REVEAL, person),
@@ -225,6 +232,40 @@ def person_edit(request, pk):
             messages.success(request, _("Changes saved."))
             return redirect(person)
     return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_move(request, pk):
+    """A person moves house: the form, a preview of what follows them, then the move."""
+    person = selectors.person_get(user=request.user, pk=pk, action=access.Action.CHANGE)
+    form = forms.MoveForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        apply = "apply" in request.POST
+        try:
+            outcome = services.person_move(
+                user=request.user,
+                person=person,
+                to_region=data["region"],
+                on=data["on"],
+                reason=data["reason"],
+                address=data["address"],
+                request=request,
+                dry_run=not apply,
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            if apply:
+                messages.success(request, _("The move is recorded."))
+                return redirect("registry:person_detail", pk=person.pk)
+            preview = outcome
+        person.refresh_from_db()
+    status = 422 if form.errors else 200
+    context = {"person": person, "form": form, "preview": preview}
+    return render(request, "registry/person_move.html", context, status=status)
 
 
 # --- the small forms on the profile -----------------------------------------

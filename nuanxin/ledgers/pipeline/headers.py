@@ -26,6 +26,8 @@ LABELS = {
     "address": _("address"),
     "registered_address": _("registered address"),
     "region_code": _("region code"),
+    "residence_code": _("residence region code"),
+    "registered_region_id": _("place of registration"),
     "district": _("district"),
     "street": _("street"),
     "community": _("community"),
@@ -79,6 +81,14 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "address": ("居住地址", "现住址", "现居住地址", "家庭住址", "住址", "居住地", "address"),
     "registered_address": ("户籍地址", "户籍所在地", "户籍地", "户口所在地"),
     "region_code": ("区划代码", "行政区划代码", "所属区划代码", "region code", "region_code"),
+    # 居住地 (where they live) when it is not the registration above (人户分离).
+    "residence_code": (
+        "居住地区划代码",
+        "居住地代码",
+        "现居住地区划代码",
+        "residence code",
+        "residence_code",
+    ),
     "district": ("所属区县", "区县", "区(县)", "所属区(县)", "县(市、区)", "区", "district"),
     "street": (
         "所属街道/乡镇",

@@ -27,6 +27,8 @@ from .validate import (
     R_PHONE,
     R_PHONE2,
     R_REGION,
+    R_RESIDENCE,
+    R_RESIDENCE_GIVEN,
     R_START,
     R_STATUS,
     R_WARNINGS,
@@ -35,6 +37,7 @@ from .validate import (
 KEEP, NEWER = "keep", "newer"
 FIELD_POLICY = {
     "name": KEEP,
+    "registered_region_id": KEEP,
     "region_id": KEEP,
     "phone": NEWER,
     "phone2": NEWER,
@@ -44,7 +47,8 @@ FIELD_POLICY = {
 }
 MERGE_FIELDS = tuple(FIELD_POLICY)
 # Where each merged field sits in a record (see validate.RECORD_FIELDS).
-_AT = {"name": R_NAME, "region_id": R_REGION, "phone": R_PHONE, "phone2": R_PHONE2,
+_AT = {"name": R_NAME, "registered_region_id": R_REGION, "region_id": R_RESIDENCE,
+       "phone": R_PHONE, "phone2": R_PHONE2,
        "address": R_ADDRESS, "living": R_LIVING, "status": R_STATUS}  # fmt: skip
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -117,6 +121,8 @@ def merge(state: PersonState, rec, plan: Plan, *, touched: bool) -> str:
     fields = state.merged_fields()
     warnings = rec[R_WARNINGS]
     for field in MERGE_FIELDS:
+        if field == "region_id" and not rec[R_RESIDENCE_GIVEN]:
+            continue  # the file does not say where they live
         new = rec[_AT[field]]
         old = fields[field]
         if not new or new == old:

@@ -28,6 +28,7 @@ from .validate import (
     R_DISABILITY,
     R_ID,
     R_REGION,
+    R_RESIDENCE,
     R_WARNINGS,
     RegionResolver,
     Validator,
@@ -249,9 +250,13 @@ class Importer:
                     new_people.append(rec)
                 counts[CREATED] += 1
                 districts.add(rec[R_REGION])
-            elif state.pk is not None and not self.resolver.in_scope(state.fields["region_id"]):
-                # The person is recorded outside the importer's region: not theirs to
-                # change. (Someone this batch creates is inside it: their row said so.)
+                districts.add(rec[R_RESIDENCE])
+            elif state.pk is not None and not self.resolver.in_scope(
+                state.fields["registered_region_id"]
+            ):
+                # The person is registered outside the importer's region: not theirs to
+                # change (ledgers follow the registration, 户籍地). Someone this batch
+                # creates is inside it: their row said so.
                 self._reject(sheet, header, number, cells,
                              [("region_out_of_scope", "region", "")], report)  # fmt: skip
                 continue

@@ -52,6 +52,7 @@ REJECTIONS = {
     "region_unknown": _("No such region."),
     "region_ambiguous": _("Several regions have this name: add the district or street."),
     "region_out_of_scope": _("Outside your region: you may not import this person."),
+    "residence_coarse": _("The residence must be a community or a grid."),
     "category_unknown": _("Unknown assistance category."),
     "disability_invalid": _("Disability category (视力…多重) or grade (1–4) not recognised."),
     "bool_invalid": _("Write 是 or 否."),
@@ -93,15 +94,21 @@ def clean_phone_fast(text: str) -> str:
 # PERSON_WIDTH items are a new person's row as pipeline/write.py inserts it
 # (status and living defaulted; the raw values, which merging needs, follow).
 # Dates are ISO strings, as both databases take them.
+# The region columns say where the person is registered (户籍地: ledgers follow the
+# registration); an optional residence column (居住地区划代码) where they live, which
+# defaults to the registration. `residence_given` tells the merge whether the file
+# said where they live at all.
 RECORD_FIELDS = (
     "name", "pinyin", "initials", "id_number", "sex", "birth_date", "phone", "phone2",
-    "address", "status_or_default", "living_or_default", "note", "region_id",
-    "living", "status", "categories", "start_date", "disability", "contacts", "warnings",
+    "address", "status_or_default", "living_or_default", "note", "registered_region_id",
+    "region_id", "living", "status", "categories", "start_date", "disability", "contacts",
+    "warnings", "residence_given",
 )  # fmt: skip
 (R_NAME, R_PINYIN, R_INITIALS, R_ID, R_SEX, R_BIRTH, R_PHONE, R_PHONE2, R_ADDRESS,
- R_STATUS_OR_DEFAULT, R_LIVING_OR_DEFAULT, R_NOTE, R_REGION, R_LIVING, R_STATUS,
- R_CATEGORIES, R_START, R_DISABILITY, R_CONTACTS, R_WARNINGS) = range(len(RECORD_FIELDS))  # fmt: skip
-PERSON_WIDTH = R_REGION + 1
+ R_STATUS_OR_DEFAULT, R_LIVING_OR_DEFAULT, R_NOTE, R_REGION, R_RESIDENCE, R_LIVING, R_STATUS,
+ R_CATEGORIES, R_START, R_DISABILITY, R_CONTACTS, R_WARNINGS,
+ R_RESIDENCE_GIVEN) = range(len(RECORD_FIELDS))  # fmt: skip
+PERSON_WIDTH = R_RESIDENCE + 1
 
 
 class RegionResolver:
@@ -148,6 +155,18 @@ class RegionResolver:
 
     def in_scope(self, code: str) -> bool:
         return self.scope is None or self.scope.covers(code)
+
+    def resolve_anywhere(self, code: str) -> tuple[str, str | None]:
+        """A residence code: a community or grid of the city, in scope or not."""
+        code = code.replace(" ", "")
+        if len(code) in (6, 9):
+            code = code.ljust(12, "0")
+        level = self.codes.get(code)
+        if level is None:
+            return "", "region_unknown"
+        if level < Level.COMMUNITY:
+            return "", "residence_coarse"
+        return code, None
 
     def resolve(self, code: str, names: tuple[str, str, str, str]) -> tuple[str, str | None]:
         """(code or "", reason code or None); the reason may be a warning (region_coarse)."""
@@ -254,6 +273,7 @@ class Validator:
         self._phones = tuple((f, self._at[f]) for f in ("phone", "phone2"))
         self._choices = tuple((f, self._at[f], parse, {}) for f, parse in self.CHOICES)
         self._has_contacts = bool(self.CONTACT_FIELDS & set(columns))
+        self._has_residence = "residence_code" in columns
         self._has_disability = bool({"disability_category", "disability_grade"} & set(columns))
         self._births: dict[str, tuple | None] = {}  # YYYYMMDD -> (date, iso, sum) or None
         self._areas: dict[str, int] = {}  # area code -> its weighted digit sum
@@ -301,6 +321,7 @@ class Validator:
             reasons.append(("too_long", "name", name[:20]))
         identity = self._identity(p, cells, reasons, warnings)
         region = self._region(p, reasons, warnings)
+        residence = self._residence(p, reasons) if self._has_residence else ""
         phones = [self._phone(p[i], f, reasons) if i >= 0 else "" for f, i in self._phones]
         address = unneutralise(p[at["address"]] or p[at["registered_address"]])
         if len(address) > 200:
@@ -321,8 +342,9 @@ class Validator:
             pinyin = self._pinyin[name] = (name_pinyin(name), name_initials(name))
         number, sex, birth = identity
         return (name, pinyin[0], pinyin[1], number, sex, birth, phones[0], phones[1], address,
-                status or "active", living or "with_family", note, region, living, status,
-                categories, start, disability, contacts, warnings), []  # fmt: skip
+                status or "active", living or "with_family", note, region, residence or region,
+                living, status, categories, start, disability, contacts, warnings,
+                bool(residence)), []  # fmt: skip
 
     def _identity(self, p, cells, reasons, warnings):
         """(number, sex, ISO birth date) from the ID number, checked against the row."""
@@ -431,6 +453,17 @@ class Validator:
         elif reason:
             detail = given or " ".join(n for n in names if n)
             reasons.append((reason, "region", detail))
+        return code
+
+    def _residence(self, p, reasons) -> str:
+        """Where the person lives, when the file says: any community or grid of the city
+        (the importer holds the registration; the residence need not be theirs)."""
+        given = p[self._at["residence_code"]]
+        if not given:
+            return ""
+        code, reason = self.resolver.resolve_anywhere(given)
+        if reason:
+            reasons.append((reason, "residence_code", given))
         return code
 
     def _phone(self, raw: str, field: str, reasons) -> str:

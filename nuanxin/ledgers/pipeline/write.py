@@ -42,7 +42,7 @@ LOOKUP_CHUNK = 500
 # of the insert's cost.
 PERSON_VALUES = (
     "id", "name", "name_pinyin", "name_initials", "id_number", "sex", "birth_date", "phone",
-    "phone2", "address", "status", "living", "note", "region_id",
+    "phone2", "address", "status", "living", "note", "registered_region_id", "region_id",
 )  # fmt: skip
 # Every other column of the person table takes the model's own default, so a field
 # added to the model is filled here without anyone remembering to.
@@ -249,7 +249,7 @@ class Writer:
                     rows.append((
                         pk, f["name"], rec[R_PINYIN], rec[R_INITIALS], rec[R_ID], rec[R_SEX],
                         rec[R_BIRTH], f["phone"], f["phone2"], f["address"], f["status"],
-                        f["living"], rec[R_NOTE], f["region_id"],
+                        f["living"], rec[R_NOTE], f["registered_region_id"], f["region_id"],
                     ))  # fmt: skip
                     new.record = None
                 if self.vendor == "sqlite":
