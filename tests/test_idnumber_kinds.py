@@ -213,7 +213,7 @@ def test_it_no_longer_takes_a_91_number_for_a_residents():
     [
         ("51010445031212X", "id_characters_15", "15-digit"),
         ("FOREIGN", "id_foreign_province", "permanent-residence"),
-        ("5101044503121234", "id_length", "15 digits"),
+        ("5101044503121234", "id_length", "has 15 digits"),
     ],
 )
 def test_it_gives_django_a_translated_message_for_each_new_reason(raw, code, words):
@@ -345,3 +345,19 @@ def test_it_shows_no_kind_for_a_residents_number(client, community_worker, place
         reverse("registry:person_detail", args=[person.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "nx-id-kind" not in page
+
+
+# --- search by the number an old ledger holds -------------------------------------------------
+def test_it_finds_a_person_by_the_15_digit_form_of_their_number(
+    client, community_worker, inspector, places
+):
+    number = idnumber.make("510108", dt.date(1936, 8, 9), 24)
+    person = make_person(name="周奶奶", region=HEMEI_GRID1, id_number=number)
+    other = make_person(name="吴奶奶", region=HEMEI_GRID1)
+    client.force_login(community_worker)
+    html = client.get(reverse("registry:person_list"), {"q": to_15(number)}).content.decode()
+    assert person.get_absolute_url() in html and other.get_absolute_url() not in html
+    # A whole number finds someone only for those who may reveal it: not an inspector.
+    client.force_login(inspector)
+    html = client.get(reverse("registry:person_list"), {"q": to_15(number)}).content.decode()
+    assert person.get_absolute_url() not in html

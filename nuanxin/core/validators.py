@@ -9,7 +9,7 @@ from . import idnumber
 from .phones import PhoneError, normalize_phone
 
 ID_MESSAGES = {
-    "length": _("An ID number has 18 characters (a first-generation one: 15 digits)."),
+    "length": _("An ID number has 18 characters. A first-generation one has 15 digits."),
     "characters": _("An ID number is 17 digits followed by a digit or X."),
     "characters_15": _("A first-generation (15-digit) ID number has digits only."),
     "province": _("The first two digits are not a province code."),

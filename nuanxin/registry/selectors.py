@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from nuanxin.core import access
+from nuanxin.core import access, idnumber
 
 from .models import Enrollment, Person
 
@@ -53,8 +53,12 @@ def person_search_q(text: str, *, user, prefix: str = "") -> Q:
             "id_number", "phone", "phone2"
         )
     else:
+        exact = Q(**{f"{prefix}id_number": digits})
+        if len(digits) == 15 and digits.isdigit():
+            # A first-generation number from an old ledger: the person's 18 digits.
+            exact |= Q(**{f"{prefix}id_number": idnumber.upgrade_15(digits)})
         masked = access.scope(user, access.Action.REVEAL).q(region) & (
-            tail("id_number", "phone", "phone2") | Q(**{f"{prefix}id_number": digits})
+            tail("id_number", "phone", "phone2") | exact
         )
     # People a task names: their phone is shown in clear, never their ID number.
     linked = access.link_q(Person, user, access.Action.VIEW)

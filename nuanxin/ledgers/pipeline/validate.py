@@ -41,7 +41,7 @@ REJECTIONS = {
     "name_missing": _("The name is missing."),
     "id_missing": _("The ID number is missing: people are matched by it."),
     "id_masked": _("The ID number is masked (****): export with the numbers revealed."),
-    "id_length": _("An ID number has 18 characters (a first-generation one: 15 digits)."),
+    "id_length": _("An ID number has 18 characters. A first-generation one has 15 digits."),
     "id_characters": _("An ID number is 17 digits followed by a digit or X."),
     "id_characters_15": _("A first-generation (15-digit) ID number has digits only."),
     "id_province": _("The first two digits are not a province code."),
