@@ -153,7 +153,8 @@ def test_it_accepts_a_leap_day_and_rejects_future_and_too_old_births():
         ("51010419500304A234", "characters"),
         ("X10104195003041234", "characters"),
         ("001041950030412340", "province"),
-        ("991041950030412340", "province"),
+        # First digit 9: a foreigner's number, whose digits 2-3 must be a mainland province.
+        ("991041950030412340", "foreign_province"),
     ],
 )
 def test_it_names_the_reason(raw, code):
@@ -205,7 +206,9 @@ def test_it_returns_the_parsed_number_from_the_django_validator():
     assert set(validators.ID_MESSAGES) == {
         "length",
         "characters",
+        "characters_15",
         "province",
+        "foreign_province",
         "birth_date",
         "check_digit",
     }

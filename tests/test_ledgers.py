@@ -237,7 +237,7 @@ BAD = {
     "id_masked": row(id_number="510108********0024"),
     "id_length": row(id_number="51010819500304"),
     "id_characters": row(id_number="51010819500304002A"),
-    "id_province": row(id_number=idnumber.make("990108", dt.date(1950, 3, 4), 2)),
+    "id_province": row(id_number=idnumber.make("000108", dt.date(1950, 3, 4), 2)),
     "id_birth_date": row(id_number="510108195013040024"),
     "id_check_digit": row(id_number=ident()[:17] + ("0" if ident()[17] != "0" else "1")),
     "sex_mismatch": row(sex="男"),

@@ -306,7 +306,7 @@ def _with_check_digit_broken(number: str) -> str:
             "BROKEN",
             "The last character does not match the check digit: please check for a typing error.",
         ),
-        ("id_number", "99010819500304001X", "The first two digits are not a province code."),
+        ("id_number", "00010819500304001X", "The first two digits are not a province code."),
         ("id_number", "51010819500304A01X", "An ID number is 17 digits followed by a digit or X."),
         ("phone", "12345", "Enter a mainland mobile (11 digits) or landline with area code."),
         ("phone2", "1381234", "Enter a mainland mobile (11 digits) or landline with area code."),

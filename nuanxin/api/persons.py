@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
-from nuanxin.core import access, fieldviews, timeline
+from nuanxin.core import access, fieldviews, idnumber, timeline
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.regions.models import code_prefix
 from nuanxin.regions.selectors import region_by_code
@@ -117,6 +117,10 @@ class DeviceOut(Schema):
 
 
 class PersonDetailOut(PersonItemOut):
+    # "resident", "foreign_permanent" (the 2023 foreigners' permanent-residence
+    # number, first digit 9) or "" without a number. A first-generation 15-digit
+    # number is stored as its 18 digits: "resident".
+    id_kind: str
     phone2: str
     address: str
     household: int | None
@@ -588,6 +592,7 @@ def _detail(person: Person, view: fieldviews.FieldView) -> dict:
     """The whole record, masked. Expects selectors.person_profile's prefetches."""
     return {
         **_item(person, view),
+        "id_kind": idnumber.kind_of(person.id_number),
         "phone2": mask_phone(person.phone2),
         "address": person.address,
         "household": person.household_id,

@@ -71,11 +71,23 @@ def people_created(*, run: ImportRun, user) -> list:
     )
 
 
+def retired_regions() -> list[tuple]:
+    """Regions a map change retired, as the ledger pipeline's RegionResolver takes them:
+    a ledger that names one is told the region it became. (Names and codes of the
+    city's map: not personal data, the same for every importer.)"""
+    return list(
+        Region.objects.filter(retired_on__isnull=False).values_list(
+            "code", "name", "level", "successor_id", "successor__name", "retired_on"
+        )
+    )
+
+
 def import_preview(*, run: ImportRun, user, rows: int = 10) -> list[dict]:
     """Per sheet: the header mapping and the first rows with their verdicts (nothing written)."""
     resolver = RegionResolver(
         Region.objects.current().values_list("code", "name", "level"),
         access.scope(user, access.Action.CHANGE),
+        retired_regions(),
     )
     areas = known_area_codes()
     limits = Limits.configured()

@@ -35,6 +35,7 @@ from .pipeline.read import SUFFIXES, LedgerFormatError, csv_rows_counted
 from .pipeline.run import Importer, Rejection
 from .pipeline.validate import MESSAGES
 from .pipeline.write import wal_checkpoint_deferred
+from .selectors import retired_regions
 
 REJECTED_FLUSH = 1000
 INLINE_REFRESH = 2000  # people; more are refreshed by a task after the import
@@ -313,6 +314,7 @@ def _import(run: ImportRun, user, batch_rows: int | None, on_progress, report) -
     importer = Importer(
         regions=Region.objects.current().values_list("code", "name", "level"),
         scope=scope,
+        retired=retired_regions(),
         known_areas=known_area_codes(),
         source=f"{_('import')} #{run.pk}",
         on_rejected=rejected,

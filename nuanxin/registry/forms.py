@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.core import access
+from nuanxin.core import access, idnumber
 from nuanxin.core.params import Params
 from nuanxin.core.validators import clean_id_number, clean_phone
 from nuanxin.regions.models import Level, code_prefix
@@ -108,7 +108,10 @@ class PersonForm(forms.Form):
         label=_("ID number"),
         max_length=30,
         required=False,
-        help_text=_("18 characters; sex and birth date are read from it."),
+        help_text=_(
+            "18 characters (or a first-generation 15-digit number); sex and birth date are"
+            " read from it."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
     phone = forms.CharField(
@@ -183,7 +186,12 @@ class PersonForm(forms.Form):
     # at once, not only after the required fields are fixed.
     def clean_id_number(self):
         value = self.cleaned_data["id_number"].strip()
-        return clean_id_number(value).number if value else ""
+        if not value:
+            return ""
+        parsed = clean_id_number(value)
+        # A 15-digit number goes to the service as given, which upgrades it to
+        # its 18 digits and says so in a warning the page shows.
+        return idnumber.normalize(value) if parsed.kind == "resident_15" else parsed.number
 
     def _clean_a_phone(self, field):
         value = self.cleaned_data[field].strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from nuanxin.core import access
+from nuanxin.core import access, idnumber
 from nuanxin.regions.models import prefix_q, significant
 
 from .models import Enrollment, Person, PersonMove
@@ -56,8 +56,12 @@ def person_search_q(text: str, *, user, prefix: str = "") -> Q:
     if len(digits) == VISIBLE_DIGITS:
         masked = where(access.Action.VIEW) & tail("id_number", "phone", "phone2")
     else:
+        exact = Q(**{f"{prefix}id_number": digits})
+        if len(digits) == 15 and digits.isdigit():
+            # A first-generation number from an old ledger: the person's 18 digits.
+            exact |= Q(**{f"{prefix}id_number": idnumber.upgrade_15(digits)})
         masked = where(access.Action.REVEAL) & (
-            tail("id_number", "phone", "phone2") | Q(**{f"{prefix}id_number": digits})
+            tail("id_number", "phone", "phone2") | exact
         )
     # People a task names: their phone is shown in clear, never their ID number.
     linked = access.link_q(Person, user, access.Action.VIEW)

@@ -18,7 +18,7 @@ from nuanxin.audit.services import audit_record, model_changes
 from nuanxin.core import access
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.core.pinyin import name_initials, name_pinyin
-from nuanxin.core.validators import clean_id_number, clean_phone
+from nuanxin.core.validators import ID_WARNINGS, clean_id_number, clean_phone
 from nuanxin.regions.models import ChangeMove, Level, Region
 from nuanxin.regions.selectors import known_area_codes, retired_region
 
@@ -65,6 +65,8 @@ def _normalise(person: Person) -> list[str]:
                 )
                 % {"code": parsed.area_code}
             )
+        # A 15-digit number stored as its 18 digits; an unknown nationality code.
+        warnings.extend(str(ID_WARNINGS[w]) for w in parsed.warnings if w != "area_code")
     else:
         person.id_number = None
     errors = {}

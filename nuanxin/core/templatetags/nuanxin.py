@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from nuanxin.core.idnumber import kind_of
 from nuanxin.core.masking import mask_id_number, mask_phone
 from nuanxin.core.tiers import Tier
+from nuanxin.core.validators import ID_KINDS
 
 register = template.Library()
 
@@ -21,6 +23,14 @@ register = template.Library()
 @register.filter
 def masked_id(value: str | None) -> str:
     return mask_id_number(value)
+
+
+@register.filter
+def id_kind(value: str | None) -> str:
+    """What kind of number a stored ID number is, when it is not a resident's
+    (the 2023 foreigners' permanent-residence number); "" otherwise."""
+    kind = kind_of(value)
+    return str(ID_KINDS[kind]) if kind and kind != "resident" else ""
 
 
 @register.filter

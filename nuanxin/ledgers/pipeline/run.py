@@ -112,8 +112,9 @@ class Importer:
         batch_rows: int = BATCH_ROWS,
         parallel: bool | None = None,
         limits: Limits | None = None,
+        retired=None,
     ):
-        self.resolver = RegionResolver(regions, scope)
+        self.resolver = RegionResolver(regions, scope, retired)
         self.known_areas = known_areas
         self.today = today or dt.date.today()
         self.on_rejected = on_rejected

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from nuanxin.core import idnumber
 from nuanxin.core.phones import PhoneError, normalize_phone
 from nuanxin.core.pinyin import name_initials, name_pinyin
+from nuanxin.core.validators import ID_WARNINGS
 from nuanxin.regions.models import Level
 
 from .headers import HEADERS
@@ -40,9 +41,14 @@ REJECTIONS = {
     "name_missing": _("The name is missing."),
     "id_missing": _("The ID number is missing: people are matched by it."),
     "id_masked": _("The ID number is masked (****): export with the numbers revealed."),
-    "id_length": _("An ID number has 18 characters."),
+    "id_length": _("An ID number has 18 characters. A first-generation one has 15 digits."),
     "id_characters": _("An ID number is 17 digits followed by a digit or X."),
+    "id_characters_15": _("A first-generation (15-digit) ID number has digits only."),
     "id_province": _("The first two digits are not a province code."),
+    "id_foreign_province": _(
+        "A foreigner's permanent-residence number (first digit 9): digits 2–3 are not"
+        " a mainland province code."
+    ),
     "id_birth_date": _("Digits 7–14 are not a possible birth date."),
     "id_check_digit": _("The last character does not match the check digit."),
     "sex_mismatch": _("The sex differs from the one the ID number gives."),
@@ -50,6 +56,10 @@ REJECTIONS = {
     "phone_invalid": _("Not a mainland mobile (11 digits) or landline with area code."),
     "region_missing": _("No region: give the district, street and community, or a region code."),
     "region_unknown": _("No such region."),
+    "region_retired": _(
+        "This region was retired by an administrative change (merged or renamed):"
+        " use the region it became, named after the arrow."
+    ),
     "region_ambiguous": _("Several regions have this name: add the district or street."),
     "region_out_of_scope": _("Outside your region: you may not import this person."),
     "residence_coarse": _("The residence must be a community or a grid."),
@@ -62,7 +72,8 @@ REJECTIONS = {
     "too_long": _("Too long."),
 }
 WARNINGS = {
-    "area_code": _("The ID number's area code is historical or unknown here; kept as given."),
+    # The ID number's own warnings (core/idnumber.py), as the person form gives them.
+    **ID_WARNINGS,
     "sex_invalid": _("Sex not recognised; taken from the ID number."),
     "birth_invalid": _("Birth date not recognised; taken from the ID number."),
     "region_coarse": _("Region known only down to the street or district."),
@@ -132,9 +143,11 @@ class RegionResolver:
         "村",
     )
 
-    def __init__(self, regions, scope):
+    def __init__(self, regions, scope, retired=None):
         """`regions`: (code, name, level); `scope`: where the importer may change records,
-        as the gate says (`access.scope(user, "change")`; None: everywhere)."""
+        as the gate says (`access.scope(user, "change")`; None: everywhere);
+        `retired`: regions a map change retired, (code, name, level, successor code,
+        successor name, retired on), so that a ledger naming one is told what it became."""
         self.levels: dict[int, dict[str, list[str]]] = {lv: {} for lv in Level.values}
         self.codes: dict[str, int] = {}
         for code, name, level in regions:
@@ -143,6 +156,15 @@ class RegionResolver:
                 self.levels[level].setdefault(key, []).append(code)
         self.scope = scope
         self._cache: dict[tuple, tuple[str, str | None]] = {}
+        # code -> "old name code → new name code (date)"; name keys per level -> codes.
+        self.retired: dict[str, str] = {}
+        self.retired_names: dict[int, dict[str, list[str]]] = {lv: {} for lv in Level.values}
+        for code, name, level, successor, successor_name, day in retired or ():
+            self.retired[code] = (
+                f"{name} {code} → {successor_name or '—'} {successor or ''}".rstrip() + f" ({day})"
+            )
+            for key in self._keys(name):
+                self.retired_names[level].setdefault(key, []).append(code)
 
     def _keys(self, name: str) -> set[str]:
         key = "".join(cell_text(name).split())
@@ -169,7 +191,8 @@ class RegionResolver:
         return code, None
 
     def resolve(self, code: str, names: tuple[str, str, str, str]) -> tuple[str, str | None]:
-        """(code or "", reason code or None); the reason may be a warning (region_coarse)."""
+        """(code or "", reason code or None); the reason may be a warning (region_coarse).
+        A retired region comes back with its code and the reason region_retired."""
         key = (code, names)
         if key not in self._cache:
             self._cache[key] = self._resolve(code, names)
@@ -183,7 +206,7 @@ class RegionResolver:
             if len(code) in (6, 9):
                 code = code.ljust(12, "0")
             if code not in self.codes:
-                return "", "region_unknown"
+                return (code, "region_retired") if code in self.retired else ("", "region_unknown")
             level = self.codes[code]
         else:
             level, code, prefix = None, "", ""
@@ -198,6 +221,13 @@ class RegionResolver:
                     if c.startswith(prefix)
                 ]
                 if not candidates:
+                    retired = [
+                        c
+                        for c in self.retired_names[lv].get("".join(name.split()), ())
+                        if c.startswith(prefix)
+                    ]
+                    if len(retired) == 1:
+                        return retired[0], "region_retired"
                     return "", "region_unknown"
                 if len(candidates) > 1:
                     # Within scope a name may still be unique: prefer that.
@@ -392,8 +422,13 @@ class Validator:
                 return None
             number, sex = parsed.number, parsed.sex
             birth = (parsed.birth_date, parsed.birth_date.isoformat())
-            if parsed.warnings:
-                warnings.append(("area_code", "id_number", parsed.area_code))
+            for warning in parsed.warnings:
+                detail = {
+                    "area_code": parsed.area_code,
+                    "upgraded_15": f"{idnumber.normalize(raw)} → {number}",
+                    "nationality_code": parsed.nationality,
+                }[warning]
+                warnings.append((warning, "id_number", detail))
         at = self._at
         sex_text = p[at["sex"]]
         if sex_text:
@@ -450,6 +485,10 @@ class Validator:
         code, reason = self.resolver.resolve(given, names)
         if reason == "region_coarse":
             warnings.append((reason, "region", code))
+        elif reason == "region_retired":
+            # Named by its code or (unambiguously) by its name: say what it became.
+            reasons.append((reason, "region", self.resolver.retired[code]))
+            return ""
         elif reason:
             detail = given or " ".join(n for n in names if n)
             reasons.append((reason, "region", detail))
