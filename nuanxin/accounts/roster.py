@@ -83,6 +83,7 @@ class Row:
     region: str = ""
     username: str = ""
     reasons: list = field(default_factory=list)  # [(code, field)]
+    changed: list = field(default_factory=list)  # an existing user's: full_name, phone, membership
 
     @property
     def role_label(self) -> str:
