@@ -292,3 +292,69 @@ def test_it_counts_the_month_of_a_backdated_merge_under_the_new_map(people):
     # Last month's visits to 和平社区's people moved with them: 和美社区 counts all five.
     assert last[BAOHE][HEMEI] == (5, 3, 0)
     assert_sums(last)
+
+
+def test_it_moves_the_merged_communitys_staff_to_the_community_it_joins(
+    client, people, city_admin
+):
+    from nuanxin.accounts.services import membership_add
+
+    heping = Region.objects.get(code=HEPING)
+    moving = make_user("heping_worker", "community_worker", HEPING)
+    both = make_user("both_worker", "community_worker", HEMEI)
+    membership_add(user=both, role="community_worker", region=heping)
+    gone = make_user("gone_worker", "inspector", HEPING)
+    Membership.objects.filter(user=gone).update(active=False)
+    assert not selectors_people(moving, HEMEI)
+
+    client.force_login(city_admin)
+    form = {"code": HEPING, "into": HEMEI, "effective_on": TODAY.isoformat()}
+    page = client.post("/regions/changes/new/merge/", form)
+    preview = page.context["preview"]
+    assert preview.counts["memberships"] == 2
+    assert [line.split(" ")[0] for line in preview.staff_moved] == ["both_worker", "heping_worker"]
+    assert 'id="staff-moved"' in page.content.decode()
+    assert Membership.objects.get(user=moving).region_id == HEPING  # a preview moves nobody
+
+    client.post("/regions/changes/new/merge/", {**form, "apply": "1"})
+    change = AdministrativeChange.objects.get()
+    assert change.counts["memberships"] == 2
+    assert Membership.objects.get(user=moving).region_id == HEMEI
+    assert {(m.region_id, m.active) for m in both.memberships.all()} == {
+        (HEMEI, True),
+        (HEPING, False),
+    }
+    assert Membership.objects.get(user=gone).region_id == HEPING  # an ended one stays
+    event = AuditEvent.objects.get(object_type="accounts.membership")
+    assert event.changes["memberships"] == [
+        ["both_worker", "community_worker"],
+        ["heping_worker", "community_worker"],
+    ]
+    assert event.user == city_admin and event.changes["change"] == change.pk
+    # The moved worker now reaches the people who moved with them.
+    assert selectors_people(moving, HEMEI) == {p.pk for p in people.values()}
+
+
+def selectors_people(user, code):
+    from nuanxin.core import access
+
+    user = type(user).objects.get(pk=user.pk)  # a fresh user: no cached reach
+    return set(
+        Person.objects.restrict(user, access.Action.VIEW)
+        .filter(pk__in=Person.objects.within(code).values("pk"))
+        .values_list("pk", flat=True)
+    )
+
+
+def test_it_lists_a_split_communitys_staff_for_review_and_leaves_them(
+    people, city_admin, community_worker
+):
+    arguments = {"code": HEMEI, "new_code": "510108010003", "name": "和顺社区",
+                 "grids": [HEMEI_GRID2], "effective_on": TODAY}  # fmt: skip
+    preview = services.change_split(user=city_admin, dry_run=True, **arguments)
+    assert [line.split(" ")[0] for line in preview.staff_to_review] == ["hemei_worker"]
+    assert preview.staff_moved == [] and "memberships" not in preview.counts
+    outcome = services.change_split(user=city_admin, **arguments)
+    assert outcome.staff_to_review == preview.staff_to_review
+    assert Membership.objects.get(user=community_worker).region_id == HEMEI
+    assert not AuditEvent.objects.filter(object_type="accounts.membership").exists()

@@ -7,7 +7,11 @@ split does to it (a recode moves every one of them, found by introspection):
 - ``OPEN``: only the rows still open (work in progress: a due task, an open request);
 - ``FROM_CUT``: rows of the first month under the new map and later (visits, tallies);
 - ``STAYS``: history, read under the old code forever (past visits, sign-offs …),
-  or reference data an administrator reviews (memberships, service areas).
+  or reference data an administrator reviews (service areas; memberships on a split).
+
+Staff memberships are moved by the change itself (services.py): a grid's go with the
+grid, a merged community's active ones go to the community it joins; on a split the
+preview lists the community's for review.
 
 tests/test_mapchange.py fails when a model with a region column is missing here.
 """
@@ -108,7 +112,7 @@ FOLLOWERS: list[Follower] = [
     _f("campaigns.FundEntry", STAYS),
     _f("campaigns.FundEntry", STAYS, column="counterpart_id"),
     _f("campaigns.FundBalance", STAYS),
-    # Reference data the administrator reviews after a merge (the preview lists them).
+    # Reference data the administrator reviews after a change. Memberships: see above.
     _f("accounts.Membership", STAYS, key="memberships"),
     _f("directory.Organisation", STAYS),
     _f("directory.Hotline", STAYS),
