@@ -294,9 +294,7 @@ def test_it_counts_the_month_of_a_backdated_merge_under_the_new_map(people):
     assert_sums(last)
 
 
-def test_it_moves_the_merged_communitys_staff_to_the_community_it_joins(
-    client, people, city_admin
-):
+def test_it_moves_the_merged_communitys_staff_to_the_community_it_joins(client, people, city_admin):
     from nuanxin.accounts.services import membership_add
 
     heping = Region.objects.get(code=HEPING)
@@ -358,3 +356,53 @@ def test_it_lists_a_split_communitys_staff_for_review_and_leaves_them(
     assert outcome.staff_to_review == preview.staff_to_review
     assert Membership.objects.get(user=community_worker).region_id == HEMEI
     assert not AuditEvent.objects.filter(object_type="accounts.membership").exists()
+
+
+def _agreement(user, person, starts_on, ends_on=None):
+    from nuanxin.care.services import care_agreement_create
+
+    return care_agreement_create(
+        user=user, person_id=person.pk, caregiver_kind="relative", caregiver_name="女儿",
+        caregiver_phone="13900004444", duties=["daily_look_in"], care_level="self",
+        monthly_fee_fen=0, starts_on=starts_on, ends_on=ends_on,
+    )  # fmt: skip
+
+
+def test_it_moves_a_current_care_agreements_street_when_a_merge_crosses_streets(places, city_admin):
+    other_street = Region.objects.get(code="510108020000")  # 猛追湾街道
+    far = Region.objects.get(code="510108020001")  # 望平社区
+    person = make_person(name="赵大爷", region=far.code)
+    ended = _agreement(
+        city_admin, person, TODAY - dt.timedelta(days=700), TODAY - dt.timedelta(days=400)
+    )
+    current = _agreement(city_admin, person, TODAY - dt.timedelta(days=30))
+    assert current.street_id == other_street.code
+
+    preview = services.change_merge(
+        user=city_admin, code=far.code, into=HEMEI, effective_on=TODAY, dry_run=True
+    )
+    assert preview.counts["care_agreement_streets"] == 1
+    services.change_merge(user=city_admin, code=far.code, into=HEMEI, effective_on=TODAY)
+    current.refresh_from_db()
+    ended.refresh_from_db()
+    assert (current.region_id, current.street_id) == (HEMEI, BAOHE)
+    assert (ended.region_id, ended.street_id) == (far.code, other_street.code)  # history
+
+
+def test_it_keeps_a_care_agreements_street_within_one_street_and_moves_it_on_a_split_across(
+    people, city_admin
+):
+    first = _agreement(city_admin, people["b3"], TODAY - dt.timedelta(days=30))
+    outcome = services.change_merge(user=city_admin, code=HEPING, into=HEMEI, effective_on=TODAY)
+    assert "care_agreement_streets" not in outcome.counts
+    first.refresh_from_db()
+    assert (first.region_id, first.street_id) == (HEMEI, BAOHE)
+
+    other_street = Region.objects.get(code="510108020000")  # 猛追湾街道
+    outcome = services.change_split(
+        user=city_admin, code=HEMEI, new_code="510108020009", name="新社区",
+        people=[str(people["b3"].pk)], effective_on=TODAY,
+    )  # fmt: skip
+    assert outcome.counts["care_agreement_streets"] == 1
+    first.refresh_from_db()
+    assert (first.region_id, first.street_id) == ("510108020009", other_street.code)

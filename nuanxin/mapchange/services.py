@@ -159,7 +159,9 @@ def _record_people(change, old: str, new: str, *, people=None) -> None:
 def _move_code(old: str, new: str, cut: dt.date, counts: Counter) -> None:
     """Everything of `old` that follows a merge or split goes to `new`: an UPDATE per table."""
     for follower in MOVING:
-        counts[follower.key] += follower.rows(old, cut).update(**{follower.column: new})
+        value = follower.value(new)
+        rows = follower.rows(old, cut).exclude(**{follower.column: value})
+        counts[follower.key] += rows.update(**{follower.column: value})
 
 
 def _move_people(ids: list[int], old_codes: list[str], new: str, cut: dt.date, counts: Counter):
@@ -177,7 +179,7 @@ def _move_people(ids: list[int], old_codes: list[str], new: str, cut: dt.date, c
             qs = model._base_manager.filter(pk__in=ids, region_id__in=old_codes)
         elif "person" in {f.name for f in model._meta.concrete_fields}:
             qs = model._base_manager.filter(
-                person_id__in=ids, **{f"{follower.column}__in": old_codes}
+                person_id__in=ids, **{f"{follower.match}__in": old_codes}
             )
             if follower.rule == FROM_CUT:
                 qs = qs.filter(month__gte=cut)
@@ -185,7 +187,10 @@ def _move_people(ids: list[int], old_codes: list[str], new: str, cut: dt.date, c
                 qs = qs.filter(follower.open_q)
         else:
             continue  # not a person's: stays with the community
-        counts[follower.key] += qs.update(**{follower.column: new})
+        value = follower.value(new)
+        counts[follower.key] += qs.exclude(**{follower.column: value}).update(
+            **{follower.column: value}
+        )
 
 
 def _move_grid(change, grid: Region, new_code: str, parent: Region, counts: Counter) -> Region:
