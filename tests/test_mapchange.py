@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from nuanxin.accounts.models import Membership
@@ -406,3 +407,50 @@ def test_it_keeps_a_care_agreements_street_within_one_street_and_moves_it_on_a_s
     assert outcome.counts["care_agreement_streets"] == 1
     first.refresh_from_db()
     assert (first.region_id, first.street_id) == ("510108020009", other_street.code)
+
+
+# ---- /api/v1/region-changes -----------------------------------------------------------
+
+
+def _api(user):
+    from nuanxin.accounts.services import api_token_create
+
+    return Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user)}")
+
+
+def test_it_lists_region_changes_newest_first_in_pages_for_those_who_audit(
+    people, city_admin, district_officer, inspector
+):
+    services.change_rename(user=city_admin, code=HEPING, name="和平新村")
+    merge = services.change_merge(user=city_admin, code=HEPING, into=HEMEI, effective_on=TODAY)
+
+    answer = _api(city_admin).get("/api/v1/region-changes?page_size=1")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["count"], body["pages"], body["previous"]) == (2, 2, None)
+    [newest] = body["items"]
+    assert newest["id"] == merge.change.pk and newest["kind"] == "merge"
+    assert (newest["from_code"], newest["to_code"], newest["old_name"]) == (
+        HEPING,
+        HEMEI,
+        "和平新村",
+    )
+    assert newest["counts"]["people"] == 3 and newest["grids"] == merge.change.grids
+    assert newest["applied_by"] == city_admin.username
+    second = _api(city_admin).get(body["next"]).json()
+    assert [c["kind"] for c in second["items"]] == ["rename"]
+
+    # Only the city administrator audits: other roles get an empty list, not the changes.
+    for user in (district_officer, inspector):
+        answer = _api(user).get("/api/v1/region-changes")
+        assert answer.status_code == 200 and answer.json()["items"] == []
+    assert Client().get("/api/v1/region-changes").status_code == 401
+    assert _api(city_admin).get("/api/v1/region-changes?page_size=0").status_code == 400
+    assert _api(city_admin).get("/api/v1/region-changes?page=x").status_code == 400
+
+
+def test_it_documents_the_region_changes_route_in_the_openapi_schema(client, db):
+    schema = client.get("/api/v1/openapi.json").json()
+    route = schema["paths"]["/api/v1/region-changes"]["get"]
+    assert {"200", "400", "401"} <= set(route["responses"])
+    assert route["operationId"] and route["tags"] == ["regions"]
