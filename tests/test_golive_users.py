@@ -204,9 +204,7 @@ def test_it_says_on_the_command_line_what_a_reimport_updates(tmp_path, places):
     assert User.objects.get(username="wangqiang").full_name == "王强"
 
 
-def test_it_takes_a_username_with_another_name_and_another_phone_for_someone_else(
-    tmp_path, places
-):
+def test_it_takes_a_username_with_another_name_and_another_phone_for_someone_else(tmp_path, places):
     roster_import(path=_file(tmp_path, ROSTER))
     text = f"姓名,手机,角色,区划代码,用户名\n李四,13700002222,inspector,{CHENGHUA},wangqiang\n"
     outcome = roster_import(path=_file(tmp_path, text, "r3.csv"))
