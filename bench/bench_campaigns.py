@@ -25,6 +25,8 @@ import shutil
 import time
 from pathlib import Path
 
+from bench.common import person_row_maker
+
 OUT = Path(__file__).parent / "out"
 PEOPLE = int(os.getenv("BENCH_CAMPAIGN_PEOPLE", "250000"))
 ELIGIBLE = PEOPLE * 4 // 5
@@ -73,23 +75,13 @@ def _load() -> dict:
             communities.append(code)
     Region.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
     now = connection.ops.adapt_datetimefield_value(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    fields = list(Person._meta.concrete_fields)
+    person_row = person_row_maker(now)
 
     def person(pid: int) -> tuple:
-        values = {"id": pid, "name": f"人{pid}", "name_pinyin": f"ren{pid}", "name_initials": "r",
-                  "sex": "F", "address": f"{pid}号", "region_id": communities[pid % len(communities)],
-                  "status": "active", "living": "alone", "adl_walking": pid % 17 == 0}  # fmt: skip
-        row = []
-        for f in fields:
-            if f.column in values:
-                row.append(values[f.column])
-            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                row.append(now)
-            elif f.null:
-                row.append(None)
-            else:
-                row.append(f.get_default())
-        return tuple(row)
+        return person_row({"id": pid, "name": f"人{pid}", "name_pinyin": f"ren{pid}",
+                           "name_initials": "r", "sex": "F", "address": f"{pid}号",
+                           "region_id": communities[pid % len(communities)], "status": "active",
+                           "living": "alone", "adl_walking": pid % 17 == 0})  # fmt: skip
 
     def insert(table, columns, rows):
         marks = ", ".join(["%s"] * len(columns))
@@ -100,7 +92,7 @@ def _load() -> dict:
     with transaction.atomic():
         for start in range(1, PEOPLE + 1, 20_000):
             ids = range(start, min(start + 20_000, PEOPLE + 1))
-            insert(Person._meta.db_table, [f.column for f in fields], [person(i) for i in ids])
+            insert(Person._meta.db_table, person_row.columns, [person(i) for i in ids])
             enrolments = []
             for pid in ids:
                 if pid <= ELIGIBLE:

@@ -44,10 +44,11 @@ import os
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.common import pg_database, spawn
 
 OUT = Path(__file__).parent / "out"
 ROWS = int(os.getenv("BENCH_ROWS", "1000000"))
@@ -207,12 +208,7 @@ def _setup_database(db: str, tag: str) -> None:
         os.environ["NUANXIN_VAR_DIR"] = str(var)
         os.environ.pop("NUANXIN_DATABASE_URL", None)
     else:
-        import psycopg
-
-        name = PG_URL.rsplit("/", 1)[1]
-        with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+        pg_database(PG_URL, fresh=True)
         os.environ["NUANXIN_DATABASE_URL"] = PG_URL
         os.environ["NUANXIN_VAR_DIR"] = str(OUT / f"var-{tag}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "nuanxin.settings"
@@ -469,14 +465,7 @@ def worker_iex(path: Path) -> dict:
 
 
 def _spawn(*args: str) -> dict | None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.bench_ledgers", *args],
-        capture_output=True, text=True, cwd=Path(__file__).parent.parent,
-    )  # fmt: skip
-    if proc.returncode:
-        print(f"   {' '.join(args)} failed:\n{proc.stderr[-2000:]}", flush=True)
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return spawn("bench.bench_ledgers", *args, capture_stderr=True)
 
 
 def main() -> None:

@@ -19,10 +19,11 @@ import csv
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.common import pg_answers, pg_database, spawn
 
 OUT = Path(__file__).parent / "out" / "regions"
 TOWNSHIPS = 261
@@ -74,12 +75,7 @@ def worker(db: str, path: Path) -> dict:
     shutil.rmtree(var, ignore_errors=True)
     os.environ["NUANXIN_VAR_DIR"] = str(var)
     if db == "postgresql":
-        import psycopg
-
-        name = PG_URL.rsplit("/", 1)[1]
-        with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+        pg_database(PG_URL, fresh=True)
         os.environ["NUANXIN_DATABASE_URL"] = PG_URL
     else:
         os.environ.pop("NUANXIN_DATABASE_URL", None)
@@ -114,37 +110,16 @@ def worker(db: str, path: Path) -> dict:
     return result
 
 
-def _pg_answers() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", connect_timeout=2).close()
-        return True
-    except Exception:
-        return False
-
-
-def _spawn(*args: str) -> dict | None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.bench_regions", *args],
-        capture_output=True, text=True, cwd=Path(__file__).parent.parent,
-    )  # fmt: skip
-    if proc.returncode:
-        print(f"   {' '.join(args)} failed:\n{proc.stderr[-2000:]}", flush=True)
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     made = files()
     print(f"{len(rows())} rows: 1 province, 1 city, 20 county units, {TOWNSHIPS} townships, "
           f"{TOWNSHIPS * COMMUNITIES_EACH} communities", flush=True)  # fmt: skip
-    dbs = ["sqlite"] + (["postgresql"] if _pg_answers() else [])
+    dbs = ["sqlite"] + (["postgresql"] if pg_answers(PG_URL) else [])
     print(f"{'db':<11}{'file':<6}{'dry run s':>10}{'import s':>10}{'again s':>9}"
           f"{'created':>9}{'unchanged':>10}{'skipped':>8}{'again unchanged':>16}{'load':>6}")  # fmt: skip
     for db in dbs:
         for path in made.values():
-            r = _spawn("worker", db, str(path))
+            r = spawn("bench.bench_regions", "worker", db, str(path), capture_stderr=True)
             if r:
                 print(f"{r['db']:<11}{r['file']:<6}{r['dry_run_s']:>10.2f}{r['first_s']:>10.2f}"
                       f"{r['again_s']:>9.2f}{r['first']['created']:>9}{r['first']['unchanged']:>10}"

@@ -22,10 +22,11 @@ import datetime as dt
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.common import city_loaded, django_in, person_row_maker, spawn, timed
 
 OUT = Path(__file__).parent / "out"
 PEOPLE = int(os.getenv("BENCH_PEOPLE", "1000000"))
@@ -44,34 +45,12 @@ LIVING = ["alone"] * 3 + ["empty_nest"] * 2 + ["with_family"] * 4 + ["institutio
 
 def _setup(db: str) -> bool:
     """Point Django at the bench database; True if it already holds the city."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "nuanxin.settings"
     os.environ.setdefault("NUANXIN_DEBUG", "0")
     os.environ.setdefault("NUANXIN_SECRET_KEY", "bench-only-" + "x" * 50)
     var = OUT / f"schedules-{PEOPLE}-{db}"
-    var.mkdir(parents=True, exist_ok=True)
-    os.environ["NUANXIN_VAR_DIR"] = str(var)
-    if db == "sqlite":
-        os.environ.pop("NUANXIN_DATABASE_URL", None)
-    else:
-        import psycopg
-
-        name = PG_URL.rsplit("/", 1)[1]
-        with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            if not (var / "loaded.json").exists():  # another size's city, or half a load
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
-        os.environ["NUANXIN_DATABASE_URL"] = PG_URL
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from nuanxin.registry.models import Person
-
-    return (var / "loaded.json").exists() and Person.objects.count() >= PEOPLE
+    # Another size's city, or half a load: PostgreSQL starts afresh.
+    django_in(var, db, PG_URL, fresh_pg=not (var / "loaded.json").exists())
+    return city_loaded(var, PEOPLE)
 
 
 def load(db: str) -> dict:
@@ -87,23 +66,9 @@ def load(db: str) -> dict:
     grids = _regions()
     ops = connection.ops
     now = ops.adapt_datetimefield_value(dt.datetime(2025, 11, 1, tzinfo=dt.UTC))
-    person_fields = list(Person._meta.concrete_fields)
-
-    def person_row(values: dict) -> tuple:
-        row = []
-        for f in person_fields:
-            if f.column in values:
-                row.append(values[f.column])
-            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                row.append(now)
-            elif f.null:
-                row.append(None)
-            else:
-                row.append(f.get_default())
-        return tuple(row)
-
+    person_row = person_row_maker(now)
     tables = {
-        Person: [f.column for f in person_fields],
+        Person: person_row.columns,
         Enrollment: ["person_id", "category", "start_date", "end_date", "source", "created_at"],
         Contact: ["person_id", "name", "relation", "phone", "is_guardian", "is_emergency", "note"],
         Disability: ["person_id", "category", "grade", "certificate_number"],
@@ -209,11 +174,6 @@ def worker(db: str) -> dict:
     _cold_snap()
     VisitPolicy.objects.filter(created_by=None, valid_from=TODAY - dt.timedelta(days=10)).delete()
 
-    def timed(fn) -> tuple[float, int]:
-        started = time.perf_counter()
-        written = fn()
-        return round(time.perf_counter() - started, 1), written
-
     VisitSchedule.objects.all().delete()
     Person.objects.update(tier="")
     if connection.vendor == "postgresql":
@@ -238,20 +198,9 @@ def worker(db: str) -> dict:
     return result
 
 
-def _spawn(db: str) -> dict | None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.bench_schedules", "worker", db],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent,
-    )  # fmt: skip
-    if proc.returncode:
-        print(f"   {db} failed", flush=True)
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     for db in os.getenv("BENCH_DBS", "sqlite,postgresql").split(","):
-        r = _spawn(db)
+        r = spawn("bench.bench_schedules", "worker", db)
         if not r:
             continue
         print(f"{db}: {r['people']:,} people, {r['visits']:,} visits "

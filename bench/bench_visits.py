@@ -25,11 +25,11 @@ import datetime as dt
 import json
 import os
 import random
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.common import city_loaded, django_in, person_row_maker, spawn, time_ms
 
 OUT = Path(__file__).parent / "out"
 PEOPLE = int(os.getenv("BENCH_PEOPLE", "1000000"))
@@ -44,31 +44,9 @@ TIERS = ["red"] * 10 + ["yellow"] * 30 + ["blue"] * 60
 
 def _setup(db: str) -> bool:
     """Point Django at the bench database; True if it already holds the data."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "nuanxin.settings"
     var = OUT / f"visits-{PEOPLE}-{db}"
-    var.mkdir(parents=True, exist_ok=True)
-    os.environ["NUANXIN_VAR_DIR"] = str(var)
-    if db == "sqlite":
-        os.environ.pop("NUANXIN_DATABASE_URL", None)
-    else:
-        import psycopg
-
-        name = PG_URL.rsplit("/", 1)[1]
-        with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
-        os.environ["NUANXIN_DATABASE_URL"] = PG_URL
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    marker = var / "loaded.json"
-    from nuanxin.registry.models import Person
-
-    return marker.exists() and Person.objects.count() >= PEOPLE
+    django_in(var, db, PG_URL)
+    return city_loaded(var, PEOPLE)
 
 
 def _regions() -> list[str]:
@@ -153,23 +131,8 @@ def load(db: str) -> dict:
     ops = connection.ops
     now = ops.adapt_datetimefield_value(dt.datetime(2025, 11, 1, tzinfo=dt.UTC))
     year_ago = TODAY - dt.timedelta(days=365)
-    # Every concrete column of Person (others may add fields): ours, else null or the default.
-    person_fields = [f for f in Person._meta.concrete_fields]
-    person_cols = [f.column for f in person_fields]
-
-    def person_row(values: dict) -> tuple:
-        row = []
-        for f in person_fields:
-            if f.column in values:
-                row.append(values[f.column])
-            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                row.append(now)
-            elif f.null:
-                row.append(None)
-            else:
-                row.append(f.get_default())
-        return tuple(row)
-
+    person_row = person_row_maker(now)
+    person_cols = person_row.columns
     sched_cols = ["person_id", "region_id", "tier", "tier_rank", "tier_why", "in_scope_since",
                   "active", "last_contact_on", "last_home_on", "major_change_note", "due_on",
                   "due_reason", "updated_at"]  # fmt: skip
@@ -246,16 +209,6 @@ def _flush(people, schedules, visits, person_cols, sched_cols, visit_cols, count
     counts["visits"] += len(visits)
 
 
-def _time(fn, repeat: int = 7) -> dict:
-    """First (cold) and median of the rest, in milliseconds."""
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - started) * 1000)
-    return {"first_ms": round(runs[0], 1), "median_ms": round(statistics.median(runs[1:]), 1)}
-
-
 def worker(db: str) -> dict:
     loaded = _setup(db)
     result = {"db": db, "people": PEOPLE}
@@ -289,7 +242,7 @@ def worker(db: str) -> dict:
     city = Region.objects.get(level=1)
     district_region = Region.objects.get(code=district.code)
 
-    result["worklist"] = _time(
+    result["worklist"] = time_ms(
         lambda: len(
             duties.worklist(user=grid_worker, today=TODAY, until=TODAY + dt.timedelta(days=6))
         )
@@ -298,19 +251,19 @@ def worker(db: str) -> dict:
         duties.worklist(user=grid_worker, today=TODAY, until=TODAY + dt.timedelta(days=6))
     )
     officer = user("bench_district", "district_officer", district.code)
-    result["worklist_district"] = _time(
+    result["worklist_district"] = time_ms(
         lambda: selectors.schedule_due_by_region(user=officer, region=district_region, today=TODAY),
         5,
     )
-    result["coverage_district"] = _time(
+    result["coverage_district"] = time_ms(
         lambda: selectors.coverage_compute(region=district_region, month=month, today=TODAY), 5
     )
     cov = selectors.coverage_compute(region=city, month=month, today=TODAY)
     result["city_figures"] = cov.total.as_dict()
-    result["coverage_city"] = _time(
+    result["coverage_city"] = time_ms(
         lambda: selectors.coverage_compute(region=city, month=month, today=TODAY), 3
     )
-    result["blind_spots_street"] = _time(
+    result["blind_spots_street"] = time_ms(
         lambda: selectors.blind_spots(
             user=street_officer, region_code=street, month=month, today=TODAY
         )  # fmt: skip
@@ -329,24 +282,13 @@ def worker(db: str) -> dict:
             client_id=f"bench-{time.time_ns()}",
         )  # fmt: skip
 
-    result["record_visit"] = _time(record, 15)
+    result["record_visit"] = time_ms(record, 15)
     return result
-
-
-def _spawn(db: str) -> dict | None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.bench_visits", "worker", db],
-        capture_output=False, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent,
-    )  # fmt: skip
-    if proc.returncode:
-        print(f"   {db} failed", flush=True)
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     for db in ("sqlite", "postgresql"):
-        r = _spawn(db)
+        r = spawn("bench.bench_visits", "worker", db)
         if not r:
             continue
         print(f"{db}: {r['people']:,} people, {r['visits']:,} visits "

@@ -58,3 +58,27 @@ def test_it_drops_a_follow_up_from_the_list_when_its_task_ends(
     client.force_login(community_worker)
     page = client.get("/follow-ups/").content.decode()
     assert f'href="/tasks/{rectification.pk}/"' not in page
+
+
+def test_it_answers_the_usual_worker_of_many_regions_in_one_query(
+    django_assert_num_queries, grid_worker, community_worker
+):
+    from nuanxin.accounts.models import User
+    from nuanxin.accounts.selectors import usual_worker, usual_workers
+    from tests.conftest import HEMEI, HEMEI_GRID1, HEMEI_GRID2, JINJIANG_COMMUNITY
+    from tests.factories import make_user
+
+    make_user("a_hemei_worker", "community_worker", HEMEI)  # first by login name
+    gone = make_user("a_gone_worker", "grid_worker", HEMEI_GRID2)
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    codes = [HEMEI_GRID1, HEMEI_GRID2, HEMEI, JINJIANG_COMMUNITY]
+    with django_assert_num_queries(1):
+        worker = usual_workers(codes)
+        found = {code: getattr(worker(code), "username", None) for code in codes}
+    assert found == {
+        HEMEI_GRID1: "hemei_grid1",
+        HEMEI_GRID2: "a_hemei_worker",  # its grid worker left: the community's
+        HEMEI: "a_hemei_worker",
+        JINJIANG_COMMUNITY: None,
+    }
+    assert {code: getattr(usual_worker(code), "username", None) for code in codes} == found

@@ -157,3 +157,57 @@ def test_it_adds_a_grid_under_a_community_of_the_officers_area(client, district_
         grid_create(by=district_officer, community_code=HEMEI, number="009", name="again")
     with pytest.raises(Http404):  # 锦江区's officer: 和美社区 is out of sight
         grid_create(by=outsider, community_code=HEMEI, number="010", name="x")
+
+
+def test_it_updates_the_name_and_phone_of_existing_staff_on_a_reimport(tmp_path, places):
+    roster_import(path=_file(tmp_path, ROSTER))
+    text = (
+        "姓名,手机,角色,区划代码,用户名\n"
+        f"孙婷,13812349999,网格员,{HEMEI_GRID1},sunting5678\n"  # a new phone
+        f"王小强,13900001111,district_officer,{CHENGHUA},wangqiang\n"  # a new name
+        f"王小强,13900001111,Inspector,{CHENGHUA},wangqiang\n"
+    )
+    path = _file(tmp_path, text, "roster2.csv")
+
+    checked = roster_import(path=path, dry_run=True)
+    assert checked.counts()["updated"] == 2
+    assert User.objects.get(username="wangqiang").full_name == "王强"  # a dry run
+
+    outcome = roster_import(path=path)
+    assert outcome.counts() == {"rows": 3, "created": 0, "updated": 2, "unchanged": 1,
+                                "rejected": 0}  # fmt: skip
+    assert [r.changed for r in outcome.updated] == [["phone"], ["full_name"]]
+    sun, wang = User.objects.get(username="sunting5678"), User.objects.get(username="wangqiang")
+    assert (sun.full_name, sun.phone) == ("孙婷", "13812349999")
+    assert (wang.full_name, wang.phone) == ("王小强", "13900001111")
+    assert not User.objects.filter(full_name="王强").exists()
+    changes = {
+        e.object_id: e.changes
+        for e in AuditEvent.objects.filter(action="update", object_type="accounts.user")
+    }
+    assert changes == {
+        str(sun.pk): {"phone": ["138****5678", "138****9999"]},
+        str(wang.pk): {"full_name": ["王强", "王小强"]},
+    }
+
+    again = roster_import(path=path)
+    assert again.counts() == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3, "rejected": 0}
+
+
+def test_it_says_on_the_command_line_what_a_reimport_updates(tmp_path, places):
+    roster_import(path=_file(tmp_path, ROSTER))
+    text = f"姓名,手机,角色,区划代码,用户名\n王小强,13900001111,网格员,{HEMEI_GRID1},wangqiang\n"
+    out = io.StringIO()
+    call_command("users", "import", str(_file(tmp_path, text, "r2.csv")), "--dry-run", stdout=out)
+    assert "would add grid_worker @" in out.getvalue()
+    assert "would update full_name of wangqiang" in out.getvalue()
+    assert User.objects.get(username="wangqiang").full_name == "王强"
+
+
+def test_it_takes_a_username_with_another_name_and_another_phone_for_someone_else(tmp_path, places):
+    roster_import(path=_file(tmp_path, ROSTER))
+    text = f"姓名,手机,角色,区划代码,用户名\n李四,13700002222,inspector,{CHENGHUA},wangqiang\n"
+    outcome = roster_import(path=_file(tmp_path, text, "r3.csv"))
+    assert [r.reasons for r in outcome.rejected] == [[("username_taken", "username")]]
+    wang = User.objects.get(username="wangqiang")
+    assert (wang.full_name, wang.phone) == ("王强", "13900001111")

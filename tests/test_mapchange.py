@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from nuanxin.accounts.models import Membership
@@ -292,3 +293,164 @@ def test_it_counts_the_month_of_a_backdated_merge_under_the_new_map(people):
     # Last month's visits to 和平社区's people moved with them: 和美社区 counts all five.
     assert last[BAOHE][HEMEI] == (5, 3, 0)
     assert_sums(last)
+
+
+def test_it_moves_the_merged_communitys_staff_to_the_community_it_joins(client, people, city_admin):
+    from nuanxin.accounts.services import membership_add
+
+    heping = Region.objects.get(code=HEPING)
+    moving = make_user("heping_worker", "community_worker", HEPING)
+    both = make_user("both_worker", "community_worker", HEMEI)
+    membership_add(user=both, role="community_worker", region=heping)
+    gone = make_user("gone_worker", "inspector", HEPING)
+    Membership.objects.filter(user=gone).update(active=False)
+    assert not selectors_people(moving, HEMEI)
+
+    client.force_login(city_admin)
+    form = {"code": HEPING, "into": HEMEI, "effective_on": TODAY.isoformat()}
+    page = client.post("/regions/changes/new/merge/", form)
+    preview = page.context["preview"]
+    assert preview.counts["memberships"] == 2
+    assert [line.split(" ")[0] for line in preview.staff_moved] == ["both_worker", "heping_worker"]
+    assert 'id="staff-moved"' in page.content.decode()
+    assert Membership.objects.get(user=moving).region_id == HEPING  # a preview moves nobody
+
+    client.post("/regions/changes/new/merge/", {**form, "apply": "1"})
+    change = AdministrativeChange.objects.get()
+    assert change.counts["memberships"] == 2
+    assert Membership.objects.get(user=moving).region_id == HEMEI
+    assert {(m.region_id, m.active) for m in both.memberships.all()} == {
+        (HEMEI, True),
+        (HEPING, False),
+    }
+    assert Membership.objects.get(user=gone).region_id == HEPING  # an ended one stays
+    event = AuditEvent.objects.get(object_type="accounts.membership")
+    assert event.changes["memberships"] == [
+        ["both_worker", "community_worker"],
+        ["heping_worker", "community_worker"],
+    ]
+    assert event.user == city_admin and event.changes["change"] == change.pk
+    # The moved worker now reaches the people who moved with them.
+    assert selectors_people(moving, HEMEI) == {p.pk for p in people.values()}
+
+
+def selectors_people(user, code):
+    from nuanxin.core import access
+
+    user = type(user).objects.get(pk=user.pk)  # a fresh user: no cached reach
+    return set(
+        Person.objects.restrict(user, access.Action.VIEW)
+        .filter(pk__in=Person.objects.within(code).values("pk"))
+        .values_list("pk", flat=True)
+    )
+
+
+def test_it_lists_a_split_communitys_staff_for_review_and_leaves_them(
+    people, city_admin, community_worker
+):
+    arguments = {"code": HEMEI, "new_code": "510108010003", "name": "和顺社区",
+                 "grids": [HEMEI_GRID2], "effective_on": TODAY}  # fmt: skip
+    preview = services.change_split(user=city_admin, dry_run=True, **arguments)
+    assert [line.split(" ")[0] for line in preview.staff_to_review] == ["hemei_worker"]
+    assert preview.staff_moved == [] and "memberships" not in preview.counts
+    outcome = services.change_split(user=city_admin, **arguments)
+    assert outcome.staff_to_review == preview.staff_to_review
+    assert Membership.objects.get(user=community_worker).region_id == HEMEI
+    assert not AuditEvent.objects.filter(object_type="accounts.membership").exists()
+
+
+def _agreement(user, person, starts_on, ends_on=None):
+    from nuanxin.care.services import care_agreement_create
+
+    return care_agreement_create(
+        user=user, person_id=person.pk, caregiver_kind="relative", caregiver_name="女儿",
+        caregiver_phone="13900004444", duties=["daily_look_in"], care_level="self",
+        monthly_fee_fen=0, starts_on=starts_on, ends_on=ends_on,
+    )  # fmt: skip
+
+
+def test_it_moves_a_current_care_agreements_street_when_a_merge_crosses_streets(places, city_admin):
+    other_street = Region.objects.get(code="510108020000")  # 猛追湾街道
+    far = Region.objects.get(code="510108020001")  # 望平社区
+    person = make_person(name="赵大爷", region=far.code)
+    ended = _agreement(
+        city_admin, person, TODAY - dt.timedelta(days=700), TODAY - dt.timedelta(days=400)
+    )
+    current = _agreement(city_admin, person, TODAY - dt.timedelta(days=30))
+    assert current.street_id == other_street.code
+
+    preview = services.change_merge(
+        user=city_admin, code=far.code, into=HEMEI, effective_on=TODAY, dry_run=True
+    )
+    assert preview.counts["care_agreement_streets"] == 1
+    services.change_merge(user=city_admin, code=far.code, into=HEMEI, effective_on=TODAY)
+    current.refresh_from_db()
+    ended.refresh_from_db()
+    assert (current.region_id, current.street_id) == (HEMEI, BAOHE)
+    assert (ended.region_id, ended.street_id) == (far.code, other_street.code)  # history
+
+
+def test_it_keeps_a_care_agreements_street_within_one_street_and_moves_it_on_a_split_across(
+    people, city_admin
+):
+    first = _agreement(city_admin, people["b3"], TODAY - dt.timedelta(days=30))
+    outcome = services.change_merge(user=city_admin, code=HEPING, into=HEMEI, effective_on=TODAY)
+    assert "care_agreement_streets" not in outcome.counts
+    first.refresh_from_db()
+    assert (first.region_id, first.street_id) == (HEMEI, BAOHE)
+
+    other_street = Region.objects.get(code="510108020000")  # 猛追湾街道
+    outcome = services.change_split(
+        user=city_admin, code=HEMEI, new_code="510108020009", name="新社区",
+        people=[str(people["b3"].pk)], effective_on=TODAY,
+    )  # fmt: skip
+    assert outcome.counts["care_agreement_streets"] == 1
+    first.refresh_from_db()
+    assert (first.region_id, first.street_id) == ("510108020009", other_street.code)
+
+
+# ---- /api/v1/region-changes -----------------------------------------------------------
+
+
+def _api(user):
+    from nuanxin.accounts.services import api_token_create
+
+    return Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user)}")
+
+
+def test_it_lists_region_changes_newest_first_in_pages_for_those_who_audit(
+    people, city_admin, district_officer, inspector
+):
+    services.change_rename(user=city_admin, code=HEPING, name="和平新村")
+    merge = services.change_merge(user=city_admin, code=HEPING, into=HEMEI, effective_on=TODAY)
+
+    answer = _api(city_admin).get("/api/v1/region-changes?page_size=1")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["count"], body["pages"], body["previous"]) == (2, 2, None)
+    [newest] = body["items"]
+    assert newest["id"] == merge.change.pk and newest["kind"] == "merge"
+    assert (newest["from_code"], newest["to_code"], newest["old_name"]) == (
+        HEPING,
+        HEMEI,
+        "和平新村",
+    )
+    assert newest["counts"]["people"] == 3 and newest["grids"] == merge.change.grids
+    assert newest["applied_by"] == city_admin.username
+    second = _api(city_admin).get(body["next"]).json()
+    assert [c["kind"] for c in second["items"]] == ["rename"]
+
+    # Only the city administrator audits: other roles get an empty list, not the changes.
+    for user in (district_officer, inspector):
+        answer = _api(user).get("/api/v1/region-changes")
+        assert answer.status_code == 200 and answer.json()["items"] == []
+    assert Client().get("/api/v1/region-changes").status_code == 401
+    assert _api(city_admin).get("/api/v1/region-changes?page_size=0").status_code == 400
+    assert _api(city_admin).get("/api/v1/region-changes?page=x").status_code == 400
+
+
+def test_it_documents_the_region_changes_route_in_the_openapi_schema(client, db):
+    schema = client.get("/api/v1/openapi.json").json()
+    route = schema["paths"]["/api/v1/region-changes"]["get"]
+    assert {"200", "400", "401"} <= set(route["responses"])
+    assert route["operationId"] and route["tags"] == ["regions"]

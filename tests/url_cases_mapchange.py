@@ -1,10 +1,12 @@
 """Access cases for administrative changes of the map (format: tests/url_cases.py).
 
-The city administrator's alone: for everyone else the pages do not exist (404).
+The pages are the city administrator's alone: for everyone else they do not exist (404).
+/api/v1/region-changes lists the changes of the regions a user may audit: for every
+role but the city administrator's an empty list.
 """
 
 from nuanxin.mapchange import services
-from tests.url_cases import builder, page
+from tests.url_cases import api, builder, page
 
 HEMEI = "510108010001"
 ONLY_THE_CITY = dict(scope="create", action="audit", denied=404)
@@ -23,6 +25,11 @@ def _kind_merge(s):
 @builder("kind_rename")
 def _kind_rename(s):
     return "rename"
+
+
+def _with_change(s):
+    s.pk("map_change")
+    return {}
 
 
 def _rename(s):
@@ -50,4 +57,5 @@ CASES = [
         label="apply",
         **ONLY_THE_CITY,
     ),
+    api("api:region_change_list", scope="list", action="audit", data=_with_change),
 ]

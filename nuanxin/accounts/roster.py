@@ -83,6 +83,7 @@ class Row:
     region: str = ""
     username: str = ""
     reasons: list = field(default_factory=list)  # [(code, field)]
+    changed: list = field(default_factory=list)  # an existing user's: full_name, phone, membership
 
     @property
     def role_label(self) -> str:
@@ -99,47 +100,38 @@ def read(path, display_name: str | None, region_ok) -> list[Row]:
     roles = _role_lookup()
     validate_username = UnicodeUsernameValidator()
     found: list[Row] = []
-    sheets = 0
-    for sheet, _header, headers, columns, data in tables.find_header(
-        tables.rows(path, display_name), FIELDS, {"name", "role", "region"}
-    ):
-        sheets += 1
-        for number, cells in data:
-            texts = [tables.cell_text(c) for c in cells]
-            if not any(texts):
-                continue
-
-            def cell(name, texts=texts, columns=columns):
-                index = columns.get(name)
-                return texts[index] if index is not None and index < len(texts) else ""
-
-            row = Row(sheet, number, headers, texts, name=cell("name"))
-            if not row.name:
-                row.reasons.append(("name_missing", "name"))
-            try:
-                row.phone = normalize_phone(cell("phone"))
-            except PhoneError:
-                row.reasons.append(("phone_invalid", "phone"))
-            row.role = roles.get(tables.header_key(cell("role")), "")
-            if not row.role:
-                row.reasons.append(("role_unknown", "role"))
-            row.region = cell("region")
-            if not region_ok(row.region):
-                row.reasons.append(("region_unknown", "region"))
-            row.username = cell("username")
-            if row.username:
-                try:
-                    validate_username(row.username)
-                    if len(row.username) > 150:
-                        raise ValidationError("too long")
-                except ValidationError:
-                    row.reasons.append(("username_invalid", "username"))
-            found.append(row)
-    if not sheets:
-        raise tables.TableError(
+    for cell in tables.data_rows(
+        path,
+        display_name,
+        FIELDS,
+        {"name", "role", "region"},
+        lambda: (
             _("%(name)s: no header row with name, role and region columns in its first rows.")
             % {"name": display_name or str(path)}
-        )
+        ),
+    ):
+        row = Row(cell.sheet, cell.number, cell.headers, cell.texts, name=cell("name"))
+        if not row.name:
+            row.reasons.append(("name_missing", "name"))
+        try:
+            row.phone = normalize_phone(cell("phone"))
+        except PhoneError:
+            row.reasons.append(("phone_invalid", "phone"))
+        row.role = roles.get(tables.header_key(cell("role")), "")
+        if not row.role:
+            row.reasons.append(("role_unknown", "role"))
+        row.region = cell("region")
+        if not region_ok(row.region):
+            row.reasons.append(("region_unknown", "region"))
+        row.username = cell("username")
+        if row.username:
+            try:
+                validate_username(row.username)
+                if len(row.username) > 150:
+                    raise ValidationError("too long")
+            except ValidationError:
+                row.reasons.append(("username_invalid", "username"))
+        found.append(row)
     return found
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -30,23 +30,40 @@ def users_over(region_code: str, roles: Iterable[str]) -> QuerySet[User]:
     )
 
 
-def usual_worker(region_code: str) -> User | None:
-    """Who a person's work falls to by default: the worker of their grid, else of their
-    community (the first by login name when several share one), else nobody."""
+def usual_workers(region_codes) -> Callable[[str], User | None]:
+    """Who the work of each of these regions falls to by default, in one query: a function
+    of a region code answering the grid worker of that region or its community, else the
+    community worker there (the first by login name when several share one), else None.
+    Active users only."""
+    codes = set(region_codes) | {code[:12] for code in region_codes}
     memberships = (
         Membership.objects.filter(
             active=True,
             user__is_active=True,
             role__in=[Role.GRID_WORKER, Role.COMMUNITY_WORKER],
-            region_id__in={region_code, region_code[:12]},
+            region_id__in=codes,
         )
         .select_related("user")
         .order_by("user__username")
     )
-    first = {}
+    first: dict[tuple[str, str], User] = {}
     for m in memberships:
-        first.setdefault(m.role, m.user)
-    return first.get(Role.GRID_WORKER) or first.get(Role.COMMUNITY_WORKER)
+        first.setdefault((m.role, m.region_id), m.user)
+
+    def worker(region_code: str) -> User | None:
+        for role in (Role.GRID_WORKER, Role.COMMUNITY_WORKER):
+            found = [first[role, c] for c in {region_code, region_code[:12]} if (role, c) in first]
+            if found:
+                return min(found, key=lambda user: user.username)
+        return None
+
+    return worker
+
+
+def usual_worker(region_code: str) -> User | None:
+    """Who a person's work falls to by default: the worker of their grid, else of their
+    community (the first by login name when several share one), else nobody."""
+    return usual_workers({region_code})(region_code)
 
 
 # --- who may lift whose login lock -----------------------------------------------------

@@ -405,10 +405,12 @@ def otp_demo_enrol(*, user: User) -> TOTPDevice:
 class RosterOutcome:
     rows: int = 0
     created: list = field(default_factory=list)  # [(row, one-time password)]
-    updated: list = field(default_factory=list)  # [row]: a membership added to an existing user
+    # [row]: an existing user given the row's membership, or its new name or phone
+    updated: list = field(default_factory=list)
     unchanged: int = 0
     rejected: list = field(default_factory=list)  # [roster.Row]
     dry_run: bool = False
+    users: dict = field(default_factory=dict, repr=False)  # a dry run's changed users
 
     def counts(self) -> dict:
         return {
@@ -425,7 +427,9 @@ def roster_import(*, path, display_name: str | None = None, by=SYSTEM, dry_run: 
     """Create staff with their memberships from a roster file (accounts/roster.py).
 
     Idempotent by username: a user who exists keeps their password and gets the
-    row's membership if they lack it. A new user gets a one-time password
+    row's membership if they lack it, and the row's name or phone where it differs
+    (audited; a row naming a username whose user has both another name and another
+    phone is someone else's, rejected). A new user gets a one-time password
     (returned in `created`, for the credentials file only: never logged nor
     audited) and must choose their own at their first login, after the second
     factor where their role needs one (accounts/otp.py). `by` is the city
@@ -461,7 +465,7 @@ def roster_import(*, path, display_name: str | None = None, by=SYSTEM, dry_run: 
             if row.reasons:
                 outcome.rejected.append(row)
                 continue
-            _roster_row(row, outcome, dry_run)
+            _roster_row(row, outcome, dry_run, by, request)
         if not dry_run:
             audit_record(
                 user=by,
@@ -478,13 +482,21 @@ def roster_import(*, path, display_name: str | None = None, by=SYSTEM, dry_run: 
     return outcome
 
 
-def _roster_row(row, outcome: RosterOutcome, dry_run: bool) -> None:
+def _roster_row(row, outcome: RosterOutcome, dry_run: bool, by, request) -> None:
     from . import roster
 
     user = None
     if row.username:
-        user = User.objects.filter(username=row.username).first()
-        if user is not None and user.full_name and user.full_name != row.name:
+        # A dry run changes users in memory only: later rows see those changes too.
+        user = outcome.users.get(row.username) or User.objects.filter(username=row.username).first()
+        # The same person by their username when their name or their phone still
+        # matches (the other is then updated); with both different, someone else's.
+        if (
+            user is not None
+            and user.full_name
+            and user.full_name != row.name
+            and not (user.phone and user.phone == row.phone)
+        ):
             row.reasons.append(("username_taken", "username"))
             outcome.rejected.append(row)
             return
@@ -505,12 +517,48 @@ def _roster_row(row, outcome: RosterOutcome, dry_run: bool) -> None:
             membership_add(user=user, role=row.role, region=Region(code=row.region))
         outcome.created.append((row, password if not dry_run else ""))
         return
-    if user.memberships.filter(role=row.role, region_id=row.region).exists():
+    changed = {
+        name: value
+        for name, value in (("full_name", row.name), ("phone", row.phone))
+        if value and getattr(user, name) != value
+    }
+    has_role = user.memberships.filter(role=row.role, region_id=row.region).exists()
+    if not changed and has_role:
         outcome.unchanged += 1
         return
-    if not dry_run:
-        membership_add(user=user, role=row.role, region=Region.objects.get(code=row.region))
+    row.changed = [*changed, *([] if has_role else ["membership"])]
+    if dry_run:
+        for name, value in changed.items():
+            setattr(user, name, value)
+        outcome.users[user.username] = user
+    else:
+        if changed:
+            _roster_user_update(user, changed, by, request)
+        if not has_role:
+            membership_add(user=user, role=row.role, region=Region.objects.get(code=row.region))
     outcome.updated.append(row)
+
+
+def _roster_user_update(user: User, changed: dict, by, request) -> None:
+    """A roster's new name or phone for an existing user, audited (the phone masked)."""
+    from nuanxin.core.masking import mask_phone
+
+    before = {name: getattr(user, name) for name in changed}
+    for name, value in changed.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(changed))
+    masked = {"phone": mask_phone}
+    audit_record(
+        user=by,
+        action=AuditAction.UPDATE,
+        obj=user,
+        request=request,
+        changes={
+            name: [masked.get(name, str)(before[name]), masked.get(name, str)(value)]
+            for name, value in changed.items()
+        },
+    )
 
 
 def credentials_write(outcome: RosterOutcome, target) -> int:

@@ -18,6 +18,7 @@ from . import (
     casework_tasks,
     funds,
     persons,
+    regions,
     visits,
 )
 from . import care as care_router
@@ -77,6 +78,7 @@ api.add_router("/", oversight_api.router)
 api.add_router("/", care_router.router)
 api.add_router("/", campaigns.router)
 api.add_router("/", funds.router)
+api.add_router("/", regions.router)
 
 
 def field_errors(exc: DjangoValidationError) -> list[dict]:

@@ -110,6 +110,22 @@ def _author(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+def _created(user, obj, *, exclude, request, changes, object_repr: str = ""):
+    """Validate and save a new row, re-check the user reaches it, audit its creation."""
+    obj.full_clean(exclude=exclude)
+    obj.save()
+    access.recheck(user, access.Action.CHANGE, obj)
+    audit_record(
+        user=user,
+        action=AuditAction.CREATE,
+        obj=obj,
+        request=request,
+        object_repr=object_repr,
+        changes=changes,
+    )
+    return obj
+
+
 @transaction.atomic
 def care_agreement_create(
     *,
@@ -311,13 +327,10 @@ def care_absence_report(
         substitute_due_at=reported_at + SUBSTITUTE_WITHIN,
         recorded_by=_author(user),
     )
-    absence.full_clean(exclude=["agreement", "person", "recorded_by"])
-    absence.save()
-    access.recheck(user, access.Action.CHANGE, absence)
-    audit_record(
-        user=user,
-        action=AuditAction.CREATE,
-        obj=absence,
+    _created(
+        user,
+        absence,
+        exclude=["agreement", "person", "recorded_by"],
         request=request,
         object_repr=f"{agreement} · {absence.reason}"[:200],
         changes={
@@ -370,13 +383,10 @@ def care_substitute_name(
         named_by=_author(user),
         **party,
     )
-    substitute.full_clean(exclude=["absence", "named_by"])
-    substitute.save()
-    access.recheck(user, access.Action.CHANGE, substitute)
-    audit_record(
-        user=user,
-        action=AuditAction.CREATE,
-        obj=substitute,
+    _created(
+        user,
+        substitute,
+        exclude=["absence", "named_by"],
         request=request,
         object_repr=f"{absence.agreement} · {substitute.caregiver_name}"[:200],
         changes={**_masked_party(party), "absence": absence.pk},
@@ -461,13 +471,10 @@ def care_check_record(
         rectification=task,
         checked_by=_author(user),
     )
-    check.full_clean(exclude=["agreement", "person", "rectification", "checked_by"])
-    check.save()
-    access.recheck(user, access.Action.CHANGE, check)
-    audit_record(
-        user=user,
-        action=AuditAction.CREATE,
-        obj=check,
+    _created(
+        user,
+        check,
+        exclude=["agreement", "person", "rectification", "checked_by"],
         request=request,
         changes={
             "unannounced": check.unannounced,
@@ -515,13 +522,10 @@ def pairing_create(
         grade=(grade or "").strip(),
         created_by=_author(user),
     )
-    pairing.full_clean(exclude=["organisation", "person", "created_by"])
-    pairing.save()
-    access.recheck(user, access.Action.CHANGE, pairing)
-    audit_record(
-        user=user,
-        action=AuditAction.CREATE,
-        obj=pairing,
+    _created(
+        user,
+        pairing,
+        exclude=["organisation", "person", "created_by"],
         request=request,
         changes={"organisation": organisation.pk, "person": person.pk, "from": str(starts_on)},
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 # (path, display name) -> (sheet name, row iterator) for each sheet; raises TableError.
@@ -98,3 +99,41 @@ def find_header(
             data.append((number, cells))
     if header is not None and header > 0:
         yield current, header, headers, columns, data
+
+
+@dataclass
+class DataRow:
+    """A non-blank data row under a header: `row("name")` is the text of that field's column
+    ("" where the file has no such column or the row stops short of it)."""
+
+    sheet: str
+    number: int
+    headers: list[str]
+    texts: list[str]
+    columns: dict[str, int]
+
+    def __call__(self, name: str) -> str:
+        index = self.columns.get(name)
+        return self.texts[index] if index is not None and index < len(self.texts) else ""
+
+
+def data_rows(
+    path, display_name: str | None, known: dict[str, tuple[str, ...]], required: set, no_header
+) -> Iterator[DataRow]:
+    """Every non-blank data row (as a `DataRow`) of every sheet of the file that has a header
+    naming every field in `required` (see `find_header`).
+
+    When no sheet has such a header, raises TableError with `no_header` (its text, or a
+    callable answering it) once the file is read.
+    """
+    sheets = 0
+    for sheet, _header, headers, columns, data in find_header(
+        rows(path, display_name), known, required
+    ):
+        sheets += 1
+        for number, cells in data:
+            texts = [cell_text(c) for c in cells]
+            if any(texts):
+                yield DataRow(sheet, number, headers, texts, columns)
+    if not sheets:
+        raise TableError(no_header() if callable(no_header) else no_header)

@@ -212,29 +212,18 @@ def _check(row: Row, code: str, name: str, level_text: str, parent_text: str):
 def read(path, display_name: str | None = None) -> list[tuple[Row, tuple | None]]:
     """Every non-blank data row of the file with its checked values (or None)."""
     found = []
-    sheets = 0
-    for sheet, _header, headers, columns, data in tables.find_header(
-        tables.rows(path, display_name), FIELDS, {"code", "name"}
-    ):
-        sheets += 1
-        for number, cells in data:
-            texts = [tables.cell_text(c) for c in cells]
-            if not any(texts):
-                continue
-
-            def cell(name, texts=texts, columns=columns):
-                index = columns.get(name)
-                return texts[index] if index is not None and index < len(texts) else ""
-
-            row = Row(sheet, number, headers, texts)
-            found.append(
-                (row, _check(row, cell("code"), cell("name"), cell("level"), cell("parent")))
-            )
-    if not sheets:
-        raise tables.TableError(
+    for cell in tables.data_rows(
+        path,
+        display_name,
+        FIELDS,
+        {"code", "name"},
+        lambda: (
             _("%(name)s: no header row with a code column and a name column in its first rows.")
             % {"name": display_name or Path(path).name}
-        )
+        ),
+    ):
+        row = Row(cell.sheet, cell.number, cell.headers, cell.texts)
+        found.append((row, _check(row, cell("code"), cell("name"), cell("level"), cell("parent"))))
     return found
 
 

@@ -32,6 +32,10 @@ class Verb:
             command.stdout.write(f"  {key}: {n}")
         for warning in outcome.warnings:
             command.stderr.write(f"warning: {warning}")
+        for line in outcome.staff_moved:
+            command.stdout.write(f"  membership moved: {line}")
+        for line in outcome.staff_to_review:
+            command.stdout.write(f"  membership to review: {line}")
         if outcome.dry_run:
             command.stdout.write("dry run: nothing changed")
 

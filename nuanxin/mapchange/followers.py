@@ -6,8 +6,15 @@ split does to it (a recode moves every one of them, found by introspection):
 - ``ALL``: every row follows (the people, their households, their visit duty);
 - ``OPEN``: only the rows still open (work in progress: a due task, an open request);
 - ``FROM_CUT``: rows of the first month under the new map and later (visits, tallies);
+- ``STREET``: a street column of rows found by their region (and, with ``open_q``, open):
+  it becomes the street of the region's successor, when a merge or split crosses
+  streets (a current care agreement's street);
 - ``STAYS``: history, read under the old code forever (past visits, sign-offs …),
-  or reference data an administrator reviews (memberships, service areas).
+  or reference data an administrator reviews (service areas; memberships on a split).
+
+Staff memberships are moved by the change itself (services.py): a grid's go with the
+grid, a merged community's active ones go to the community it joins; on a split the
+preview lists the community's for review.
 
 tests/test_mapchange.py fails when a model with a region column is missing here.
 """
@@ -20,7 +27,7 @@ import datetime as dt
 from django.apps import apps
 from django.db.models import Q
 
-ALL, OPEN, FROM_CUT, STAYS = "all", "open", "from_cut", "stays"
+ALL, OPEN, FROM_CUT, STREET, STAYS = "all", "open", "from_cut", "street", "stays"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,10 +42,23 @@ class Follower:
     def model(self):
         return apps.get_model(self.label)
 
+    @property
+    def match(self) -> str:
+        """The column a row of a region is found by."""
+        return "region_id" if self.rule == STREET else self.column
+
+    def value(self, new: str) -> str:
+        """What the column becomes when the row's region goes to `new`."""
+        if self.rule == STREET:
+            from nuanxin.regions.models import Level, ancestor_codes, level_of
+
+            return next(c for c in ancestor_codes(new) if level_of(c) == Level.STREET)
+        return new
+
     def rows(self, code: str, cut_month: dt.date):
         """The rows of `code` that follow it to its successor."""
-        qs = self.model._base_manager.filter(**{self.column: code})
-        if self.rule == OPEN and self.open_q is not None:
+        qs = self.model._base_manager.filter(**{self.match: code})
+        if self.rule in (OPEN, STREET) and self.open_q is not None:
             qs = qs.filter(self.open_q)
         elif self.rule == FROM_CUT:
             qs = qs.filter(month__gte=cut_month)
@@ -78,6 +98,14 @@ FOLLOWERS: list[Follower] = [
     ),
     _f("oversight.SpotCheckCall", OPEN, open_q=Q(status="pending"), key="spot_check_calls"),
     _f("oversight.Finding", OPEN, open_q=Q(status="open"), key="rectifications"),
+    # Before the region moves (rows are found by it): a current agreement's street follows.
+    _f(
+        "care.CareAgreement",
+        STREET,
+        column="street_id",
+        open_q=Q(ends_on__isnull=True),
+        key="care_agreement_streets",
+    ),
     _f("care.CareAgreement", OPEN, open_q=Q(ends_on__isnull=True), key="care_agreements"),
     _f("care.Pairing", OPEN, open_q=Q(ends_on__isnull=True), key="pairings"),
     _f("care.ScreeningItem", OPEN, open_q=Q(done_at__isnull=True), key="screening_items"),
@@ -99,7 +127,6 @@ FOLLOWERS: list[Follower] = [
     _f("care.CareCheck", STAYS),
     _f("care.PairingActivity", STAYS),
     _f("care.GuardianEvaluation", STAYS),
-    _f("care.CareAgreement", STAYS, column="street_id"),  # a street: a community change keeps it
     _f("care.Screening", STAYS),
     _f("oversight.Encounter", STAYS),
     _f("oversight.Inspection", STAYS),
@@ -113,7 +140,7 @@ FOLLOWERS: list[Follower] = [
     _f("campaigns.FundEntry", STAYS),
     _f("campaigns.FundEntry", STAYS, column="counterpart_id"),
     _f("campaigns.FundBalance", STAYS),
-    # Reference data the administrator reviews after a merge (the preview lists them).
+    # Reference data the administrator reviews after a change. Memberships: see above.
     _f("accounts.Membership", STAYS, key="memberships"),
     _f("directory.Organisation", STAYS),
     _f("directory.Hotline", STAYS),
@@ -161,6 +188,7 @@ def _labels():
         "spot_check_calls": _("pending spot-check calls"),
         "rectifications": _("open rectifications"),
         "care_agreements": _("current care agreements"),
+        "care_agreement_streets": _("current care agreements signed for by another street"),
         "pairings": _("current pairings"),
         "screening_items": _("open screening items"),
         "allocations": _("undelivered allocations"),

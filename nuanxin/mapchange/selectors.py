@@ -1,4 +1,5 @@
-"""Reads of administrative changes: the city administrator's alone."""
+"""Reads of administrative changes: the pages are the city administrator's alone; the
+API lists the changes of the regions a user may audit."""
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -28,3 +29,15 @@ def change_get(*, user, pk: int) -> AdministrativeChange:
     if change is None:
         raise Http404
     return change
+
+
+def change_list_audited(*, user) -> QuerySet[AdministrativeChange]:
+    """The changes that touch a region the user may audit (its old or its new code),
+    newest first: every change for the city administrator, none for a role that audits
+    nowhere."""
+    audited = access.scope(user, access.Action.AUDIT)
+    return (
+        AdministrativeChange.objects.select_related("applied_by")
+        .filter(audited.q("from_code") | audited.q("to_code"))
+        .order_by("-applied_at", "-id")
+    )

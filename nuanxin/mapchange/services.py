@@ -43,6 +43,10 @@ class Outcome:
     counts: dict[str, int]
     warnings: list[str]
     dry_run: bool
+    # Staff memberships on the retired community moved by a merge, or, on a split, left
+    # on the community for the administrator to review: "name (username): role".
+    staff_moved: list[str] = dataclasses.field(default_factory=list)
+    staff_to_review: list[str] = dataclasses.field(default_factory=list)
 
 
 class _DryRun(Exception):
@@ -155,7 +159,9 @@ def _record_people(change, old: str, new: str, *, people=None) -> None:
 def _move_code(old: str, new: str, cut: dt.date, counts: Counter) -> None:
     """Everything of `old` that follows a merge or split goes to `new`: an UPDATE per table."""
     for follower in MOVING:
-        counts[follower.key] += follower.rows(old, cut).update(**{follower.column: new})
+        value = follower.value(new)
+        rows = follower.rows(old, cut).exclude(**{follower.column: value})
+        counts[follower.key] += rows.update(**{follower.column: value})
 
 
 def _move_people(ids: list[int], old_codes: list[str], new: str, cut: dt.date, counts: Counter):
@@ -173,7 +179,7 @@ def _move_people(ids: list[int], old_codes: list[str], new: str, cut: dt.date, c
             qs = model._base_manager.filter(pk__in=ids, **{f"{follower.column}__in": old_codes})
         elif "person" in {f.name for f in model._meta.concrete_fields}:
             qs = model._base_manager.filter(
-                person_id__in=ids, **{f"{follower.column}__in": old_codes}
+                person_id__in=ids, **{f"{follower.match}__in": old_codes}
             )
             if follower.rule == FROM_CUT:
                 qs = qs.filter(month__gte=cut)
@@ -181,7 +187,10 @@ def _move_people(ids: list[int], old_codes: list[str], new: str, cut: dt.date, c
                 qs = qs.filter(follower.open_q)
         else:
             continue  # not a person's: stays with the community
-        counts[follower.key] += qs.update(**{follower.column: new})
+        value = follower.value(new)
+        counts[follower.key] += qs.exclude(**{follower.column: value}).update(
+            **{follower.column: value}
+        )
 
 
 def _move_grid(change, grid: Region, new_code: str, parent: Region, counts: Counter) -> Region:
@@ -209,7 +218,54 @@ def _forget_coverage(codes, since: dt.date | None) -> None:
     qs.delete()
 
 
-def _finish(change, counts: Counter, warnings, *, user, request, dry_run) -> Outcome:
+def _staff_line(membership: Membership) -> str:
+    user = membership.user
+    return f"{user.full_name or user.username} ({user.username}): {membership.get_role_display()}"
+
+
+def _move_memberships(change, b: Region, a: Region, counts: Counter, *, user, request) -> list:
+    """B's active memberships go to A (one already held on A is kept, B's ended), audited."""
+    moved = list(
+        Membership.objects.filter(region=b, active=True)
+        .select_related("user")
+        .order_by("user__username", "role")
+    )
+    held = {
+        (m.user_id, m.role): m
+        for m in Membership.objects.filter(
+            region=a, user_id__in={m.user_id for m in moved}, role__in={m.role for m in moved}
+        )
+    }
+    for membership in moved:
+        on_a = held.get((membership.user_id, membership.role))
+        if on_a is None:
+            membership.region = a
+            membership.save(update_fields=["region"])
+        else:
+            if not on_a.active:
+                on_a.active = True
+                on_a.save(update_fields=["active"])
+            membership.active = False
+            membership.save(update_fields=["active"])
+    counts["memberships"] += len(moved)
+    if moved:
+        audit_record(
+            user=user,
+            action=AuditAction.UPDATE,
+            request=request,
+            object_type="accounts.membership",
+            object_repr=f"{b.name} → {a.name}"[:200],
+            changes={
+                "change": change.pk,
+                "from": b.code,
+                "to": a.code,
+                "memberships": [[m.user.username, m.role] for m in moved],
+            },
+        )
+    return [_staff_line(m) for m in moved]
+
+
+def _finish(change, counts: Counter, warnings, *, user, request, dry_run, **staff) -> Outcome:
     change.counts = {k: v for k, v in sorted(counts.items()) if v}
     change.save(update_fields=["counts"])
     audit_record(
@@ -226,7 +282,7 @@ def _finish(change, counts: Counter, warnings, *, user, request, dry_run) -> Out
             "counts": change.counts,
         },
     )
-    outcome = Outcome(change, change.counts, warnings, dry_run)
+    outcome = Outcome(change, change.counts, warnings, dry_run, **staff)
     if dry_run:
         raise _DryRunDone(outcome)
     return outcome
@@ -323,17 +379,10 @@ def change_merge(
         b.retired_on, b.successor = effective_on, a
         b.save(update_fields=["retired_on", "successor"])
         _forget_coverage([a.code, b.code, *(c for pair in mapping for c in pair)], cut)
-        warnings = []
-        staff = Membership.objects.filter(region=b, active=True).count()
-        if staff:
-            warnings.append(
-                _(
-                    "%(n)s staff membership(s) stay on %(name)s: they still read its history;"
-                    " give them %(into)s on the users page."
-                )
-                % {"n": staff, "name": b.name, "into": a.name}
-            )
-        return _finish(change, counts, warnings, user=user, request=request, dry_run=dry_run)
+        staff = _move_memberships(change, b, a, counts, user=user, request=request)
+        return _finish(
+            change, counts, [], user=user, request=request, dry_run=dry_run, staff_moved=staff
+        )
 
     return _run(apply, dry_run=dry_run)
 
@@ -409,7 +458,22 @@ def change_split(
                 _record_people(change, old, n_code, people=person_ids)
             _move_people(person_ids, sorted(set(stay_codes)), n_code, cut, counts)
         _forget_coverage([c.code, n_code, *(x for pair in mapping for x in pair)], cut)
-        return _finish(change, counts, [], user=user, request=request, dry_run=dry_run)
+        # Who works the whole community is the administrator's call: listed, left as they are.
+        review = [
+            _staff_line(m)
+            for m in Membership.objects.filter(region=c, active=True)
+            .select_related("user")
+            .order_by("user__username", "role")
+        ]
+        return _finish(
+            change,
+            counts,
+            [],
+            user=user,
+            request=request,
+            dry_run=dry_run,
+            staff_to_review=review,
+        )
 
     return _run(apply, dry_run=dry_run)
 

@@ -50,7 +50,10 @@ class Command(BaseCommand):
         for row, _password in outcome.created[:SHOWN]:
             out.write(f"{verb_word}create {row.username} ({row.role} @ {row.region})")
         for row in outcome.updated[:SHOWN]:
-            out.write(f"{verb_word}add {row.role} @ {row.region} to {row.username}")
+            if "membership" in row.changed:
+                out.write(f"{verb_word}add {row.role} @ {row.region} to {row.username}")
+            if fields := [f for f in row.changed if f != "membership"]:
+                out.write(f"{verb_word}update {', '.join(fields)} of {row.username}")
         for row in outcome.rejected[:SHOWN]:
             sheet = f" ({row.sheet})" if row.sheet else ""
             out.write(f"reject row {row.number}{sheet}: {roster.reason_text(row.reasons)}")

@@ -1,0 +1,125 @@
+"""What the benchmarks share: the database to run in, a person row straight for the
+table, timing, and running a worker in a fresh process."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def pg_database(url: str, *, fresh: bool = False) -> None:
+    """Make sure the PostgreSQL database named at the end of `url` exists (dropped first
+    when `fresh`)."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def pg_answers(url: str) -> bool:
+    """Does the PostgreSQL server of `url` answer?"""
+    try:
+        import psycopg
+
+        psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=2).close()
+        return True
+    except Exception:
+        return False
+
+
+def django_in(var: Path, db: str, pg_url: str, *, fresh_pg: bool = False) -> None:
+    """Start Django on `db` ("sqlite", in `var`, or "postgresql" at `pg_url`, dropped first
+    when `fresh_pg`), migrated."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "nuanxin.settings"
+    var.mkdir(parents=True, exist_ok=True)
+    os.environ["NUANXIN_VAR_DIR"] = str(var)
+    if db == "sqlite":
+        os.environ.pop("NUANXIN_DATABASE_URL", None)
+    else:
+        pg_database(pg_url, fresh=fresh_pg)
+        os.environ["NUANXIN_DATABASE_URL"] = pg_url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def city_loaded(var: Path, people: int) -> bool:
+    """Does the bench database already hold its city (`var`/loaded.json and the people)?"""
+    from nuanxin.registry.models import Person
+
+    return (var / "loaded.json").exists() and Person.objects.count() >= people
+
+
+def person_row_maker(now):
+    """values -> a tuple of every concrete column of Person, in order: the value given,
+    else `now` for an automatic timestamp, else null or the field's default (other apps
+    may add fields)."""
+    from nuanxin.registry.models import Person
+
+    fields = list(Person._meta.concrete_fields)
+
+    def person_row(values: dict) -> tuple:
+        row = []
+        for f in fields:
+            if f.column in values:
+                row.append(values[f.column])
+            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                row.append(now)
+            elif f.null:
+                row.append(None)
+            else:
+                row.append(f.get_default())
+        return tuple(row)
+
+    person_row.columns = [f.column for f in fields]
+    return person_row
+
+
+def timed(fn) -> tuple[float, object]:
+    """(seconds, to one decimal; what `fn()` answered)."""
+    started = time.perf_counter()
+    answer = fn()
+    return round(time.perf_counter() - started, 1), answer
+
+
+def time_ms(fn, repeat: int = 7) -> dict:
+    """First (cold) and median of the rest, in milliseconds."""
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - started) * 1000)
+    return {"first_ms": round(runs[0], 1), "median_ms": round(statistics.median(runs[1:]), 1)}
+
+
+def spawn(module: str, *args: str, capture_stderr: bool = False) -> dict | None:
+    """Run `python -m <module> <args>` in a fresh process; its last line of output, read as
+    JSON, or None (said) when it failed. Its stderr goes through unless captured, then
+    the end of it is shown on failure."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if capture_stderr else None,
+        text=True,
+        cwd=ROOT,
+    )
+    if proc.returncode:
+        tail = f":\n{proc.stderr[-2000:]}" if capture_stderr else ""
+        print(f"   {' '.join(args)} failed{tail}", flush=True)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
