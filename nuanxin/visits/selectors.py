@@ -672,17 +672,22 @@ def trend_months(today: dt.date, months: int) -> list[dt.date]:
     return wanted
 
 
-def coverage_trend(*, region: Region, months: int, today: dt.date) -> list[Figures]:
+def coverage_trend(
+    *, region: Region, months: int, today: dt.date, running: Figures | None = None
+) -> list[Figures]:
     """The last `months` months' totals, oldest first.
 
     Finished months come from stored figures (one query; `services.coverage_months_store`
-    keeps them), any not stored yet are counted live, like the running month.
+    keeps them), any not stored yet are counted live, like the running month — unless
+    the caller has counted it already (`running`: its `coverage_compute(...).total`).
     """
     wanted = trend_months(today, months)
     stored = {
         c.month: Figures(region.code, region.name, c.in_scope, c.visited, c.explained)
         for c in CoverageMonth.objects.filter(region_code=region.code, month__in=wanted[:-1])
     }
+    if running is not None:
+        stored[wanted[-1]] = running
     return [
         stored.get(m) or coverage_compute(region=region, month=m, today=today).total for m in wanted
     ]
