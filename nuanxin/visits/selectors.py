@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
@@ -628,11 +629,34 @@ def blind_spots(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    workers = responsible_workers({r[2] for r in rows})
-    return region, [
-        BlindSpot(pid, name, code, address, tier, _date(last), _date(due), workers(code))
-        for pid, name, code, address, tier, last, due in rows
-    ]
+    return region, BlindSpotRows(rows, responsible_workers({r[2] for r in rows}))
+
+
+class BlindSpotRows(Sequence):
+    """The report's rows, each made a `BlindSpot` only when read: a page shows 100 of a
+    district's thousands, so the rest are never built (counted, sliced, exported whole)."""
+
+    def __init__(self, rows: list[tuple], workers):
+        self._rows, self._workers = rows, workers
+
+    def _one(self, row) -> BlindSpot:
+        pid, name, code, address, tier, last, due = row
+        return BlindSpot(
+            pid, name, code, address, tier, _date(last), _date(due), self._workers(code)
+        )
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._one(row) for row in self._rows[index]]
+        return self._one(self._rows[index])
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
 
 
 def _date(value) -> dt.date | None:
