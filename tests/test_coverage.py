@@ -406,3 +406,29 @@ def test_it_leaves_out_the_sources_a_blind_spot_report_skips(district_officer, m
     assert any(d.kind == "visit" for d in every)
     others = duties.blind_spots(user=district_officer, today=today, region="510108", skip={"visit"})
     assert others == [d for d in every if d.kind != "visit"]
+
+
+def test_it_builds_only_the_blind_spots_a_page_reads():
+    import datetime as dt
+
+    from nuanxin.visits.selectors import BlindSpot, BlindSpotRows
+
+    asked = []
+
+    def worker(code):
+        asked.append(code)
+        return f"w{code}"
+
+    raw = [
+        (i, f"人{i}", f"5101080100010{i % 10:02d}", "址", "red", "2026-11-02", None)
+        for i in range(250)
+    ]
+    rows = BlindSpotRows(raw, worker)
+    assert len(rows) == 250 and asked == []
+    page = rows[100:200]
+    assert len(asked) == 100 and [r.person_id for r in page] == list(range(100, 200))
+    assert page[0] == BlindSpot(
+        100, "人100", "510108010001000", "址", "red", dt.date(2026, 11, 2), None, "w510108010001000"
+    )
+    assert rows[-1].person_id == 249
+    assert BlindSpotRows([], worker) == [] and rows != []

@@ -59,6 +59,8 @@ def test_it_builds_the_home_page_in_a_fixed_number_of_queries(client, district_o
         response = client.get("/")
     assert response.context["home"].coverage.total.in_scope == 9
     assert len(many) == len(few)
+    # 31 before the running month was counted once for the figures and the trend.
+    assert len(few) <= 25, len(few)
 
 
 def test_it_shows_a_volunteer_an_empty_worklist(client, volunteer):
@@ -89,3 +91,26 @@ def test_it_keeps_finished_months_and_drops_them_on_a_late_visit(district_office
     assert not CoverageMonth.objects.filter(month=last_month).exists()
     trend = selectors.coverage_trend(region=chenghua, months=3, today=today)
     assert trend[-2].visited == 1
+
+
+def test_it_counts_the_running_month_once_for_the_figures_and_the_trend(
+    client, district_officer, places, monkeypatch
+):
+    from nuanxin.visits import selectors as visit_selectors
+
+    overdue_person("孙一")
+    client.force_login(district_officer)
+    client.get("/")  # the finished months are stored on the first visit
+    counted = []
+    compute = visit_selectors.coverage_compute
+
+    def spy(**kwargs):
+        counted.append(kwargs["month"].replace(day=1))
+        return compute(**kwargs)
+
+    monkeypatch.setattr(visit_selectors, "coverage_compute", spy)
+    response = client.get("/")
+    home = response.context["home"]
+    assert counted == [timezone.localdate().replace(day=1)]
+    assert home.trend[-1] == home.coverage.total
+    assert home.trend[-1].in_scope == 1

@@ -319,3 +319,73 @@ def test_it_gives_a_tie_between_a_cold_snap_and_the_policy_to_the_snap(places, c
         TODAY - dt.timedelta(days=1),
         "cold_snap",
     )
+
+
+def _schedule_indexes() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, VisitSchedule._meta.db_table)
+    return {
+        name: (tuple(c["columns"]), c["unique"], c["primary_key"])
+        for name, c in found.items()
+        if c["index"] or c["primary_key"]
+    }
+
+
+def _first_load_city():
+    from tests.factories import make_person
+
+    people = [
+        make_person(categories=[Category.DIBAO], living=living, region=region)
+        for living in ("alone", "with_family", "empty_nest")
+        for region in REGIONS
+    ]
+    VisitSchedule.objects.all().delete()
+    Person.objects.update(tier="")
+    return people
+
+
+def test_it_builds_a_first_load_with_the_indexes_set_aside_and_rebuilt(places, monkeypatch):
+    people = _first_load_city()
+    indexes = _schedule_indexes()
+    assert {"schedule_region_due_idx", "schedule_scope_idx"} <= set(indexes)
+    with transaction.atomic():
+        before = transaction.savepoint()
+        derive.schedules_refresh_prefix(prefix="", today=TODAY)
+        expected = _state()
+        transaction.savepoint_rollback(before)
+    deferred = []
+    original = rebuild._Rebuild._defer_indexes
+
+    def spy(self, cursor):
+        deferred.extend(original(self, cursor))
+        assert not set(_schedule_indexes()) & {"schedule_region_due_idx", "schedule_scope_idx"}
+        return deferred
+
+    monkeypatch.setattr(rebuild._Rebuild, "_defer_indexes", spy)
+    assert rebuild.schedules_rebuild(today=TODAY) == len(expected[0]) >= len(people) > 0
+    assert len(deferred) == sum(1 for _c, _u, primary in indexes.values() if not primary) == 6
+    assert _schedule_indexes() == indexes
+    assert _state() == expected
+    # A second rebuild finds schedules: it updates through the indexes, sets none aside.
+    deferred.clear()
+    assert rebuild.schedules_rebuild(today=TODAY) == 0
+    assert deferred == []
+
+
+def test_it_leaves_the_table_and_its_indexes_as_they_were_when_a_first_load_fails(
+    places, monkeypatch
+):
+    _first_load_city()
+    indexes = _schedule_indexes()
+
+    def broken(self, cursor, deferred):
+        raise RuntimeError("index build failed")
+
+    monkeypatch.setattr(rebuild._Rebuild, "_build_indexes", broken)
+    with pytest.raises(RuntimeError):
+        rebuild.schedules_rebuild(today=TODAY)
+    assert not VisitSchedule.objects.exists()
+    assert set(Person.objects.values_list("tier", flat=True)) == {""}
+    assert _schedule_indexes() == indexes

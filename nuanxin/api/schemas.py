@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated
 
 from django.db.models import QuerySet
@@ -74,7 +75,9 @@ class PageOut(Schema):
     previous: str | None
 
 
-def paginate(request, queryset: QuerySet | list, *, page: int, page_size: int) -> tuple[dict, list]:
+def paginate(
+    request, queryset: QuerySet | Sequence, *, page: int, page_size: int
+) -> tuple[dict, list]:
     """(page info, rows of that page): always two queries, a COUNT and the slice (or a
     list already read, counted with len).
 
@@ -83,7 +86,7 @@ def paginate(request, queryset: QuerySet | list, *, page: int, page_size: int) -
     """
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(1, page)
-    count = len(queryset) if isinstance(queryset, list) else queryset.count()
+    count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     pages = max(1, -(-count // page_size))
     start = (page - 1) * page_size
     rows = list(queryset[start : start + page_size]) if start < count else []

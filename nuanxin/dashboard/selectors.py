@@ -75,6 +75,9 @@ def home_for(*, user, today: dt.date, months: int = 12) -> Home:
     home.overdue_by_tier = overdue_by_tier(user=user, region=region, today=today)
     home.follow_ups = visits.follow_ups_open(user=user, region=region.prefix).count()
     if not field:
-        home.trend = visits.coverage_trend(region=region, months=months, today=today)
+        # The running month's figures are the ones counted above: not counted twice.
+        home.trend = visits.coverage_trend(
+            region=region, months=months, today=today, running=home.coverage.total
+        )
         home.cards = cards.cards_for(user=user, region=region, today=today)
     return home

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
@@ -628,11 +629,34 @@ def blind_spots(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    workers = responsible_workers({r[2] for r in rows})
-    return region, [
-        BlindSpot(pid, name, code, address, tier, _date(last), _date(due), workers(code))
-        for pid, name, code, address, tier, last, due in rows
-    ]
+    return region, BlindSpotRows(rows, responsible_workers({r[2] for r in rows}))
+
+
+class BlindSpotRows(Sequence):
+    """The report's rows, each made a `BlindSpot` only when read: a page shows 100 of a
+    district's thousands, so the rest are never built (counted, sliced, exported whole)."""
+
+    def __init__(self, rows: list[tuple], workers):
+        self._rows, self._workers = rows, workers
+
+    def _one(self, row) -> BlindSpot:
+        pid, name, code, address, tier, last, due = row
+        return BlindSpot(
+            pid, name, code, address, tier, _date(last), _date(due), self._workers(code)
+        )
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._one(row) for row in self._rows[index]]
+        return self._one(self._rows[index])
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
 
 
 def _date(value) -> dt.date | None:
@@ -672,17 +696,22 @@ def trend_months(today: dt.date, months: int) -> list[dt.date]:
     return wanted
 
 
-def coverage_trend(*, region: Region, months: int, today: dt.date) -> list[Figures]:
+def coverage_trend(
+    *, region: Region, months: int, today: dt.date, running: Figures | None = None
+) -> list[Figures]:
     """The last `months` months' totals, oldest first.
 
     Finished months come from stored figures (one query; `services.coverage_months_store`
-    keeps them), any not stored yet are counted live, like the running month.
+    keeps them), any not stored yet are counted live, like the running month — unless
+    the caller has counted it already (`running`: its `coverage_compute(...).total`).
     """
     wanted = trend_months(today, months)
     stored = {
         c.month: Figures(region.code, region.name, c.in_scope, c.visited, c.explained)
         for c in CoverageMonth.objects.filter(region_code=region.code, month__in=wanted[:-1])
     }
+    if running is not None:
+        stored[wanted[-1]] = running
     return [
         stored.get(m) or coverage_compute(region=region, month=m, today=today).total for m in wanted
     ]
