@@ -295,7 +295,7 @@ def test_it_counts_the_month_of_a_backdated_merge_under_the_new_map(people):
     assert_sums(last)
 
 
-def test_it_moves_the_merged_communitys_staff_to_the_community_it_joins(client, people, city_admin):
+def test_it_gives_the_merged_communitys_staff_the_community_it_joins(client, people, city_admin):
     from nuanxin.accounts.services import membership_add
 
     heping = Region.objects.get(code=HEPING)
@@ -313,15 +313,18 @@ def test_it_moves_the_merged_communitys_staff_to_the_community_it_joins(client, 
     assert preview.counts["memberships"] == 2
     assert [line.split(" ")[0] for line in preview.staff_moved] == ["both_worker", "heping_worker"]
     assert 'id="staff-moved"' in page.content.decode()
-    assert Membership.objects.get(user=moving).region_id == HEPING  # a preview moves nobody
+    assert not Membership.objects.filter(region_id=HEMEI, user=moving).exists()  # a preview
 
     client.post("/regions/changes/new/merge/", {**form, "apply": "1"})
     change = AdministrativeChange.objects.get()
     assert change.counts["memberships"] == 2
-    assert Membership.objects.get(user=moving).region_id == HEMEI
+    assert {(m.region_id, m.active) for m in moving.memberships.all()} == {
+        (HEMEI, True),
+        (HEPING, True),
+    }
     assert {(m.region_id, m.active) for m in both.memberships.all()} == {
         (HEMEI, True),
-        (HEPING, False),
+        (HEPING, True),
     }
     assert Membership.objects.get(user=gone).region_id == HEPING  # an ended one stays
     event = AuditEvent.objects.get(object_type="accounts.membership")
@@ -330,8 +333,12 @@ def test_it_moves_the_merged_communitys_staff_to_the_community_it_joins(client, 
         ["heping_worker", "community_worker"],
     ]
     assert event.user == city_admin and event.changes["change"] == change.pk
-    # The moved worker now reaches the people who moved with them.
+    # The worker now reaches the people who moved with them, and still reads the
+    # visits made to them under 和平社区's code before the merge.
     assert selectors_people(moving, HEMEI) == {p.pk for p in people.values()}
+    moving = type(moving).objects.get(pk=moving.pk)
+    history = Visit.objects.restrict(moving, "view").within(HEPING)
+    assert history.exists()
 
 
 def selectors_people(user, code):

@@ -33,7 +33,7 @@ class Verb:
         for warning in outcome.warnings:
             command.stderr.write(f"warning: {warning}")
         for line in outcome.staff_moved:
-            command.stdout.write(f"  membership moved: {line}")
+            command.stdout.write(f"  membership added on the community kept: {line}")
         for line in outcome.staff_to_review:
             command.stdout.write(f"  membership to review: {line}")
         if outcome.dry_run:

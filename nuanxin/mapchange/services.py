@@ -224,7 +224,13 @@ def _staff_line(membership: Membership) -> str:
 
 
 def _move_memberships(change, b: Region, a: Region, counts: Counter, *, user, request) -> list:
-    """B's active memberships go to A (one already held on A is kept, B's ended), audited."""
+    """B's staff are given A as well (a membership on A, new or reactivated), audited.
+
+    Their membership on B stays: B's history (earlier visits, tallies, sign-offs)
+    stays under B's code, and the worker who knew those people keeps reading it.
+    B is retired, so nothing new is filed under it; the administrator ends the
+    membership on B when the handover is done.
+    """
     moved = list(
         Membership.objects.filter(region=b, active=True)
         .select_related("user")
@@ -239,14 +245,10 @@ def _move_memberships(change, b: Region, a: Region, counts: Counter, *, user, re
     for membership in moved:
         on_a = held.get((membership.user_id, membership.role))
         if on_a is None:
-            membership.region = a
-            membership.save(update_fields=["region"])
-        else:
-            if not on_a.active:
-                on_a.active = True
-                on_a.save(update_fields=["active"])
-            membership.active = False
-            membership.save(update_fields=["active"])
+            Membership.objects.create(user=membership.user, role=membership.role, region=a)
+        elif not on_a.active:
+            on_a.active = True
+            on_a.save(update_fields=["active"])
     counts["memberships"] += len(moved)
     if moved:
         audit_record(
