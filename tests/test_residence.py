@@ -92,6 +92,8 @@ def test_it_hides_visits_and_actions_on_the_page_from_the_registration_side(
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="timeline"' not in html
+    assert 'id="section-consent"' not in html and 'id="section-device"' not in html
+    assert 'id="section-enrollment"' in html
     assert reverse("registry:person_edit", args=[split_person.pk]) not in html
     assert reverse("registry:person_move", args=[split_person.pk]) not in html
     assert "lives elsewhere" in html or "户籍" in html
@@ -376,3 +378,20 @@ def models_f(name):
     from django.db.models import F
 
     return F(name)
+
+
+def test_it_keeps_the_history_from_the_registration_side(
+    client, split_person, community_worker, outsider
+):
+    visit(split_person, TODAY)
+    pages = [
+        reverse("registry:person_timeline", args=[split_person.pk]),
+        reverse("visits:person_visits", args=[split_person.pk]),
+    ]
+    client.force_login(outsider)
+    for url in pages:
+        assert client.get(url).status_code == 404, url
+    assert client.get(split_person.get_absolute_url()).status_code == 200
+    client.force_login(community_worker)
+    for url in pages:
+        assert client.get(url).status_code == 200, url
