@@ -395,3 +395,24 @@ def test_it_keeps_the_history_from_the_registration_side(
     client.force_login(community_worker)
     for url in pages:
         assert client.get(url).status_code == 200, url
+
+
+def test_it_gives_both_places_in_the_api_and_finds_by_digits_from_both_sides(
+    client, split_person, outsider
+):
+    from nuanxin.accounts.services import api_token_create
+    from nuanxin.registry.selectors import person_list
+
+    token = api_token_create(user=outsider, name="t")
+    token = token[1] if isinstance(token, tuple) else token
+    answer = client.get(
+        f"/api/v1/persons/{split_person.pk}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["region"], body["registered_region"]) == (HEMEI_GRID1, JINJIANG_COMMUNITY)
+    timeline = client.get(
+        f"/api/v1/persons/{split_person.pk}/timeline", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert timeline.status_code == 404
+    assert split_person in person_list(user=outsider, q=split_person.id_number[-4:])
