@@ -416,3 +416,34 @@ def test_it_gives_both_places_in_the_api_and_finds_by_digits_from_both_sides(
     )
     assert timeline.status_code == 404
     assert split_person in person_list(user=outsider, q=split_person.id_number[-4:])
+
+
+def test_it_moves_between_grids_keeping_each_grids_past_month(places, community_worker):
+    mover, stayer = blue(HEMEI_GRID1), blue(HEMEI_GRID2)
+    for person in (mover, stayer):
+        visit(person, LAST_MONTH + dt.timedelta(days=4))
+    before = figures(HEMEI, LAST_MONTH)
+    assert before[HEMEI_GRID1] == (1, 1, 0) and before[HEMEI_GRID2] == (1, 1, 0)
+    services.person_move(
+        user=community_worker,
+        person=mover,
+        to_region=Region.objects.get(code=HEMEI_GRID2),
+        on=TODAY,
+    )
+    assert figures(HEMEI, LAST_MONTH) == before
+    now = figures(HEMEI, THIS_MONTH)
+    assert now[HEMEI_GRID2][0] == 2 and HEMEI_GRID1 not in now
+    assert_sums({HEMEI: now})
+
+
+def test_it_keeps_a_later_map_change_from_going_back_before_a_move(places, community_worker):
+    from nuanxin.mapchange import services as mapchange
+    from nuanxin.regions.services import region_create
+
+    heping = region_create(
+        code="510108010002", name="和平社区", parent=Region.objects.get(code=BAOHE)
+    )
+    person = blue(HEMEI_GRID1)
+    services.person_move(user=community_worker, person=person, to_region=heping, on=TODAY)
+    with pytest.raises(ValidationError):
+        mapchange.change_merge(user=None, code=heping.code, into=HEMEI, effective_on=LAST_MONTH)
