@@ -92,6 +92,8 @@ def test_it_hides_visits_and_actions_on_the_page_from_the_registration_side(
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="timeline"' not in html
+    assert 'id="section-consent"' not in html and 'id="section-device"' not in html
+    assert 'id="section-enrollment"' in html
     assert reverse("registry:person_edit", args=[split_person.pk]) not in html
     assert reverse("registry:person_move", args=[split_person.pk]) not in html
     assert "lives elsewhere" in html or "户籍" in html
@@ -376,3 +378,72 @@ def models_f(name):
     from django.db.models import F
 
     return F(name)
+
+
+def test_it_keeps_the_history_from_the_registration_side(
+    client, split_person, community_worker, outsider
+):
+    visit(split_person, TODAY)
+    pages = [
+        reverse("registry:person_timeline", args=[split_person.pk]),
+        reverse("visits:person_visits", args=[split_person.pk]),
+    ]
+    client.force_login(outsider)
+    for url in pages:
+        assert client.get(url).status_code == 404, url
+    assert client.get(split_person.get_absolute_url()).status_code == 200
+    client.force_login(community_worker)
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+
+
+def test_it_gives_both_places_in_the_api_and_finds_by_digits_from_both_sides(
+    client, split_person, outsider
+):
+    from nuanxin.accounts.services import api_token_create
+    from nuanxin.registry.selectors import person_list
+
+    token = api_token_create(user=outsider, name="t")
+    token = token[1] if isinstance(token, tuple) else token
+    answer = client.get(
+        f"/api/v1/persons/{split_person.pk}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["region"], body["registered_region"]) == (HEMEI_GRID1, JINJIANG_COMMUNITY)
+    timeline = client.get(
+        f"/api/v1/persons/{split_person.pk}/timeline", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert timeline.status_code == 404
+    assert split_person in person_list(user=outsider, q=split_person.id_number[-4:])
+
+
+def test_it_moves_between_grids_keeping_each_grids_past_month(places, community_worker):
+    mover, stayer = blue(HEMEI_GRID1), blue(HEMEI_GRID2)
+    for person in (mover, stayer):
+        visit(person, LAST_MONTH + dt.timedelta(days=4))
+    before = figures(HEMEI, LAST_MONTH)
+    assert before[HEMEI_GRID1] == (1, 1, 0) and before[HEMEI_GRID2] == (1, 1, 0)
+    services.person_move(
+        user=community_worker,
+        person=mover,
+        to_region=Region.objects.get(code=HEMEI_GRID2),
+        on=TODAY,
+    )
+    assert figures(HEMEI, LAST_MONTH) == before
+    now = figures(HEMEI, THIS_MONTH)
+    assert now[HEMEI_GRID2][0] == 2 and HEMEI_GRID1 not in now
+    assert_sums({HEMEI: now})
+
+
+def test_it_keeps_a_later_map_change_from_going_back_before_a_move(places, community_worker):
+    from nuanxin.mapchange import services as mapchange
+    from nuanxin.regions.services import region_create
+
+    heping = region_create(
+        code="510108010002", name="和平社区", parent=Region.objects.get(code=BAOHE)
+    )
+    person = blue(HEMEI_GRID1)
+    services.person_move(user=community_worker, person=person, to_region=heping, on=TODAY)
+    with pytest.raises(ValidationError):
+        mapchange.change_merge(user=None, code=heping.code, into=HEMEI, effective_on=LAST_MONTH)

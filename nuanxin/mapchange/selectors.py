@@ -1,11 +1,13 @@
 """Reads of administrative changes: the pages are the city administrator's alone; the
 API lists the changes of the regions a user may audit."""
 
+import datetime as dt  # noqa: F401 — the annotation above
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from nuanxin.core import access
-from nuanxin.regions.models import AdministrativeChange
+from nuanxin.regions.models import AdministrativeChange, ChangeMove, prefix_q
 
 
 def is_city_admin(user) -> bool:
@@ -40,4 +42,21 @@ def change_list_audited(*, user) -> QuerySet[AdministrativeChange]:
         AdministrativeChange.objects.select_related("applied_by")
         .filter(audited.q("from_code") | audited.q("to_code"))
         .order_by("-applied_at", "-id")
+    )
+
+
+def latest_move_cut(codes) -> "dt.date | None":
+    """The latest month from which a person's move (registry.PersonMove) into or out of
+    these communities counts: a change of the map cannot take effect before it."""
+    where = None
+    for code in codes:
+        q = prefix_q(code[:12], "old_region_id") | prefix_q(code[:12], "new_region_id")
+        where = q if where is None else where | q
+    if where is None:
+        return None
+    return (
+        ChangeMove.objects.filter(where, change__isnull=True)
+        .order_by("-cut_month")
+        .values_list("cut_month", flat=True)
+        .first()
     )

@@ -35,6 +35,7 @@ from nuanxin.registry.models import Person
 from nuanxin.visits.models import CoverageMonth, CoverageSignoff
 
 from .followers import ALL, FROM_CUT, MOVING, region_columns
+from .selectors import latest_move_cut
 
 
 @dataclasses.dataclass
@@ -104,11 +105,15 @@ def _cut_month(effective_on: dt.date, today: dt.date, communities: list[Region])
         raise ValidationError({"effective_on": _("A change takes effect today or earlier.")})
     cut = effective_on.replace(day=1)
     # People moved by merges and splits are remapped month by month: their cuts never go back.
-    latest = (
+    latest = list(
         AdministrativeChange.objects.filter(kind__in=[ChangeKind.MERGE, ChangeKind.SPLIT])
         .order_by("-cut_month")
-        .values_list("cut_month", flat=True)
+        .values_list("cut_month", flat=True)[:1]
     )
+    # People who moved house into or out of these communities count by month too.
+    moved = latest_move_cut([c.code for c in communities])
+    if moved is not None:
+        latest = sorted([*latest, moved], reverse=True)
     if latest and latest[0] > cut:
         raise ValidationError(
             {

@@ -325,6 +325,8 @@ class Enrollment(models.Model):
 
 class Disability(models.Model):
     gate_region = "person__region_id"
+    # Part of the registration's record too (categories rest on it): see Enrollment.
+    gate_registration = "person__registered_region_id"
     person = models.ForeignKey(Person, models.CASCADE, related_name="disabilities")
     category = models.PositiveSmallIntegerField(
         _("disability category"), choices=DisabilityCategory.choices
@@ -354,6 +356,8 @@ class Disability(models.Model):
 
 class Contact(models.Model):
     gate_region = "person__region_id"
+    # Part of the registration's record too (categories rest on it): see Enrollment.
+    gate_registration = "person__registered_region_id"
     person = models.ForeignKey(Person, models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=60)
     relation = models.CharField(_("relation"), max_length=30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 
 from nuanxin.core import access, idnumber
 from nuanxin.regions.models import prefix_q, significant
@@ -119,11 +120,16 @@ def person_get(*, user, pk: int, action: str = access.Action.VIEW, history: bool
 
     ``history=True`` for pages that show more than the task view (visits,
     assessments, the timeline): a person reached only through a task or a
-    referral is then out of sight.
+    referral, or only through their place of registration, is then out of sight.
     """
-    return access.get_or_404(
+    person = access.get_or_404(
         Person.objects.select_related(*PROFILE_RELATED), user, action, pk=pk, links=not history
     )
+    if history and not access.by_residence(user, access.Action.VIEW, person):
+        # Reached through the registration only (人户分离): the history of visits,
+        # assessments and casework belongs to where the person lives.
+        raise Http404
+    return person
 
 
 def person_for_change(*, user, pk: int) -> Person:
