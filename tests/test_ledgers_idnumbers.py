@@ -13,7 +13,7 @@ from nuanxin.ledgers.models import RejectedRow
 from nuanxin.ledgers.pipeline.validate import MESSAGES, RegionResolver, Validator
 from nuanxin.ledgers.services import reason_text
 from nuanxin.mapchange import services as mapchange
-from nuanxin.regions.models import Region
+from nuanxin.regions.models import Level, Region
 from nuanxin.regions.services import region_create
 from nuanxin.registry.models import Enrollment, Person
 from tests.conftest import BAOHE, HEMEI, HEMEI_GRID1
@@ -181,3 +181,20 @@ def test_it_shows_the_retired_region_in_the_preview(street_officer, merged):
     (note,) = sheets[0]["rows"][0]["notes"]
     assert note[0] == "region_retired" and "和美社区" in note[3]
     assert "retired by an administrative change" in note[2]
+
+
+def test_it_follows_a_chain_of_changes_to_the_region_in_use_today():
+    day = dt.date(2026, 6, 1)
+    resolver = RegionResolver(
+        [("510108010009", "新和社区", Level.COMMUNITY)],
+        None,
+        [
+            ("510108010002", "和平社区", Level.COMMUNITY, "510108010001", "和美社区", day),
+            ("510108010001", "和美社区", Level.COMMUNITY, "510108010009", "新和社区", day),
+        ],
+    )
+    assert resolver.resolve("510108010002", ("", "", "", "")) == ("510108010002", "region_retired")
+    assert resolver.retired["510108010002"] == (
+        "和平社区 510108010002 → 新和社区 510108010009 (2026-06-01)"
+    )
+    assert resolver.resolve("510108010099", ("", "", "", "")) == ("", "region_unknown")
