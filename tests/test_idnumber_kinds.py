@@ -361,3 +361,47 @@ def test_it_finds_a_person_by_the_15_digit_form_of_their_number(
     client.force_login(inspector)
     html = client.get(reverse("registry:person_list"), {"q": to_15(number)}).content.decode()
     assert person.get_absolute_url() not in html
+
+
+# --- one parser everywhere: the Django validator and the ledger's shortcut agree with it -------
+any_numbers = st.one_of(
+    st.from_regex(r"\A[0-9]{17}[0-9X]\Z"),
+    st.from_regex(r"\A[0-9]{15}\Z"),
+    st.builds(lambda g: g[0], foreign_numbers()),
+    st.builds(idnumber.make, areas, births, sequences),
+    st.builds(idnumber.make_15, areas, births_1900s, sequences),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_numbers)
+def test_it_gives_the_same_verdict_in_the_validator_the_ledger_and_the_parser(raw):
+    from nuanxin.ledgers.pipeline.validate import R_ID, R_WARNINGS, RegionResolver, Validator
+    from nuanxin.regions.models import Level
+
+    today = dt.date.today()
+    try:
+        parsed = idnumber.parse(raw, today=today)
+    except IDNumberError as exc:
+        parsed, code = None, exc.code
+    try:
+        cleaned = validators.clean_id_number(raw)
+    except ValidationError as exc:
+        assert parsed is None and exc.code == f"id_{code}"
+        assert str(exc.messages[0]) == str(validators.ID_MESSAGES[code])
+    else:
+        assert cleaned == parsed
+    resolver = RegionResolver([(HEMEI, "和美社区", Level.COMMUNITY)], None)
+    validate = Validator({"id_number": 0, "name": 1, "region_code": 2}, resolver=resolver,
+                         known_areas=None, today=today)  # fmt: skip
+    record, reasons = validate([raw, "某人", HEMEI])
+    id_reasons = [r[0] for r in reasons if r[1] == "id_number"]
+    if parsed is None:
+        assert id_reasons and (id_reasons[0] == f"id_{code}" or id_reasons[0] in
+                               ("id_missing", "id_masked"))  # fmt: skip
+    else:
+        assert not id_reasons and record is not None, reasons
+        assert record[R_ID] == parsed.number
+        warned = [w[0] for w in record[R_WARNINGS] if w[1] == "id_number"]
+        assert warned == list(parsed.warnings)

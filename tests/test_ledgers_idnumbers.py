@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from nuanxin.core import idnumber
@@ -13,7 +14,7 @@ from nuanxin.ledgers.models import RejectedRow
 from nuanxin.ledgers.pipeline.validate import MESSAGES, RegionResolver, Validator
 from nuanxin.ledgers.services import reason_text
 from nuanxin.mapchange import services as mapchange
-from nuanxin.regions.models import Region
+from nuanxin.regions.models import Level, Region
 from nuanxin.regions.services import region_create
 from nuanxin.registry.models import Enrollment, Person
 from tests.conftest import BAOHE, HEMEI, HEMEI_GRID1
@@ -181,3 +182,35 @@ def test_it_shows_the_retired_region_in_the_preview(street_officer, merged):
     (note,) = sheets[0]["rows"][0]["notes"]
     assert note[0] == "region_retired" and "和美社区" in note[3]
     assert "retired by an administrative change" in note[2]
+
+
+def test_it_follows_a_chain_of_changes_to_the_region_in_use_today():
+    day = dt.date(2026, 6, 1)
+    resolver = RegionResolver(
+        [("510108010009", "新和社区", Level.COMMUNITY)],
+        None,
+        [
+            ("510108010002", "和平社区", Level.COMMUNITY, "510108010001", "和美社区", day),
+            ("510108010001", "和美社区", Level.COMMUNITY, "510108010009", "新和社区", day),
+        ],
+    )
+    assert resolver.resolve("510108010002", ("", "", "", "")) == ("510108010002", "region_retired")
+    assert resolver.retired["510108010002"] == (
+        "和平社区 510108010002 → 新和社区 510108010009 (2026-06-01)"
+    )
+    assert resolver.resolve("510108010099", ("", "", "", "")) == ("", "region_unknown")
+
+
+def test_it_shows_each_warning_with_its_message_on_the_run_page(client, community_worker, outsider):
+    number = idnumber.make("510108", dt.date(1936, 8, 9), 24)
+    run = run_import(community_worker, write_csv([HEAD, row(id_number=to_15(number))]))
+    client.force_login(community_worker)
+    url = reverse("ledgers:run_detail", args=[run.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A first-generation 15-digit ID number: upgraded to its 18 digits" in page
+    assert f"{to_15(number)} → {number}" in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "第一代 15 位身份证号码：已升位为 18 位" in page
+    # Somebody else's run is not there for another user.
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404

@@ -29,6 +29,7 @@ from .forms import RevealForm, UploadForm
 from .models import RunStatus
 from .pipeline.headers import HEADERS
 from .pipeline.limits import MB, Limits
+from .pipeline.validate import WARNINGS
 from .tasks import ledger_import_task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -130,6 +131,8 @@ def _run_context(run, user=None) -> dict:
         "rows_done": progress.get("rows", 0),
         "finished": finished,
         "summary": run.summary,
+        # A warning's code -> its message, in the reader's language.
+        "warning_messages": WARNINGS,
     }
     if finished and run.status == RunStatus.DONE and user is not None:
         # What a clerk needs to finish: the rows refused and why, the people made.

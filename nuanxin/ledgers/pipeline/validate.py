@@ -159,7 +159,15 @@ class RegionResolver:
         # code -> "old name code → new name code (date)"; name keys per level -> codes.
         self.retired: dict[str, str] = {}
         self.retired_names: dict[int, dict[str, list[str]]] = {lv: {} for lv in Level.values}
-        for code, name, level, successor, successor_name, day in retired or ():
+        retired = list(retired or ())
+        # A successor retired in a later change names its own successor: follow to the end.
+        after = {code: (successor, successor_name) for code, _n, _l, successor, successor_name,
+                 _d in retired}  # fmt: skip
+        for code, name, level, successor, successor_name, day in retired:
+            seen = {code}
+            while successor in after and successor not in seen and after[successor][0]:
+                seen.add(successor)
+                successor, successor_name = after[successor]
             self.retired[code] = (
                 f"{name} {code} → {successor_name or '—'} {successor or ''}".rstrip() + f" ({day})"
             )
