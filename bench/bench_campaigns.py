@@ -25,7 +25,7 @@ import shutil
 import time
 from pathlib import Path
 
-from bench.common import person_row_maker
+from bench.common import insert_rows, person_row_maker
 
 OUT = Path(__file__).parent / "out"
 PEOPLE = int(os.getenv("BENCH_CAMPAIGN_PEOPLE", "250000"))
@@ -83,16 +83,11 @@ def _load() -> dict:
                            "region_id": communities[pid % len(communities)], "status": "active",
                            "living": "alone", "adl_walking": pid % 17 == 0})  # fmt: skip
 
-    def insert(table, columns, rows):
-        marks = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
-
     enrol_cols = ["person_id", "category", "source", "created_at"]
     with transaction.atomic():
         for start in range(1, PEOPLE + 1, 20_000):
             ids = range(start, min(start + 20_000, PEOPLE + 1))
-            insert(Person._meta.db_table, person_row.columns, [person(i) for i in ids])
+            insert_rows(Person._meta.db_table, person_row.columns, [person(i) for i in ids])
             enrolments = []
             for pid in ids:
                 if pid <= ELIGIBLE:
@@ -101,7 +96,7 @@ def _load() -> dict:
                         enrolments.append((pid, "tekun_dispersed", "bench", now))
                 else:
                     enrolments.append((pid, "elderly_alone", "bench", now))
-            insert(Enrollment._meta.db_table, enrol_cols, enrolments)
+            insert_rows(Enrollment._meta.db_table, enrol_cols, enrolments)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {

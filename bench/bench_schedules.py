@@ -26,7 +26,16 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import city_loaded, django_in, person_row_maker, spawn, timed
+from bench.common import (
+    city_grids,
+    city_loaded,
+    django_in,
+    drop_indexes,
+    insert_rows,
+    person_row_maker,
+    spawn,
+    timed,
+)
 
 OUT = Path(__file__).parent / "out"
 PEOPLE = int(os.getenv("BENCH_PEOPLE", "1000000"))
@@ -57,13 +66,13 @@ def load(db: str) -> dict:
     """The city, straight into the tables (indexes dropped and rebuilt, as bench_visits)."""
     from django.db import connection, transaction
 
-    from bench.bench_visits import _drop_indexes, _insert, _regions
+    from bench.bench_visits import COMMUNITIES, GRIDS, STREETS
     from nuanxin.registry.models import Contact, Disability, Enrollment, Person
     from nuanxin.visits.models import Visit
 
     started = time.perf_counter()
     rng = random.Random(SEED)
-    grids = _regions()
+    grids = city_grids(STREETS, COMMUNITIES, GRIDS)
     ops = connection.ops
     now = ops.adapt_datetimefield_value(dt.datetime(2025, 11, 1, tzinfo=dt.UTC))
     person_row = person_row_maker(now)
@@ -81,13 +90,13 @@ def load(db: str) -> dict:
 
     def flush():
         for model, batch in rows.items():
-            _insert(model._meta.db_table, tables[model], batch)
+            insert_rows(model._meta.db_table, tables[model], batch)
             batch.clear()
 
     with transaction.atomic():
         rebuild_sql = []
         for model in tables:
-            rebuild_sql += _drop_indexes(model._meta.db_table)
+            rebuild_sql += drop_indexes(model._meta.db_table)
         for pid in range(1, PEOPLE + 1):
             grid = grids[pid % len(grids)]
             birth = dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(365 * 90))

@@ -29,7 +29,16 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import city_loaded, django_in, person_row_maker, spawn, time_ms
+from bench.common import (
+    city_grids,
+    city_loaded,
+    django_in,
+    drop_indexes,
+    insert_rows,
+    person_row_maker,
+    spawn,
+    time_ms,
+)
 
 OUT = Path(__file__).parent / "out"
 PEOPLE = int(os.getenv("BENCH_PEOPLE", "1000000"))
@@ -49,75 +58,6 @@ def _setup(db: str) -> bool:
     return city_loaded(var, PEOPLE)
 
 
-def _regions() -> list[str]:
-    """Create streets, communities and grids under every district; return the grid codes."""
-    from nuanxin.regions.models import Level, Region
-
-    districts = list(Region.objects.filter(level=Level.DISTRICT).order_by("code")[:20])
-    rows, grids = [], []
-    for d in districts:
-        for s in range(1, STREETS + 1):
-            street = f"{d.code[:6]}{s:03d}000"
-            rows.append(Region(code=street, name=f"街道{s}", level=Level.STREET, parent_id=d.code))
-            for c in range(1, COMMUNITIES + 1):
-                community = f"{street[:9]}{c:03d}"
-                rows.append(
-                    Region(code=community, name=f"社区{c}", level=Level.COMMUNITY, parent_id=street)
-                )
-                for g in range(1, GRIDS + 1):
-                    grid = f"{community}{g:03d}"
-                    rows.append(
-                        Region(code=grid, name=f"网格{g}", level=Level.GRID, parent_id=community)
-                    )
-                    grids.append(grid)
-    Region.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    return grids
-
-
-def _drop_indexes(table: str) -> list[str]:
-    """Drop the secondary indexes of a table; return the SQL to rebuild them."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=%s "
-                "AND sql IS NOT NULL",
-                [table],
-            )
-        else:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename=%s "
-                "AND indexname NOT LIKE '%%_pkey' AND indexdef NOT LIKE '%%UNIQUE%%'",
-                [table],
-            )
-        found = cursor.fetchall()
-        for name, _sql in found:
-            cursor.execute(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in found]
-
-
-def _insert(table: str, columns: list[str], rows) -> None:
-    from django.db import connection
-
-    cols = ", ".join(columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            batch = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) >= 20000:
-                    cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
-                    batch = []
-            if batch:
-                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
-
-
 def load(db: str) -> dict:
     """Generate the city into the tables; returns counts and seconds."""
     from django.db import connection, transaction
@@ -127,7 +67,7 @@ def load(db: str) -> dict:
 
     started = time.perf_counter()
     rng = random.Random(SEED)
-    grids = _regions()
+    grids = city_grids(STREETS, COMMUNITIES, GRIDS)
     ops = connection.ops
     now = ops.adapt_datetimefield_value(dt.datetime(2025, 11, 1, tzinfo=dt.UTC))
     year_ago = TODAY - dt.timedelta(days=365)
@@ -144,7 +84,7 @@ def load(db: str) -> dict:
     with transaction.atomic():
         rebuild = []
         for model in (Person, VisitSchedule, Visit):
-            rebuild += _drop_indexes(model._meta.db_table)
+            rebuild += drop_indexes(model._meta.db_table)
         for pid in range(1, PEOPLE + 1):
             grid = grids[pid % len(grids)]
             tier = TIERS[rng.randrange(100)]
@@ -202,9 +142,9 @@ def _flush(people, schedules, visits, person_cols, sched_cols, visit_cols, count
     from nuanxin.registry.models import Person
     from nuanxin.visits.models import Visit, VisitSchedule
 
-    _insert(Person._meta.db_table, person_cols, people)
-    _insert(VisitSchedule._meta.db_table, sched_cols, schedules)
-    _insert(Visit._meta.db_table, visit_cols, visits)
+    insert_rows(Person._meta.db_table, person_cols, people)
+    insert_rows(VisitSchedule._meta.db_table, sched_cols, schedules)
+    insert_rows(Visit._meta.db_table, visit_cols, visits)
     counts["people"] += len(people)
     counts["visits"] += len(visits)
 

@@ -65,6 +65,77 @@ def city_loaded(var: Path, people: int) -> bool:
     return (var / "loaded.json").exists() and Person.objects.count() >= people
 
 
+def city_grids(streets: int, communities: int, grids_each: int) -> list[str]:
+    """Create `streets` streets of `communities` communities of `grids_each` grids under
+    each of the first 20 districts (kept when there); return the grid codes."""
+    from nuanxin.regions.models import Level, Region
+
+    districts = list(Region.objects.filter(level=Level.DISTRICT).order_by("code")[:20])
+    rows, grids = [], []
+    for d in districts:
+        for s in range(1, streets + 1):
+            street = f"{d.code[:6]}{s:03d}000"
+            rows.append(Region(code=street, name=f"街道{s}", level=Level.STREET, parent_id=d.code))
+            for c in range(1, communities + 1):
+                community = f"{street[:9]}{c:03d}"
+                rows.append(
+                    Region(code=community, name=f"社区{c}", level=Level.COMMUNITY, parent_id=street)
+                )
+                for g in range(1, grids_each + 1):
+                    grid = f"{community}{g:03d}"
+                    rows.append(
+                        Region(code=grid, name=f"网格{g}", level=Level.GRID, parent_id=community)
+                    )
+                    grids.append(grid)
+    Region.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    return grids
+
+
+def drop_indexes(table: str) -> list[str]:
+    """Drop the secondary indexes of a table; return the SQL to rebuild them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=%s "
+                "AND sql IS NOT NULL",
+                [table],
+            )
+        else:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename=%s "
+                "AND indexname NOT LIKE '%%_pkey' AND indexdef NOT LIKE '%%UNIQUE%%'",
+                [table],
+            )
+        found = cursor.fetchall()
+        for name, _sql in found:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
+
+
+def insert_rows(table: str, columns: list[str], rows) -> None:
+    """Rows straight into a table: COPY on PostgreSQL, batched INSERTs on SQLite."""
+    from django.db import connection
+
+    cols = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            batch = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= 20000:
+                    cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
+                    batch = []
+            if batch:
+                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
+
+
 def person_row_maker(now):
     """values -> a tuple of every concrete column of Person, in order: the value given,
     else `now` for an automatic timestamp, else null or the field's default (other apps

@@ -25,7 +25,7 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 ROLES = ("district", "community")  # a district officer, a community worker (demo logins)
 # The coverage phase (every documented edge of every parameter) runs once, as the wider
-# role; the narrower role fuzzes only. Together a few minutes for 76 operations.
+# role; the narrower role fuzzes only. Together a few minutes for 77 operations.
 PHASES = {"district": "examples,coverage,fuzzing", "community": "examples,fuzzing"}
 
 
@@ -68,7 +68,7 @@ def _wait(url: str, seconds: float = 60) -> None:
 
 
 def main() -> int:
-    # Few examples an operation: 76 operations, two roles, a few minutes in CI.
+    # Few examples an operation: 77 operations, two roles, a few minutes in CI.
     examples = os.environ.get("FUZZ_EXAMPLES", "3")
     seed = os.environ.get("FUZZ_SEED", "2026")
     with tempfile.TemporaryDirectory(prefix="nuanxin-fuzz-") as var:

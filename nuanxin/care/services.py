@@ -126,6 +126,13 @@ def _created(user, obj, *, exclude, request, changes, object_repr: str = ""):
     return obj
 
 
+def _updated(user, obj, fields: list[str], *, request, changes):
+    """Save the changed fields of a row and audit the update."""
+    obj.save(update_fields=fields)
+    audit_record(user=user, action=AuditAction.UPDATE, obj=obj, request=request, changes=changes)
+    return obj
+
+
 @transaction.atomic
 def care_agreement_create(
     *,
@@ -254,7 +261,7 @@ def care_agreement_document_attach(*, user, agreement_id: int, document, request
     except ValidationError as exc:
         raise ValidationError({"document": exc.messages}) from None
     agreement.document = document
-    agreement.save(update_fields=["document"])
+    agreement.save(update_fields=["document"])  # the stored name is known once saved
     audit_record(
         user=user,
         action=AuditAction.UPDATE,
@@ -540,15 +547,7 @@ def pairing_end(*, user, pairing_id: int, ends_on: dt.date, request=None) -> Pai
     if ends_on < pairing.starts_on:
         raise ValidationError({"ends_on": _("The pairing cannot end before it starts.")})
     pairing.ends_on = ends_on
-    pairing.save(update_fields=["ends_on"])
-    audit_record(
-        user=user,
-        action=AuditAction.UPDATE,
-        obj=pairing,
-        request=request,
-        changes={"ends_on": str(ends_on)},
-    )
-    return pairing
+    return _updated(user, pairing, ["ends_on"], request=request, changes={"ends_on": str(ends_on)})
 
 
 @transaction.atomic
@@ -723,15 +722,13 @@ def screening_result_record(
     item.done_at = timezone.now()
     item.done_by = _author(user)
     item.full_clean(exclude=["screening", "person", "done_by"])
-    item.save(update_fields=["measure", "reason", "done_at", "done_by"])
-    audit_record(
-        user=user,
-        action=AuditAction.UPDATE,
-        obj=item,
+    return _updated(
+        user,
+        item,
+        ["measure", "reason", "done_at", "done_by"],
         request=request,
         changes={"measure": [before, measure], "reason": reason},
     )
-    return item
 
 
 @transaction.atomic
@@ -754,15 +751,13 @@ def screening_close(*, user, screening_id: int, request=None) -> Screening:
         )
     screening.status = ScreeningStatus.CLOSED
     screening.closed_at = timezone.now()
-    screening.save(update_fields=["status", "closed_at"])
-    audit_record(
-        user=user,
-        action=AuditAction.UPDATE,
-        obj=screening,
+    return _updated(
+        user,
+        screening,
+        ["status", "closed_at"],
         request=request,
         changes={"status": [ScreeningStatus.OPEN, ScreeningStatus.CLOSED]},
     )
-    return screening
 
 
 # --- guardianship of minors ----------------------------------------------------------------
@@ -854,12 +849,10 @@ def guardian_measure_record(
     evaluation.measure = measure.strip()
     evaluation.measure_on = measure_on or timezone.localdate()
     evaluation.full_clean(exclude=["person", "guardian", "evaluated_by"])
-    evaluation.save(update_fields=["measure", "measure_on"])
-    audit_record(
-        user=user,
-        action=AuditAction.UPDATE,
-        obj=evaluation,
+    return _updated(
+        user,
+        evaluation,
+        ["measure", "measure_on"],
         request=request,
         changes={"measure": evaluation.measure, "measure_on": str(evaluation.measure_on)},
     )
-    return evaluation
