@@ -12,7 +12,9 @@ once; this module does that in a few statements per table instead:
    expressions (rules in rank order, policy versions and cold-snap windows as
    date arithmetic) over that table;
 3. the writes: new schedules inserted, changed ones updated, `Person.tier` set,
-   each as one statement over the temporary table.
+   each as one statement over the temporary table. On a first load (no schedule
+   in the table at all) the schedule table's secondary indexes are dropped before
+   the insert and built once after it, in the same transaction.
 
 The result is the per-person refresh's, row for row (tests/test_visits_rebuild.py
 compares them on random cities). The rare people whose refresh depends on more
@@ -619,7 +621,7 @@ class _Rebuild:
 
         Only when the table is empty (a first load): building an index from a
         million rows at once is many times faster than a million B-tree
-        insertions into each of four. It is inside the rebuild's transaction, so
+        insertions into each of six. It is inside the rebuild's transaction, so
         a failure puts the indexes back with the table as it was; on PostgreSQL
         the drop holds the table's exclusive lock until the commit, which an
         empty table can afford. The primary key (the person) stays.
