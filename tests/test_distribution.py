@@ -130,6 +130,11 @@ def _code_column(model) -> models.Field | None:
         field = None
     if field is not None and field.is_relation and field.related_model is Region:
         return field
+    # A row whose gate follows a key of its own to the tree (a move: where it was made).
+    gate = access.region_field(model)
+    for f in model._meta.concrete_fields:
+        if f.attname == gate and f.is_relation and f.related_model is Region:
+            return f
     for f in model._meta.concrete_fields:
         if f.column == "region_id" and isinstance(f, models.CharField):
             return f

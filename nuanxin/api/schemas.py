@@ -86,7 +86,12 @@ def paginate(
     """
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(1, page)
-    count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    # A queryset counts in SQL; a sequence already read (or one that knows its length)
+    # by len; anything else that pages lazily (the timeline) answers .count().
+    if isinstance(queryset, QuerySet) or not hasattr(queryset, "__len__"):
+        count = queryset.count()
+    else:
+        count = len(queryset)
     pages = max(1, -(-count // page_size))
     start = (page - 1) * page_size
     rows = list(queryset[start : start + page_size]) if start < count else []

@@ -17,28 +17,25 @@ import random
 from collections import Counter
 
 from nuanxin.mapchange import services
-from nuanxin.regions.models import AdministrativeChange, Level, Region, prefix_q
+from nuanxin.regions.models import AdministrativeChange, Level, Region
+from nuanxin.regions.selectors import region_descendants
 from nuanxin.registry.models import Person
 
 from .places import STORY_PLACES
 
-WUHOU = "510107"  # 武侯区: no demo login works here except its social worker
+WUHOU = "510107000000"  # 武侯区: no demo login works here except its social worker
 STORY_CODES = frozenset(code for code, _name in STORY_PLACES)
 
 
-def _free_communities(prefix: str) -> list[Region]:
-    """Communities under `prefix` that no story touches, with their people counted
+def _free_communities(district: Region) -> list[Region]:
+    """A district's communities that no story touches, with their people counted
     (people live in a community's grids, so they are counted by code prefix)."""
     people = Counter(
         code[:12]
-        for code in Person.objects.filter(prefix_q(prefix, "region_id")).values_list(
-            "region_id", flat=True
-        )
+        for code in Person.objects.within(district.code).values_list("region_id", flat=True)
     )
     found = []
-    for community in Region.objects.filter(
-        prefix_q(prefix, "code"), level=Level.COMMUNITY, retired_on__isnull=True
-    ).order_by("code"):
+    for community in region_descendants(district, level=Level.COMMUNITY).current().order_by("code"):
         if community.code in STORY_CODES or community.code[:9] + "000" in STORY_CODES:
             continue
         community.people = people[community.code]
@@ -63,7 +60,9 @@ def map_change_seed(*, rng: random.Random, today: dt.date, stdout=None) -> None:
     if AdministrativeChange.objects.exists():
         return
     done = []
-    pair = _merge_pair(_free_communities(WUHOU))
+    districts = Region.objects.filter(level=Level.DISTRICT).order_by("code")
+    wuhou = districts.filter(code=WUHOU).first()
+    pair = _merge_pair(_free_communities(wuhou)) if wuhou else None
     if pair is not None:
         b, a = pair
         outcome = services.change_merge(
@@ -72,8 +71,9 @@ def map_change_seed(*, rng: random.Random, today: dt.date, stdout=None) -> None:
         done.append(f"{b.name} merged into {a.name} ({outcome.counts.get('people', 0)} people)")
     villages = [
         c
-        for c in _free_communities("5101")
-        if c.name.endswith("村") and not c.code.startswith(WUHOU)
+        for district in districts.exclude(code=WUHOU)
+        for c in _free_communities(district)
+        if c.name.endswith("村")
     ]
     if villages:
         village = rng.choice(villages)
