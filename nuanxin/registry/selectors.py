@@ -61,9 +61,7 @@ def person_search_q(text: str, *, user, prefix: str = "") -> Q:
         if len(digits) == 15 and digits.isdigit():
             # A first-generation number from an old ledger: the person's 18 digits.
             exact |= Q(**{f"{prefix}id_number": idnumber.upgrade_15(digits)})
-        masked = where(access.Action.REVEAL) & (
-            tail("id_number", "phone", "phone2") | exact
-        )
+        masked = where(access.Action.REVEAL) & (tail("id_number", "phone", "phone2") | exact)
     # People a task names: their phone is shown in clear, never their ID number.
     linked = access.link_q(Person, user, access.Action.VIEW)
     if linked is not None:
