@@ -145,6 +145,9 @@ def person_row_maker(now):
     fields = list(Person._meta.concrete_fields)
 
     def person_row(values: dict) -> tuple:
+        # Registered where they live unless told otherwise (人户分离 is the exception).
+        if "region_id" in values and "registered_region_id" not in values:
+            values = {**values, "registered_region_id": values["region_id"]}
         row = []
         for f in fields:
             if f.column in values:
