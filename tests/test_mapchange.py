@@ -295,6 +295,19 @@ def test_it_counts_the_month_of_a_backdated_merge_under_the_new_map(people):
     assert_sums(last)
 
 
+def test_it_never_backdates_a_merge_into_a_signed_off_month(people, community_worker):
+    from nuanxin.visits.services import coverage_sign
+
+    coverage_sign(user=community_worker, region_code=HEMEI, month=LAST_MONTH)
+    with pytest.raises(ValidationError, match=LAST_MONTH.strftime("%Y-%m")):
+        services.change_merge(
+            user=None, code=HEPING, into=HEMEI, effective_on=LAST_MONTH + dt.timedelta(days=14)
+        )
+    assert not AdministrativeChange.objects.exists()
+    change = services.change_merge(user=None, code=HEPING, into=HEMEI, effective_on=TODAY).change
+    assert change.cut_month == THIS_MONTH
+
+
 def test_it_gives_the_merged_communitys_staff_the_community_it_joins(client, people, city_admin):
     from nuanxin.accounts.services import membership_add
 

@@ -447,3 +447,16 @@ def test_it_keeps_a_later_map_change_from_going_back_before_a_move(places, commu
     services.person_move(user=community_worker, person=person, to_region=heping, on=TODAY)
     with pytest.raises(ValidationError):
         mapchange.change_merge(user=None, code=heping.code, into=HEMEI, effective_on=LAST_MONTH)
+
+
+def test_it_never_reopens_a_signed_off_month_with_a_move(places, community_worker):
+    from nuanxin.visits.services import coverage_sign
+
+    person = blue(HEMEI_GRID1)
+    target = Region.objects.get(code=JINJIANG_COMMUNITY)
+    coverage_sign(user=community_worker, region_code=HEMEI, month=LAST_MONTH)
+    with pytest.raises(ValidationError, match=LAST_MONTH.strftime("%Y-%m")):
+        services.person_move(user=community_worker, person=person, to_region=target, on=LAST_MONTH)
+    assert not PersonMove.objects.exists()
+    services.person_move(user=community_worker, person=person, to_region=target, on=TODAY)
+    assert PersonMove.objects.get().cut_month == THIS_MONTH

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 
 from nuanxin.registry.models import Person
 from nuanxin.registry.signals import person_moved
-from nuanxin.visits.models import CoverageSignoff, VisitSchedule
+from nuanxin.visits.models import VisitSchedule
 
 from .followers import FROM_CUT, MOVING, _labels
+from .selectors import last_signed_month
 
 
 def _signed_off(codes: list[str], cut) -> None:
@@ -23,12 +24,7 @@ def _signed_off(codes: list[str], cut) -> None:
     from nuanxin.regions.models import ancestor_codes
 
     affected = {a for code in codes for a in ancestor_codes(code)}
-    signed = (
-        CoverageSignoff.objects.filter(region_id__in=affected, month__gte=cut)
-        .order_by("-month")
-        .values_list("month", flat=True)
-        .first()
-    )
+    signed = last_signed_month(affected, cut)
     if signed:
         raise ValidationError(
             {

@@ -1,13 +1,14 @@
 """Reads of administrative changes: the pages are the city administrator's alone; the
 API lists the changes of the regions a user may audit."""
 
-import datetime as dt  # noqa: F401 — the annotation above
+import datetime as dt
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from nuanxin.core import access
 from nuanxin.regions.models import AdministrativeChange, ChangeMove, prefix_q
+from nuanxin.visits.models import CoverageSignoff
 
 
 def is_city_admin(user) -> bool:
@@ -58,5 +59,16 @@ def latest_move_cut(codes) -> "dt.date | None":
         ChangeMove.objects.filter(where, change__isnull=True)
         .order_by("-cut_month")
         .values_list("cut_month", flat=True)
+        .first()
+    )
+
+
+def last_signed_month(region_ids, since: dt.date) -> dt.date | None:
+    """The latest month from `since` on whose coverage one of these regions signed off:
+    a change of the map, or a person's move, may not reopen it."""
+    return (
+        CoverageSignoff.objects.filter(region_id__in=list(region_ids), month__gte=since)
+        .order_by("-month")
+        .values_list("month", flat=True)
         .first()
     )

@@ -32,10 +32,10 @@ from nuanxin.regions.models import (
     level_of,
 )
 from nuanxin.registry.models import Person
-from nuanxin.visits.models import CoverageMonth, CoverageSignoff
+from nuanxin.visits.models import CoverageMonth
 
 from .followers import ALL, FROM_CUT, MOVING, region_columns
-from .selectors import latest_move_cut
+from .selectors import last_signed_month, latest_move_cut
 
 
 @dataclasses.dataclass
@@ -124,12 +124,7 @@ def _cut_month(effective_on: dt.date, today: dt.date, communities: list[Region])
                 % {"month": latest[0].strftime("%Y-%m")}
             }
         )
-    signed = (
-        CoverageSignoff.objects.filter(region__in=communities, month__gte=cut)
-        .order_by("-month")
-        .values_list("month", flat=True)
-        .first()
-    )
+    signed = last_signed_month([c.code for c in communities], cut)
     if signed:
         raise ValidationError(
             {
