@@ -15,7 +15,7 @@ from nuanxin.registry.models import Person
 from nuanxin.registry.signals import person_moved
 from nuanxin.visits.models import VisitSchedule
 
-from .followers import FROM_CUT, MOVING, _labels
+from .followers import _labels
 from .selectors import last_signed_month
 
 
@@ -40,7 +40,7 @@ def _signed_off(codes: list[str], cut) -> None:
 def person_moved_follow(
     sender, person, old_region_id, new_region_id, moved_on, cut_month, counts, **kwargs
 ):
-    from .services import _forget_coverage
+    from .services import _forget_coverage, person_rows_move
 
     if new_region_id is None:
         # Out of the city: out of scope from the day they left (the month itself counts).
@@ -50,18 +50,7 @@ def person_moved_follow(
         _forget_coverage([old_region_id], cut_month)
         return _labels()
     _signed_off([old_region_id, new_region_id], cut_month)
-    for follower in MOVING:
-        model = follower.model
-        if follower.label in ("registry.Person", "registry.Household"):
-            continue  # the registry moved the person; a household stays where it is
-        if "person" not in {f.name for f in model._meta.concrete_fields}:
-            continue
-        qs = model._base_manager.filter(person_id=person.pk, **{follower.column: old_region_id})
-        if follower.rule == FROM_CUT:
-            qs = qs.filter(month__gte=cut_month)
-        elif follower.open_q is not None:
-            qs = qs.filter(follower.open_q)
-        counts[follower.key] += qs.update(**{follower.column: new_region_id})
+    person_rows_move([person.pk], [old_region_id], new_region_id, cut_month, counts)
     _forget_coverage([old_region_id, new_region_id], cut_month)
     return _labels()
 

@@ -177,20 +177,34 @@ def _move_people(ids: list[int], old_codes: list[str], new: str, cut: dt.date, c
             qs = model._base_manager.filter(pk__in=households, region_id__in=old_codes)
         elif follower.label == "registry.Person":
             qs = model._base_manager.filter(pk__in=ids, **{f"{follower.column}__in": old_codes})
-        elif "person" in {f.name for f in model._meta.concrete_fields}:
-            qs = model._base_manager.filter(
-                person_id__in=ids, **{f"{follower.match}__in": old_codes}
-            )
-            if follower.rule == FROM_CUT:
-                qs = qs.filter(month__gte=cut)
-            elif follower.rule != ALL and follower.open_q is not None:
-                qs = qs.filter(follower.open_q)
         else:
+            continue
+        _follow(follower, qs, new, counts)
+    person_rows_move(ids, old_codes, new, cut, counts)
+
+
+def person_rows_move(ids, old_codes: list[str], new: str, cut: dt.date, counts: Counter) -> None:
+    """What hangs on these people (visit duty, that month's visits and tallies, open
+    work) goes from `old_codes` to `new`: a split by people, and a person's move."""
+    for follower in MOVING:
+        model = follower.model
+        if follower.label in ("registry.Person", "registry.Household"):
+            continue
+        if "person" not in {f.name for f in model._meta.concrete_fields}:
             continue  # not a person's: stays with the community
-        value = follower.value(new)
-        counts[follower.key] += qs.exclude(**{follower.column: value}).update(
-            **{follower.column: value}
-        )
+        qs = model._base_manager.filter(person_id__in=ids, **{f"{follower.match}__in": old_codes})
+        if follower.rule == FROM_CUT:
+            qs = qs.filter(month__gte=cut)
+        elif follower.rule != ALL and follower.open_q is not None:
+            qs = qs.filter(follower.open_q)
+        _follow(follower, qs, new, counts)
+
+
+def _follow(follower, qs, new: str, counts: Counter) -> None:
+    value = follower.value(new)
+    counts[follower.key] += qs.exclude(**{follower.column: value}).update(
+        **{follower.column: value}
+    )
 
 
 def _move_grid(change, grid: Region, new_code: str, parent: Region, counts: Counter) -> Region:

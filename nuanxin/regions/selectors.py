@@ -37,9 +37,9 @@ def region_by_code(code: str) -> Region | None:
     code = (code or "").strip()
     if len(code) in (6, 9):
         code = code.ljust(12, "0")
-    if not current_region_exists(code):
+    if not code:
         return None
-    return Region.objects.get(code=code)
+    return Region.objects.current().filter(code=code, level__gt=Level.CITY).first()
 
 
 def retired_region(code: str | None) -> Region | None:

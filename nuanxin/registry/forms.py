@@ -11,7 +11,7 @@ from nuanxin.core import access, idnumber
 from nuanxin.core.params import Params
 from nuanxin.core.validators import clean_id_number, clean_phone
 from nuanxin.regions.models import Level, code_prefix
-from nuanxin.regions.selectors import current_region_exists, region_by_code, regions_within
+from nuanxin.regions.selectors import region_by_code, regions_within
 
 from .models import (
     ADL_FIELDS,
@@ -204,11 +204,10 @@ class PersonForm(forms.Form):
         code = self.cleaned_data["registered_region"].strip()
         if not code:
             return ""
-        if len(code) in (6, 9):
-            code = code.ljust(12, "0")
-        if not current_region_exists(code):
+        region = region_by_code(code)
+        if region is None:
             raise forms.ValidationError(_("No current region has this code."))
-        return code
+        return region.code
 
     def clean_phone2(self):
         return self._clean_a_phone("phone2")
