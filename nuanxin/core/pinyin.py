@@ -36,6 +36,14 @@ def _per_character(name: str) -> bool:
     if not _HAN.fullmatch(name):
         return False
     n = len(name)
+    if n == 2:
+        return name not in PHRASES_DICT
+    if n == 3:
+        return (
+            name[:2] not in PHRASES_DICT
+            and name[1:] not in PHRASES_DICT
+            and (name not in PHRASES_DICT)
+        )
     for i in range(n - 1):
         for j in range(i + 2, n + 1):
             if name[i:j] in PHRASES_DICT:
@@ -79,6 +87,15 @@ def _convert_plain(name: str) -> tuple[str, str]:
     if not name:
         return "", ""
     if _per_character(name):
+        if len(name) <= 3:  # most names: no list, no generators
+            first = _CHARS.get(name[0]) or _char(name[0])
+            if len(name) == 1:
+                return first
+            second = _CHARS.get(name[1]) or _char(name[1])
+            if len(name) == 2:
+                return first[0] + second[0], first[1] + second[1]
+            third = _CHARS.get(name[2]) or _char(name[2])
+            return first[0] + second[0] + third[0], first[1] + second[1] + third[1]
         chars = [_char(ch) for ch in name]
         return "".join(c[0] for c in chars), "".join(c[1] for c in chars)
     if _HAN.fullmatch(name):

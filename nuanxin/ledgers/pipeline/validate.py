@@ -202,9 +202,10 @@ class RegionResolver:
         """(code or "", reason code or None); the reason may be a warning (region_coarse).
         A retired region comes back with its code and the reason region_retired."""
         key = (code, names)
-        if key not in self._cache:
-            self._cache[key] = self._resolve(code, names)
-        return self._cache[key]
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._resolve(code, names)
+        return found
 
     def _resolve(self, code: str, names) -> tuple[str, str | None]:
         from nuanxin.regions.models import PREFIX_LENGTH
@@ -308,7 +309,13 @@ class Validator:
         self._width = max(columns.values(), default=-1) + 1
         # Field -> its column, or -1: the blank cell every row gets at its end.
         self._at = {f: columns.get(f, -1) for f in HEADERS_FIELDS}
-        self._phones = tuple((f, self._at[f]) for f in ("phone", "phone2"))
+        # The columns every row reads, unpacked into locals once a row (a million
+        # dict lookups by field name cost a second).
+        self._row_at = tuple(
+            self._at[f]
+            for f in ("name", "address", "registered_address", "note", "district", "street",
+                      "community", "grid", "region_code", "phone", "phone2")
+        )  # fmt: skip
         self._choices = tuple((f, self._at[f], parse, {}) for f, parse in self.CHOICES)
         self._has_contacts = bool(self.CONTACT_FIELDS & set(columns))
         self._has_residence = "residence_code" in columns
@@ -346,9 +353,10 @@ class Validator:
         reasons: list[tuple[str, str, str]] = []
         warnings: list[tuple[str, str, str]] = []
         p = self.texts(cells)
-        at = self._at
+        (i_name, i_address, i_registered, i_note, i_district, i_street, i_community, i_grid,
+         i_code, i_phone, i_phone2) = self._row_at  # fmt: skip
 
-        name = p[at["name"]]
+        name = p[i_name]
         if name[:1] == "'":
             name = unneutralise(name)
         if " " in name:
@@ -358,15 +366,27 @@ class Validator:
         elif len(name) > 60:
             reasons.append(("too_long", "name", name[:20]))
         identity = self._identity(p, cells, reasons, warnings)
-        region = self._region(p, reasons, warnings)
+        region = self._region(
+            p[i_code], (p[i_district], p[i_street], p[i_community], p[i_grid]), reasons, warnings
+        )
         residence = self._residence(p, reasons) if self._has_residence else ""
-        phones = [self._phone(p[i], f, reasons) if i >= 0 else "" for f, i in self._phones]
-        address = unneutralise(p[at["address"]] or p[at["registered_address"]])
+        phone = p[i_phone]
+        # The usual mobile number decided here; anything else by _phone.
+        if not (
+            len(phone) == 11 and phone[0] == "1" and phone.isdigit() and _MOBILE.fullmatch(phone)
+        ):
+            phone = self._phone(phone, "phone", reasons) if i_phone >= 0 else ""
+        phone2 = self._phone(p[i_phone2], "phone2", reasons) if i_phone2 >= 0 else ""
+        address = p[i_address] or p[i_registered]
+        if address[:1] == "'":
+            address = unneutralise(address)
         if len(address) > 200:
             reasons.append(("too_long", "address", address[:20]))
-        note = unneutralise(p[at["note"]])
-        if len(note) > 2000:
-            reasons.append(("too_long", "note", note[:20]))
+        note = p[i_note]
+        if note:
+            note = unneutralise(note)
+            if len(note) > 2000:
+                reasons.append(("too_long", "note", note[:20]))
         categories, living, status, start = self._choose(p, reasons)
         disability = self._disability(p, reasons) if self._has_disability else None
         contacts = self._contacts(p, reasons) if self._has_contacts else ()
@@ -379,7 +399,7 @@ class Validator:
                 self._pinyin.clear()
             pinyin = self._pinyin[name] = (name_pinyin(name), name_initials(name))
         number, sex, birth = identity
-        return (name, pinyin[0], pinyin[1], number, sex, birth, phones[0], phones[1], address,
+        return (name, pinyin[0], pinyin[1], number, sex, birth, phone, phone2, address,
                 status or "active", living or "with_family", note, region, residence or region,
                 living, status, categories, start, disability, contacts, warnings,
                 bool(residence)), []  # fmt: skip
@@ -486,11 +506,10 @@ class Validator:
             self._dates[value] = parsed
         return parsed
 
-    def _region(self, p, reasons, warnings) -> str:
-        at = self._at
-        names = (p[at["district"]], p[at["street"]], p[at["community"]], p[at["grid"]])
-        given = p[at["region_code"]]
+    def _region(self, given, names, reasons, warnings) -> str:
         code, reason = self.resolver.resolve(given, names)
+        if reason is None:
+            return code
         if reason == "region_coarse":
             warnings.append((reason, "region", code))
         elif reason == "region_retired":
