@@ -266,6 +266,7 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000\u00a0]")
 # rows have none, and then no cell needs stripping.
 _SPACE = re.compile(r"[^\S\x1f]")
 _ODD = frozenset("13579")
+_ALONE = {"是": True, "否": False}  # the usual answers, without a call
 HEADERS_FIELDS = tuple(HEADERS)
 
 
@@ -316,10 +317,18 @@ class Validator:
             for f in ("name", "address", "registered_address", "note", "district", "street",
                       "community", "grid", "region_code", "phone", "phone2")
         )  # fmt: skip
-        self._choices = tuple((f, self._at[f], parse, {}) for f, parse in self.CHOICES)
+        # Only the columns the sheet has: an absent one is never asked.
+        self._choices = tuple(
+            (slot, f, self._at[f], parse, {})
+            for slot, (f, parse) in enumerate(self.CHOICES)
+            if self._at[f] >= 0
+        )
         self._has_contacts = bool(self.CONTACT_FIELDS & set(columns))
         self._has_residence = "residence_code" in columns
         self._has_disability = bool({"disability_category", "disability_grade"} & set(columns))
+        self._i_id, self._i_sex, self._i_birth = (
+            self._at[f] for f in ("id_number", "sex", "birth_date")
+        )
         self._births: dict[str, tuple | None] = {}  # YYYYMMDD -> (date, iso, sum) or None
         self._areas: dict[str, int] = {}  # area code -> its weighted digit sum
         self._dates: dict[str, object] = {}  # birth cell text -> date or None
@@ -406,7 +415,7 @@ class Validator:
 
     def _identity(self, p, cells, reasons, warnings):
         """(number, sex, ISO birth date) from the ID number, checked against the row."""
-        raw = p[self._at["id_number"]]
+        raw = p[self._i_id]
         if not raw:
             reasons.append(("id_missing", "id_number", ""))
             return None
@@ -457,8 +466,7 @@ class Validator:
                     "nationality_code": parsed.nationality,
                 }[warning]
                 warnings.append((warning, "id_number", detail))
-        at = self._at
-        sex_text = p[at["sex"]]
+        sex_text = p[self._i_sex]
         if sex_text:
             given = _SEX.get(sex_text)
             if given is None:
@@ -468,7 +476,7 @@ class Validator:
                     warnings.append(("sex_invalid", "sex", sex_text))
             if given is not None and given != sex:
                 reasons.append(("sex_mismatch", "sex", sex_text))
-        birth_text = p[at["birth_date"]]
+        birth_text = p[self._i_birth]
         if birth_text and birth_text != birth[1]:
             # Parse the raw cell: a workbook may hold a date or a serial number.
             given = self._date(cells[self.columns["birth_date"]])
@@ -546,7 +554,7 @@ class Validator:
     def _choose(self, p, reasons) -> list:
         """[categories, living, status, start date], each parsed once per distinct text."""
         out: list = [(), None, None, None]
-        for slot, (field, index, parse, memo) in enumerate(self._choices):
+        for slot, field, index, parse, memo in self._choices:
             value = p[index]
             if not value:
                 continue
@@ -565,12 +573,15 @@ class Validator:
                 reasons.append((known[1], field, value))
         alone = p[self._at["lives_alone"]]
         if alone:
-            try:
-                # 否 says only "not alone", which is no arrangement in itself.
-                if parse_bool(alone):
-                    out[1] = "alone"
-            except NormaliseError as exc:
-                reasons.append((exc.code, "lives_alone", alone))
+            # 否 says only "not alone", which is no arrangement in itself.
+            known = _ALONE.get(alone)
+            if known is None:
+                try:
+                    known = parse_bool(alone)
+                except NormaliseError as exc:
+                    reasons.append((exc.code, "lives_alone", alone))
+            if known:
+                out[1] = "alone"
         return out
 
     def _disability(self, p, reasons):
