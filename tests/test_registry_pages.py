@@ -367,6 +367,13 @@ def test_it_edits_a_person_audits_the_changes_and_keeps_the_masked_id(
     assert event.changes["region"] == [HEMEI_GRID1, HEMEI_GRID2]
 
 
+def test_it_points_the_edit_form_to_the_move_page_for_a_move(as_user, community_worker, ms_cai):
+    client = as_user(community_worker)
+    edit = _content(client.get(reverse("registry:person_edit", args=[ms_cai.pk])))
+    assert "only to correct a mistake" in edit
+    assert "only to correct a mistake" not in _content(client.get(CREATE))
+
+
 def test_it_shows_service_errors_on_the_edit_form(as_user, community_worker, ms_cai):
     edit = reverse("registry:person_edit", args=[ms_cai.pk])
     response = as_user(community_worker).post(

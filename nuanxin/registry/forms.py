@@ -173,6 +173,11 @@ class PersonForm(forms.Form):
         if len(choices) == 1:  # a grid worker has one place to choose from
             self.fields["region"].initial = choices[0][0]
         if person is not None:
+            # A correction here moves no history; a move house has its own page.
+            self.fields["region"].help_text = _(
+                "Change it here only to correct a mistake. When the person has moved house,"
+                " use Move on their page: their history and this month's visits go with them."
+            )
             for field in self.KEEP_IF_BLANK:
                 current = getattr(person, field)
                 if current:
