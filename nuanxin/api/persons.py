@@ -309,8 +309,7 @@ def person_detail(request, person_id: Id):
         if child is not None:
             return PersonPairedOut(**link, **_pairing_fields(person, view, child))
         return PersonLinkOut(**link)
-    profile = selectors.person_profile(user=request.user, pk=person.pk)
-    return PersonDetailOut(**_detail(profile, view))
+    return PersonDetailOut(**_detail(selectors.profile_of(person), view))
 
 
 @router.post(

@@ -140,6 +140,10 @@ class VisitOut(Schema):
 
 
 def _visit_out(visit) -> dict:
+    # A visit just recorded carries its findings (`stored_findings`); others read them.
+    findings = getattr(visit, "stored_findings", None)
+    if findings is None:
+        findings = visit.findings.all()
     return {
         "id": visit.pk,
         "person_id": visit.person_id,
@@ -152,8 +156,7 @@ def _visit_out(visit) -> dict:
         "notes": visit.notes,
         "late": visit.late,
         "findings": [
-            {"kind": f.kind, "text": f.text, "tier": f.tier, "ends_on": f.ends_on}
-            for f in visit.findings.all()
+            {"kind": f.kind, "text": f.text, "tier": f.tier, "ends_on": f.ends_on} for f in findings
         ],
         "client_id": visit.client_id,
     }

@@ -13,6 +13,12 @@ from nuanxin.core.duties import Duty
 class DeliveryDuties:
     kind = "campaign_delivery"
 
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every open allocation of an open campaign (see core.duties: any end date)."""
+        from .selectors import open_allocations
+
+        return [open_allocations(user=user, region=region)]
+
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         from .selectors import overdue_allocations
 

@@ -212,22 +212,19 @@ def progress(*, user, campaign: Campaign, region: str = "") -> dict:
     return {"region": region, "rows": out, "totals": totals}
 
 
+def open_allocations(*, user, region: str = ""):
+    """Open allocations of open campaigns, whatever their end date."""
+    qs = Allocation.objects.restrict(user, access.Action.VIEW, links=False).filter(
+        status__in=OPEN_STATUSES, campaign__status=CampaignStatus.OPEN
+    )
+    return qs.within(region)
+
+
 def overdue_allocations(*, user, today: dt.date, until: dt.date | None = None, region: str = ""):
     """Open allocations of open campaigns whose end date is on or before `until`."""
     until = until or today - dt.timedelta(days=1)
-    qs = (
-        Allocation.objects.restrict(user, access.Action.VIEW, links=False)
-        .filter(
-            status__in=OPEN_STATUSES,
-            campaign__status=CampaignStatus.OPEN,
-            campaign__ends_on__lte=until,
-        )  # fmt: skip
-        .select_related("person", "campaign")
-        .order_by("campaign__ends_on", "id")
-    )
-    if region:
-        qs = qs.within(region)
-    return qs
+    qs = open_allocations(user=user, region=region).filter(campaign__ends_on__lte=until)
+    return qs.select_related("person", "campaign").order_by("campaign__ends_on", "id")
 
 
 # --- funds ---------------------------------------------------------------------------

@@ -172,11 +172,8 @@ def absence_get(*, user, pk: int) -> CareAbsence:
 # --- who still needs a caregiver ----------------------------------------------------------
 
 
-def without_caregiver(*, user, today: dt.date, region: str = "") -> QuerySet[Enrollment]:
-    """Dispersed 特困 enrolments (active, person alive and here) with no agreement today.
-
-    Annotated with the end of the person's last agreement; one query.
-    """
+def _uncared(*, user, today: dt.date, region: str = "") -> QuerySet[Enrollment]:
+    """`without_caregiver`'s rows, bare (no annotation, no order)."""
     agreements = CareAgreement.objects.filter(person_id=OuterRef("person_id"))
     return (
         Enrollment.objects.restrict(user, access.Action.VIEW, links=False)
@@ -185,6 +182,17 @@ def without_caregiver(*, user, today: dt.date, region: str = "") -> QuerySet[Enr
         .filter(category=Category.TEKUN_DISPERSED)
         .exclude(person__status__in=[Status.DECEASED, Status.MOVED])
         .exclude(Exists(agreements.active_on(today)))
+    )
+
+
+def without_caregiver(*, user, today: dt.date, region: str = "") -> QuerySet[Enrollment]:
+    """Dispersed 特困 enrolments (active, person alive and here) with no agreement today.
+
+    Annotated with the end of the person's last agreement; one query.
+    """
+    agreements = CareAgreement.objects.filter(person_id=OuterRef("person_id"))
+    return (
+        _uncared(user=user, today=today, region=region)
         .annotate(
             last_end=agreements.order_by()
             .values("person_id")
@@ -208,16 +216,29 @@ def need_since(enrollment) -> dt.date:
 def uncovered_absences(*, user, now: dt.datetime, region: str = "") -> QuerySet[CareAbsence]:
     """Absences not yet over with no substitute named, the most urgent first."""
     return (
-        CareAbsence.objects.restrict(user, access.Action.VIEW, links=False)
-        .within(region)
-        .filter(ends_at__gt=now, substitute__isnull=True)
+        _absences_open(user=user, now=now, region=region)
         .select_related("person", "agreement")
         .order_by("substitute_due_at", "id")
     )
 
 
+def _absences_open(*, user, now: dt.datetime, region: str = "") -> QuerySet[CareAbsence]:
+    return (
+        CareAbsence.objects.restrict(user, access.Action.VIEW, links=False)
+        .within(region)
+        .filter(ends_at__gt=now, substitute__isnull=True)
+    )
+
+
 class CaregiverDuties:
     kind = "caregiver"
+
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """People without a caregiver today, absences not covered (see core.duties)."""
+        return [
+            _uncared(user=user, today=today, region=region),
+            _absences_open(user=user, now=_moment(today), region=region),
+        ]
 
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         now = _moment(today)
@@ -301,13 +322,19 @@ def agreement_checks(*, agreement: CareAgreement) -> list[CareCheck]:
     )
 
 
-def checks_due(*, user, today: dt.date, until: dt.date, region: str = ""):
-    """Agreements active today whose next check (30 days after the last, or after the
-    start) falls on or before `until`; annotated with `last_check`. One query."""
+def _agreements_active(*, user, today: dt.date, region: str = "") -> QuerySet[CareAgreement]:
     return (
         CareAgreement.objects.restrict(user, access.Action.VIEW, links=False)
         .within(region)
         .active_on(today)
+    )
+
+
+def checks_due(*, user, today: dt.date, until: dt.date, region: str = ""):
+    """Agreements active today whose next check (30 days after the last, or after the
+    start) falls on or before `until`; annotated with `last_check`. One query."""
+    return (
+        _agreements_active(user=user, today=today, region=region)
         .annotate(last_check=Coalesce(Max("checks__checked_on"), "starts_on"))
         .filter(last_check__lte=until - CHECK_EVERY)
         .select_related("person")
@@ -340,6 +367,10 @@ class CheckDuties:
     """A caregiver check due at least monthly per active agreement."""
 
     kind = "caregiver_check"
+
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every agreement active today (see core.duties: whatever its last check)."""
+        return [_agreements_active(user=user, today=today, region=region)]
 
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         rows = checks_due(user=user, today=today, until=until, region=region)[:limit]
@@ -489,15 +520,27 @@ def partner_children(*, user, person_ids=None) -> dict[int, PartnerChild]:
     return found
 
 
-def _eligible(*, user, today: dt.date, region: str) -> QuerySet[Enrollment]:
-    """Enrolments that call for a partner (orphans, de-facto unsupported children), alive
-    and here; annotated with whether the child is paired today."""
+def _unpaired(*, user, today: dt.date, region: str) -> QuerySet[Enrollment]:
+    """`_eligible(…).filter(paired=False)`, bare (no annotation, no order)."""
+    paired = Pairing.objects.filter(person_id=OuterRef("person_id")).active_on(today)
+    return _calling_for_partner(user=user, today=today, region=region).exclude(Exists(paired))
+
+
+def _calling_for_partner(*, user, today: dt.date, region: str) -> QuerySet[Enrollment]:
     return (
         Enrollment.objects.restrict(user, access.Action.VIEW, links=False)
         .within(region)
         .active_on(today)
         .filter(category__in=PAIRED_CATEGORIES)
         .exclude(person__status__in=[Status.DECEASED, Status.MOVED])
+    )
+
+
+def _eligible(*, user, today: dt.date, region: str) -> QuerySet[Enrollment]:
+    """Enrolments that call for a partner (orphans, de-facto unsupported children), alive
+    and here; annotated with whether the child is paired today."""
+    return (
+        _calling_for_partner(user=user, today=today, region=region)
         .annotate(
             paired=Exists(Pairing.objects.filter(person_id=OuterRef("person_id")).active_on(today))
         )
@@ -541,6 +584,10 @@ class PairingDuties:
     """An orphan or de-facto unsupported child without a partner, 30 days after enrolment."""
 
     kind = "pairing"
+
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every child due a partner and not paired today (see core.duties: any date)."""
+        return [_unpaired(user=user, today=today, region=region)]
 
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         return self._duties(user, today, region, until, limit)
@@ -664,6 +711,10 @@ class ScreeningDuties:
 
     kind = "screening"
 
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every item without a result in an open screening (see core.duties: any deadline)."""
+        return [self._open(user, region)]
+
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         rows = self._rows(user, region).filter(screening__deadline__lte=until)
         return [self._duty(i) for i in rows[:limit]]
@@ -673,14 +724,17 @@ class ScreeningDuties:
         return [self._duty(i) for i in rows[:limit]]
 
     @staticmethod
-    def _rows(user, region: str):
+    def _open(user, region: str):
         return (
             ScreeningItem.objects.restrict(user, access.Action.VIEW, links=False)
             .within(region)
             .filter(done_at__isnull=True, screening__status=ScreeningStatus.OPEN)
-            .select_related("screening", "person")
-            .order_by("screening__deadline", "id")
         )
+
+    @staticmethod
+    def _rows(user, region: str):
+        rows = ScreeningDuties._open(user, region)
+        return rows.select_related("screening", "person").order_by("screening__deadline", "id")
 
     @staticmethod
     def _duty(i: ScreeningItem) -> duties.Duty:
@@ -729,6 +783,10 @@ class GuardianshipDuties:
     measure is recorded (a blind spot at once, not a day later)."""
 
     kind = "guardianship"
+
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every gap with no measure yet, evaluated by `today` (see core.duties)."""
+        return [guardian_gaps(user=user, region=region).filter(evaluated_on__lte=today)]
 
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         return self.overdue(user=user, today=today, region=region, limit=limit)

@@ -116,8 +116,10 @@ class RegionScope:
         """A condition on `field` (a region code) matching the scope."""
         if self.prefixes is None:
             return models.Q()
-        q = models.Q(pk__in=[])
-        for prefix in self.prefixes:
+        if not self.prefixes:
+            return models.Q(pk__in=[])  # nowhere
+        q = prefix_q(self.prefixes[0], field)
+        for prefix in self.prefixes[1:]:
             q |= prefix_q(prefix, field)
         return q
 

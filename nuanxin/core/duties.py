@@ -23,6 +23,23 @@ Both methods read through the gate (`Model.objects.restrict(user, …)`) and
 run a fixed number of queries. What the user sees of each duty's person is
 decided here, once, from the gate's field view (DESIGN §3.7): a volunteer's
 duty carries the phone in clear and no tier; staff see the phone masked.
+
+Most sources have nothing for most users (a grid worker's few streets hold no
+spot check, no screening …), and building a query costs more than running it.
+So a source may also say where its duties come from:
+
+        def pending(self, *, user, today, region=""): ...
+
+answers the querysets (through the gate, unsliced, any order) whose rows
+include every duty `due` or `overdue` could return for that `today` and
+region, whatever the `until`: the open rows in the user's reach, with no date
+cut. The worklist, `mine` and the blind-spot report first ask all those
+querysets at once — one query of EXISTS — and ask `due` / `overdue` only of the
+sources that have a row there. That is the whole rule: a source is skipped only
+when its own gate and its own open-row condition find nothing, never because of
+the user's role. A source without `pending` is always asked; one whose
+`pending` answers None is asked too (for when a superset is hard to state).
+Keep `pending` a superset: anything `due` or `overdue` may find must match it.
 """
 
 from __future__ import annotations
@@ -31,6 +48,10 @@ import dataclasses
 import datetime as dt
 from collections.abc import Collection, Iterable
 from typing import Protocol
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet
 
 from . import access, fieldviews
 from .masking import mask_phone
@@ -74,6 +95,8 @@ class DutySource(Protocol):
 
 
 _sources: list[DutySource] = []
+# Set PROBE = False to ask every source (tests compare both ways).
+PROBE = True
 
 
 def register(source: DutySource) -> None:
@@ -103,20 +126,54 @@ def shown(user, found: Iterable[Duty]) -> list[Duty]:
     return out
 
 
+def asked(
+    found: Iterable[DutySource], *, user, today: dt.date, region: str = ""
+) -> list[DutySource]:
+    """The sources worth asking: those whose `pending` rows exist (one query for all),
+    and those that state no `pending`. See the module's docstring for the rule."""
+    found = list(found)
+    probes: dict[str, list[tuple[int, QuerySet]]] = {}
+    keep = [True] * len(found)
+    for i, source in enumerate(found):
+        pending = getattr(source, "pending", None) if PROBE else None
+        querysets = pending(user=user, today=today, region=region) if pending else None
+        if querysets is None:
+            continue
+        keep[i] = False
+        for qs in querysets:
+            probes.setdefault(qs.db, []).append((i, qs))
+    for db, items in probes.items():
+        connection = connections[db]
+        parts, params = [], []
+        for _i, qs in items:
+            try:
+                sql, values = qs.order_by().values("pk").query.get_compiler(db).as_sql()
+            except EmptyResultSet:  # e.g. a gate that reaches nowhere
+                sql, values = "SELECT 1 WHERE 1 = 0", []
+            parts.append(f"EXISTS({sql})")
+            params.extend(values)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            row = cursor.fetchone()
+        for (i, _qs), hit in zip(items, row, strict=True):
+            keep[i] = keep[i] or bool(hit)
+    return [source for source, wanted in zip(found, keep, strict=True) if wanted]
+
+
 def worklist(*, user, today: dt.date, until: dt.date, region: str = "") -> list[Duty]:
     """Every source's duties due by `until`, red first then by lateness."""
     found: list[Duty] = []
-    for source in _sources:
+    for source in asked(_sources, user=user, today=today, region=region):
         found.extend(source.due(user=user, today=today, until=until, region=region))
     return sorted(shown(user, found), key=lambda d: d.sort_key(today))
 
 
 def mine(*, user, today: dt.date, until: dt.date, region: str = "") -> list[Duty]:
     """The duties that name `user` (requests, care sessions, tasks …), visits aside."""
+    mines = [source for source in _sources if source.kind != "visit"]
     found = [
         duty
-        for source in _sources
-        if source.kind != "visit"
+        for source in asked(mines, user=user, today=today, region=region)
         for duty in source.due(user=user, today=today, until=until, region=region)
         if duty.owner_id == getattr(user, "pk", None)
     ]
@@ -130,8 +187,8 @@ def blind_spots(
 
     `skip` names kinds the caller shows otherwise (the blind-spot page lists visits
     from its own report): their sources are not asked at all."""
+    wanted = [source for source in _sources if source.kind not in skip]
     found: list[Duty] = []
-    for source in _sources:
-        if source.kind not in skip:
-            found.extend(source.overdue(user=user, today=today, region=region))
+    for source in asked(wanted, user=user, today=today, region=region):
+        found.extend(source.overdue(user=user, today=today, region=region))
     return sorted(shown(user, found), key=lambda d: d.sort_key(today))

@@ -277,6 +277,14 @@ class SpotCheckDuties:
 
     kind = "spot_check"
 
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every call not yet reached (see core.duties: any day)."""
+        return [
+            SpotCheckCall.objects.restrict(user, links=False)
+            .within(region)
+            .exclude(status=CallStatus.REACHED)
+        ]
+
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         rows = self._open(user, region).filter(day__lte=until)[:limit]
         return [self._duty(c) for c in rows]
@@ -465,6 +473,14 @@ class RectificationDuties:
     """Open rectifications: a duty of their owner, due by the deadline."""
 
     kind = "rectification"
+
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every open rectification (see core.duties: any deadline)."""
+        return [
+            Finding.objects.restrict(user, links=False)
+            .within(region)
+            .filter(status=RectificationStatus.OPEN)
+        ]
 
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         rows = self._open(user, region).filter(deadline__lte=until)[:limit]

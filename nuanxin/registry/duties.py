@@ -34,6 +34,14 @@ def devices_to_remove(*, user, until: dt.date, region: str = ""):
 class DeviceRemovalDuties:
     kind = "device_removal"
 
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every device flagged and not yet removed (see core.duties: any due date)."""
+        return [
+            Device.objects.restrict(user, access.Action.VIEW)
+            .within(region)
+            .filter(needs_removal=True, removed_on__isnull=True)
+        ]
+
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         rows = devices_to_remove(user=user, until=until, region=region)[:limit]
         return [self._duty(d) for d in rows]

@@ -322,6 +322,12 @@ class Enrollment(models.Model):
     def __str__(self):
         return self.get_category_display()
 
+    def is_active(self, day: dt.date | None = None) -> bool:
+        """`Enrollment.objects.active_on(day)` for a row in hand."""
+        day = day or dt.date.today()
+        started = self.start_date is None or self.start_date <= day
+        return started and (self.end_date is None or self.end_date >= day)
+
 
 class Disability(models.Model):
     gate_region = "person__region_id"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime as dt
+
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from nuanxin.core import access, idnumber
@@ -135,21 +137,30 @@ def person_for_change(*, user, pk: int) -> Person:
     return access.get_or_404(Person, user, access.Action.CHANGE, pk=pk, for_update=True)
 
 
-def person_profile(*, user, pk: int) -> Person:
-    person = person_get(user=user, pk=pk)
-    return (
-        Person.objects.prefetch_related(
-            "enrollments",
-            "disabilities",
-            "contacts",
-            "consents",
-            "consents__given_by_guardian",
-            "devices",
-            "household__members",
-        )
-        .select_related("region", "household")
-        .get(pk=person.pk)
-    )
+PROFILE_PREFETCH = (
+    "enrollments",
+    "disabilities",
+    "contacts",
+    "consents",
+    "consents__given_by_guardian",
+    "devices",
+    "household__members",
+)
+
+
+def person_profile(*, user, pk: int, action: str = access.Action.VIEW) -> Person:
+    """One person with all the profile shows: one read through the gate (`person_get`),
+    then the related rows (`profile_of`)."""
+    return profile_of(person_get(user=user, pk=pk, action=action))
+
+
+def profile_of(person: Person) -> Person:
+    """Fetch onto a person already reached through the gate (`person_get`) the rows the
+    profile shows; `active_enrollments` is set from the enrollments, with no query."""
+    prefetch_related_objects([person], *PROFILE_PREFETCH)
+    today = dt.date.today()
+    person.active_enrollments = [e for e in person.enrollments.all() if e.is_active(today)]
+    return person
 
 
 def person_for_timeline(*, user, pk: int) -> Person:

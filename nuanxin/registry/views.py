@@ -273,8 +273,7 @@ def person_move(request, pk):
 
 def _profile_for_change(request, pk):
     """The profile of a person the user may change (404 out of sight, 403 read-only)."""
-    person = selectors.person_get(user=request.user, pk=pk, action=access.Action.CHANGE)
-    return selectors.person_profile(user=request.user, pk=person.pk)
+    return selectors.person_profile(user=request.user, pk=pk, action=access.Action.CHANGE)
 
 
 def _save_subform(request, pk, name, save):

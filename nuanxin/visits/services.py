@@ -326,8 +326,13 @@ def _visit_create(
         changes={"method": method, "outcome": outcome, "late": visit.late},
     )
     status = STATUS_OF_OUTCOME.get(outcome)
+    stored = []
     for data in findings:
-        status = _finding_apply(user, visit, person, data, request) or status
+        finding, changed = _finding_apply(user, visit, person, data, request)
+        stored.append(finding)
+        status = changed or status
+    # The visit's findings are these, in this order (by id): the answer need not read them.
+    visit.stored_findings = stored
     _rectifications_create(visit, person)
     if status and status != person.status:
         # The registry's signal re-derives the tier.
@@ -355,8 +360,8 @@ def _clean_checklist(answers: dict, version: ChecklistVersion | None) -> dict:
     return cleaned
 
 
-def _finding_apply(user, visit, person, data: dict, request) -> str | None:
-    """Store one finding and do what it says; returns a new status, if any."""
+def _finding_apply(user, visit, person, data: dict, request) -> tuple[Finding, str | None]:
+    """Store one finding and do what it says; returns it and a new status, if any."""
     kind = data.get("kind")
     finding = Finding(
         visit=visit,
@@ -367,7 +372,7 @@ def _finding_apply(user, visit, person, data: dict, request) -> str | None:
     )
     if kind == FindingKind.RAISE_TIER and not (finding.tier and finding.ends_on):
         raise ValidationError({"findings": _("Raising the tier needs the tier and an end date.")})
-    finding.full_clean()
+    finding.full_clean(exclude=["visit"])  # the visit was just saved: no need to read it
     finding.save()
     if kind == FindingKind.RAISE_TIER:
         tier_raise(
@@ -398,7 +403,7 @@ def _finding_apply(user, visit, person, data: dict, request) -> str | None:
             task_kind=data.get("task_kind") or "",
             assignee_id=data.get("assignee") or None,
         )
-    return STATUS_OF_FINDING.get(kind)
+    return finding, STATUS_OF_FINDING.get(kind)
 
 
 def _rectifications_create(visit: Visit, person: Person) -> None:

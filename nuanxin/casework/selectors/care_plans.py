@@ -67,6 +67,10 @@ class SessionDuties:
 
     kind = "care_session"
 
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every session due of an active plan in reach (see core.duties: any date)."""
+        return [SessionDuties._open(user, region)]
+
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         rows = self._rows(user, region).filter(due_on__lte=until)
         return [self._duty(s, user) for s in rows[:limit]]
@@ -76,12 +80,16 @@ class SessionDuties:
         return [self._duty(s, user) for s in rows[:limit]]
 
     @staticmethod
-    def _rows(user, region: str):
-        rows = (
+    def _open(user, region: str):
+        return (
             CareSession.objects.restrict(user, access.Action.VIEW)
             .within(region)
             .filter(status=OccurrenceStatus.DUE, plan__status=PlanStatus.ACTIVE)
         )
+
+    @staticmethod
+    def _rows(user, region: str):
+        rows = SessionDuties._open(user, region)
         # Whether the user is one of the plan's responsible workers: the duty is theirs.
         responsible = CarePlan.responsible.through.objects.filter(
             careplan_id=OuterRef("plan_id"), user_id=getattr(user, "pk", None)

@@ -87,6 +87,14 @@ class ReferralDuties:
 
     kind = "referral"
 
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every open referral in reach (see core.duties: any due date)."""
+        return [
+            Referral.objects.restrict(user, access.Action.VIEW)
+            .within(region)
+            .filter(status__in=OPEN)
+        ]
+
     def _rows(self, user, region: str, until: dt.date, limit: int):
         qs = (
             Referral.objects.restrict(user, access.Action.VIEW)

@@ -202,6 +202,10 @@ class RequestDuties:
 
     kind = "help_request"
 
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Every open request in reach (see core.duties: any deadline, any assignee)."""
+        return [requests_visible(user).within(region).filter(status__in=OPEN_STATUSES)]
+
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
         qs = self._open(user, region).filter(

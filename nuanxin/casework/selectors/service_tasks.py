@@ -135,6 +135,16 @@ class TaskDuties:
 
     kind = "service_task"
 
+    def pending(self, *, user, today: dt.date, region: str = ""):
+        """Occurrences still due, and those missed lately (see core.duties: any date)."""
+        shown = Q(status=OccurrenceStatus.DUE) | Q(
+            status=OccurrenceStatus.MISSED,
+            due_on__gte=today - dt.timedelta(days=MISSED_SHOWN_DAYS),
+        )
+        return [
+            TaskOccurrence.objects.restrict(user, access.Action.VIEW).within(region).filter(shown)
+        ]
+
     def due(self, *, user, today: dt.date, until: dt.date, region: str = "", limit: int = 500):
         rows = self._rows(user, region).filter(status=OccurrenceStatus.DUE, due_on__lte=until)
         return [self._duty(o) for o in rows[:limit]]
