@@ -53,3 +53,14 @@ def test_it_still_ends_a_session_idle_past_the_limit(client, street_officer):
     )
     response = client.get("/people/")
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_it_moves_a_short_idle_limit_on_within_a_tenth_of_it(client, street_officer, settings):
+    settings.SESSION_COOKIE_AGE = 30
+    client.force_login(street_officer)
+    client.get("/people/")
+    behind = timezone.now() + dt.timedelta(seconds=25)
+    Session.objects.filter(pk=_stored(client).pk).update(expire_date=behind)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/people/").status_code == 200
+    assert len(_writes(queries)) == 1

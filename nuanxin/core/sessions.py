@@ -4,9 +4,9 @@ would move by more than a minute: not on every page.
 A session still ends after `SESSION_COOKIE_AGE` without a request (docs/security.md,
 "Sessions"): each request moves its expiry on, as `SESSION_SAVE_EVERY_REQUEST` did,
 but an unchanged session is only written when the stored expiry is more than
-`TOUCH_SECONDS` behind the one a write would give it. An officer opening page after
-page costs one UPDATE a minute instead of one a page; the idle limit is kept to
-within that minute.
+`TOUCH_SECONDS` (or a tenth of the limit, if less) behind the one a write would
+give it. An officer opening page after page costs one UPDATE a minute instead of
+one a page; the idle limit is kept to within that minute.
 
 `SESSION_ENGINE` names this module (its `SessionStore`), and `SessionMiddleware`
 takes the place of Django's in `MIDDLEWARE`.
@@ -39,8 +39,9 @@ class SessionStore(db.SessionStore):
         self._get_session()  # read once: a request that never looked at it still counts
         if self.stored_expiry is None:
             return False
-        moved = self.get_expiry_date() - self.stored_expiry
-        return moved > dt.timedelta(seconds=TOUCH_SECONDS)
+        # A minute, or a tenth of the idle limit when that is shorter (a test's few seconds).
+        slack = min(TOUCH_SECONDS, self.get_expiry_age() / 10)
+        return self.get_expiry_date() - self.stored_expiry > dt.timedelta(seconds=slack)
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
