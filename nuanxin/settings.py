@@ -118,7 +118,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, but an unchanged session is written once a minute, not on every page.
+    "nuanxin.core.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -242,7 +243,10 @@ API_TOKEN_DAYS = int(os.getenv("NUANXIN_TOKEN_DAYS", "90"))
 API_TOKEN_MAX_DAYS = 365
 # A shared office PC logs out after a working day of inactivity, and when closed.
 SESSION_COOKIE_AGE = int(os.getenv("NUANXIN_SESSION_SECONDS", str(8 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle limit moves on with each request; `core.sessions` writes an unchanged
+# session back only when its stored expiry is a minute or more behind.
+SESSION_ENGINE = "nuanxin.core.sessions"
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Internationalisation: Chinese first, English when asked ----------------

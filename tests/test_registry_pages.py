@@ -131,6 +131,22 @@ def test_it_lists_with_a_fixed_number_of_queries(
     assert "60 people" in _content(response)
 
 
+def test_it_reads_a_districts_areas_once_and_marks_the_one_asked_for(as_user, district_officer):
+    client = as_user(district_officer)
+    make_person(name="张三", region=HEMEI_GRID1)
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"q": "张", "region": HEMEI})
+    # One form parses the query string and draws the filters: the areas are read once.
+    assert sum('FROM "regions_region"' in q["sql"] for q in queries.captured_queries) == 1
+    html = _content(response)
+    assert f'<option value="{HEMEI}" selected>' in html
+    assert f'<option value="{HEMEI_GRID1}">' in html
+    assert '<option value="" selected>All categories</option>' not in html
+    assert '<option value="">All categories</option>' in html
+    assert "1 person" in html
+
+
 # --- the profile --------------------------------------------------------------
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy
 
 from . import access
@@ -107,6 +108,21 @@ class Shown:
         return GROUP_LABELS.get(self.group, ("", "list"))[1]
 
 
+# Each entry's URL, reversed once per URL configuration and script prefix: every page
+# draws the menu, and its URLs do not change while the process runs.
+_urls: dict[tuple[str, str, object], str | None] = {}
+
+
+def _url(url_name: str) -> str | None:
+    key = (url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    if key not in _urls:
+        try:
+            _urls[key] = reverse(url_name)
+        except NoReverseMatch:
+            _urls[key] = None
+    return _urls[key]
+
+
 def menu_for(user, view_name: str = "") -> list[Shown]:
     """The entries `user` may use, in order, with the current page marked."""
     if not getattr(user, "is_authenticated", False):
@@ -115,9 +131,8 @@ def menu_for(user, view_name: str = "") -> list[Shown]:
     for entry in entries():
         if not entry.shown(user):
             continue
-        try:
-            url = reverse(entry.url_name)
-        except NoReverseMatch:
+        url = _url(entry.url_name)
+        if url is None:
             continue
         found.append(
             Shown(url, str(entry.label), entry.icon, entry.group, entry.is_active(view_name))

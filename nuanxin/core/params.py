@@ -134,7 +134,13 @@ class BadParameters(BadRequest):
 
 def parse(request, form_class: type[forms.Form], data=None, **kwargs) -> dict:
     """The page's query parameters, cleaned; BadParameters when one cannot be read."""
-    form = form_class(request.GET if data is None else data, **kwargs)
+    return cleaned(form_class(request.GET if data is None else data, **kwargs))
+
+
+def cleaned(form: forms.Form) -> dict:
+    """A bound parameters form's cleaned data; BadParameters when one cannot be read.
+
+    For a page that also shows the form it parsed (its choices are built once)."""
     if not form.is_valid():
         raise BadParameters(form)
     return form.cleaned_data

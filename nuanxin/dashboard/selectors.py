@@ -54,10 +54,13 @@ def trend_region(*, user) -> Region | None:
     return visits.region_for(user=user)
 
 
-def home_for(*, user, today: dt.date, months: int = 12) -> Home:
+def home_for(*, user, today: dt.date, months: int = 12, region: Region | None = None) -> Home:
+    """The home page's figures; `region` is the user's own when the caller has read it
+    already (`trend_region`), so it is not read twice."""
     field = is_field_worker(user)
     reaches_an_area = not access.scope(user, access.Action.VIEW).nowhere
-    region = visits.region_for(user=user) if reaches_an_area else None
+    if region is None and reaches_an_area:
+        region = visits.region_for(user=user)
     home = Home(field=field, region=region, today=today)
     home.snaps = visits.cold_snaps_for(user=user, today=today)
     if field:

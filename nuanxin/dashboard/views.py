@@ -21,7 +21,7 @@ def home(request):
     if area is not None:
         # Finished months are counted once and kept; the trend then reads them.
         visit_services.coverage_months_store(region=area, months=TREND_MONTHS, today=today)
-    home = selectors.home_for(user=request.user, today=today, months=TREND_MONTHS)
+    home = selectors.home_for(user=request.user, today=today, months=TREND_MONTHS, region=area)
     trend = {
         "months": [_month_label(today, len(home.trend) - 1 - i) for i in range(len(home.trend))],
         # The running month plots reached over due so far, and says it is partial.

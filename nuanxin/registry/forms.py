@@ -33,12 +33,14 @@ _INDENT = "\u3000"
 
 def region_choices(user, action: str) -> list[tuple[str, str]]:
     """Regions under the user's scope, in tree order, indented by level (one query)."""
-    regions = regions_within(access.scope(user, action)).filter(level__gt=Level.CITY)
-    top = min((r.level for r in regions), default=Level.DISTRICT)
-    return [
-        (r.code, _INDENT * (r.level - top) + r.name)
-        for r in regions.only("code", "name", "level").order_by("code")
-    ]
+    regions = list(
+        regions_within(access.scope(user, action))
+        .filter(level__gt=Level.CITY)
+        .order_by("code")
+        .values_list("code", "name", "level")
+    )
+    top = min((level for _code, _name, level in regions), default=Level.DISTRICT)
+    return [(code, _INDENT * (level - top) + name) for code, name, level in regions]
 
 
 class DateInput(forms.DateInput):

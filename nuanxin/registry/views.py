@@ -31,8 +31,10 @@ PAGE_SIZE = 50
 
 @login_required
 def person_list(request):
-    query = params.parse(request, forms.PersonFilterForm, user=request.user)  # 400 if unreadable
-    form = forms.PersonFilterForm(request.GET or None, user=request.user)
+    # One form parses the query string (400 if unreadable) and draws the filters: its
+    # list of areas (a district's hundreds of grids) is read once.
+    form = forms.PersonFilterForm(request.GET, user=request.user)
+    query = params.cleaned(form)
     filters = forms.PersonFilterForm.selector_kwargs(query)
     people = selectors.person_list(user=request.user, **filters)
     page = Paginator(people, PAGE_SIZE).get_page(query["page"])
