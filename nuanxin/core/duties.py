@@ -93,6 +93,9 @@ class DutySource(Protocol):
     def overdue(self, *, user, today: dt.date, region: str = "") -> Iterable[Duty]:
         """Duties the user may see that are past due and not done."""
 
+    # Optional (see the module's docstring): the open rows `due` and `overdue` draw on.
+    #   def pending(self, *, user, today, region="") -> list[QuerySet] | None
+
 
 _sources: list[DutySource] = []
 # Set PROBE = False to ask every source (tests compare both ways).
