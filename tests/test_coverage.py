@@ -413,22 +413,26 @@ def test_it_builds_only_the_blind_spots_a_page_reads():
 
     from nuanxin.visits.selectors import BlindSpot, BlindSpotRows
 
-    asked = []
+    asked, read = [], []
 
     def worker(code):
         asked.append(code)
         return f"w{code}"
 
-    raw = [
-        (i, f"人{i}", f"5101080100010{i % 10:02d}", "址", "red", "2026-11-02", None)
-        for i in range(250)
-    ]
-    rows = BlindSpotRows(raw, worker)
-    assert len(rows) == 250 and asked == []
+    def people(ids):
+        read.append(len(ids))
+        return {i: (f"人{i}", "址") for i in ids}
+
+    raw = [(i, f"5101080100010{i % 10:02d}", "red", "2026-11-02", None) for i in range(2500)]
+    rows = BlindSpotRows(raw, worker, people)
+    assert len(rows) == 2500 and asked == [] and read == []
     page = rows[100:200]
     assert len(asked) == 100 and [r.person_id for r in page] == list(range(100, 200))
+    assert read == [100]  # one query for the page's names, none for the others
     assert page[0] == BlindSpot(
         100, "人100", "510108010001000", "址", "red", dt.date(2026, 11, 2), None, "w510108010001000"
     )
-    assert rows[-1].person_id == 249
-    assert BlindSpotRows([], worker) == [] and rows != []
+    assert rows[-1].person_id == 2499
+    read.clear()
+    assert len(list(rows)) == 2500 and read == [1000, 1000, 500]  # an export, a chunk a query
+    assert BlindSpotRows([], worker, people) == [] and rows != []

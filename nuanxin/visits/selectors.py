@@ -394,7 +394,8 @@ def _coverage_cte(prefix: str, month: dt.date, today: dt.date, child_len: int):
         cte
         + f""", c AS (
             SELECT substr(s.region_id, 1, {int(child_len)}) AS child, s.person_id AS person_id,
-                   s.region_id AS region_id,
+                   s.region_id AS region_id, s.tier AS tier, s.tier_rank AS tier_rank,
+                   s.last_contact_on AS last_contact_on, s.due_on AS due_on,
                    {_ok_sql(needs)} AS ok, COALESCE(v.expl, 0) AS expl
             FROM {source} s LEFT JOIN v ON v.person_id = s.person_id
             WHERE {SCOPE_SQL}
@@ -613,50 +614,71 @@ def blind_spots(
     cte, params, _needs = _coverage_cte(region.prefix, month.replace(day=1), today, 15)
     late_only = ""
     if month_running(month, today):
-        late_only, params = "AND s.due_on < %s", [*params, today]
-    # The people, in the same statement: no second round trip, no model instances.
+        late_only, params = "AND c.due_on < %s", [*params, today]
+    # The schedule's columns come through the CTE (no second read of the schedule), and
+    # names and addresses only for the rows shown (BlindSpotRows): a district has
+    # thousands of blind spots and a page shows 100.
     sql = (
         cte
         + f"""
-        SELECT c.person_id, p.name, c.region_id, p.address, s.tier, s.last_contact_on, s.due_on
-        FROM c JOIN {VisitSchedule._meta.db_table} s ON s.person_id = c.person_id
-               JOIN {Person._meta.db_table} p ON p.id = c.person_id
+        SELECT c.person_id, c.region_id, c.tier, c.last_contact_on, c.due_on
+        FROM c
         WHERE c.ok = 0 AND c.expl = 0 {late_only}
-        ORDER BY s.tier_rank, CASE WHEN s.last_contact_on IS NULL THEN 0 ELSE 1 END,
-                 s.last_contact_on, c.person_id
+        ORDER BY c.tier_rank, CASE WHEN c.last_contact_on IS NULL THEN 0 ELSE 1 END,
+                 c.last_contact_on, c.person_id
     """
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return region, BlindSpotRows(rows, responsible_workers({r[2] for r in rows}))
+    return region, BlindSpotRows(rows, responsible_workers({r[1] for r in rows}))
 
 
 class BlindSpotRows(Sequence):
     """The report's rows, each made a `BlindSpot` only when read: a page shows 100 of a
-    district's thousands, so the rest are never built (counted, sliced, exported whole)."""
+    district's thousands, so the rest are never built (counted, sliced, exported whole).
+    Names and addresses are read for the rows asked, one query a slice."""
 
-    def __init__(self, rows: list[tuple], workers):
+    CHUNK = 1000  # rows a query when the whole report is read (an export)
+
+    def __init__(self, rows: list[tuple], workers, people=None):
         self._rows, self._workers = rows, workers
+        self._people = people or _names_and_addresses
 
-    def _one(self, row) -> BlindSpot:
-        pid, name, code, address, tier, last, due = row
-        return BlindSpot(
-            pid, name, code, address, tier, _date(last), _date(due), self._workers(code)
-        )
+    def _built(self, rows) -> list[BlindSpot]:
+        people = self._people([r[0] for r in rows])
+        out = []
+        for pid, code, tier, last, due in rows:
+            name, address = people.get(pid, ("", ""))
+            out.append(
+                BlindSpot(
+                    pid, name, code, address, tier, _date(last), _date(due), self._workers(code)
+                )
+            )
+        return out
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self._one(row) for row in self._rows[index]]
-        return self._one(self._rows[index])
+            part = self._rows[index]
+            return self._built(part) if part else []
+        return self._built([self._rows[index]])[0]
+
+    def __iter__(self):
+        for start in range(0, len(self._rows), self.CHUNK):
+            yield from self._built(self._rows[start : start + self.CHUNK])
 
     def __eq__(self, other) -> bool:
         return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
 
     __hash__ = None
+
+
+def _names_and_addresses(ids: list[int]) -> dict[int, tuple[str, str]]:
+    found = Person.objects.filter(pk__in=ids).values_list("pk", "name", "address")
+    return {pk: (name, address) for pk, name, address in found}
 
 
 def _date(value) -> dt.date | None:
