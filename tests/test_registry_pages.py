@@ -145,6 +145,7 @@ def test_it_reads_a_districts_areas_once_and_marks_the_one_asked_for(as_user, di
     assert '<option value="" selected>All categories</option>' not in html
     assert '<option value="">All categories</option>' in html
     assert "1 person" in html
+    assert 'name="page"' not in html.split('id="person-results"')[0]  # a filter starts at page 1
 
 
 # --- the profile --------------------------------------------------------------
