@@ -197,3 +197,18 @@ def spawn(module: str, *args: str, capture_stderr: bool = False) -> dict | None:
         print(f"   {' '.join(args)} failed{tail}", flush=True)
         return None
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def visit_body(client_id: str, person_id: int) -> dict:
+    """A field worker's visit as the phone app POSTs it (the load test and bench.request_costs)."""
+    import datetime as dt
+
+    return {
+        "client_id": client_id,
+        "person_id": person_id,
+        "visited_on": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
+        "method": "home",
+        "with_whom": "grid_worker",
+        "outcome": "met",
+        "checklist": {"gas_hose_age": "ok"},
+    }

@@ -15,7 +15,6 @@ an error. Every acknowledged visit's `client_id` and id are written to LOAD_ACKS
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 import math
@@ -28,6 +27,8 @@ from pathlib import Path
 
 import gevent
 from locust import FastHttpUser, constant_pacing, events, task
+
+from bench.common import visit_body  # locust runs from the project root (bench/load.py)
 
 CONFIG = json.loads(Path(os.environ["LOAD_CONFIG"]).read_text())
 TAG = CONFIG["run_tag"]
@@ -113,15 +114,7 @@ class FieldWorker(FastHttpUser):
         person = self.due.pop() if self.due else random.choice(self.people)
         send(self, "GET", f"/api/v1/persons/{person}", "/api/v1/persons/[id]")
         client_id = f"load-{TAG}-{uuid.uuid4().hex[:16]}"
-        body = {
-            "client_id": client_id,
-            "person_id": person,
-            "visited_on": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
-            "method": "home",
-            "with_whom": "grid_worker",
-            "outcome": "met",
-            "checklist": {"gas_hose_age": "ok"},
-        }
+        body = visit_body(client_id, person)
         pending[client_id] = {"body": body, "token": self.auth["Authorization"]}
         visit = send(
             self,

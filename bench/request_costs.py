@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 
 from bench import load
+from bench.common import visit_body
 
 PEOPLE = int(os.getenv("BENCH_PEOPLE", "2000"))
 RUNS = int(os.getenv("BENCH_RUNS", "20"))
@@ -65,7 +66,6 @@ def main(argv: list[str]) -> int:
 
 def _routes(cfg: dict) -> dict:
     """route name -> a function sending one request with Django's test client."""
-    import datetime as dt
 
     from django.test import Client
 
@@ -75,15 +75,7 @@ def _routes(cfg: dict) -> dict:
     person = field["people"][0]
 
     def visit():
-        body = {
-            "client_id": f"costs-{uuid.uuid4().hex[:16]}",
-            "person_id": person,
-            "visited_on": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
-            "method": "home",
-            "with_whom": "grid_worker",
-            "outcome": "met",
-            "checklist": {"gas_hose_age": "ok"},
-        }
+        body = visit_body(f"costs-{uuid.uuid4().hex[:16]}", person)
         return api.post("/api/v1/visits", json.dumps(body), content_type="application/json")
 
     routes = {
