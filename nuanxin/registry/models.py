@@ -322,7 +322,7 @@ class Enrollment(models.Model):
     def __str__(self):
         return self.get_category_display()
 
-    def is_active(self, day: dt.date | None = None) -> bool:
+    def is_active_on(self, day: dt.date | None = None) -> bool:
         """`Enrollment.objects.active_on(day)` for a row in hand."""
         day = day or dt.date.today()
         started = self.start_date is None or self.start_date <= day

@@ -159,7 +159,7 @@ def profile_of(person: Person) -> Person:
     profile shows; `active_enrollments` is set from the enrollments, with no query."""
     prefetch_related_objects([person], *PROFILE_PREFETCH)
     today = dt.date.today()
-    person.active_enrollments = [e for e in person.enrollments.all() if e.is_active(today)]
+    person.active_enrollments = [e for e in person.enrollments.all() if e.is_active_on(today)]
     return person
 
 

@@ -155,11 +155,10 @@ def select_options(field):
     lists of hundreds of areas (a loop in the template costs a district's search page
     more than its query)."""
     current = str(field.value())
-    # A field without choices (the page number) draws an empty select, as before.
     return mark_safe(
         "".join(
             f'<option value="{escape(value)}"{" selected" if current == str(value) else ""}>'
             f"{escape(label)}</option>"
-            for value, label in getattr(field.field, "choices", ())
+            for value, label in field.field.choices
         )
     )

@@ -93,10 +93,13 @@ _MASKED_PHONE = re.compile(r"\d{2,4}\*{3,}\d{4}")
 PHONE_PLACEHOLDERS = frozenset({"无", "-", "/", "—"})
 
 
+def is_mobile(text: str) -> bool:
+    """An 11-digit mainland mobile number, already in the form we store."""
+    return len(text) == 11 and text[0] == "1" and text.isdigit() and bool(_MOBILE.fullmatch(text))
+
+
 def clean_phone_fast(text: str) -> str:
-    if len(text) == 11 and text[0] == "1" and text.isdigit() and _MOBILE.fullmatch(text):
-        return text
-    return normalize_phone(text)
+    return text if is_mobile(text) else normalize_phone(text)
 
 
 # A valid row goes on to the merge stage as a plain tuple, indexed by these
@@ -379,13 +382,12 @@ class Validator:
             p[i_code], (p[i_district], p[i_street], p[i_community], p[i_grid]), reasons, warnings
         )
         residence = self._residence(p, reasons) if self._has_residence else ""
+        # The usual mobile number decided here; anything else by _phone (an absent
+        # column reads as the blank cell, which _phone leaves blank).
         phone = p[i_phone]
-        # The usual mobile number decided here; anything else by _phone.
-        if not (
-            len(phone) == 11 and phone[0] == "1" and phone.isdigit() and _MOBILE.fullmatch(phone)
-        ):
-            phone = self._phone(phone, "phone", reasons) if i_phone >= 0 else ""
-        phone2 = self._phone(p[i_phone2], "phone2", reasons) if i_phone2 >= 0 else ""
+        if not is_mobile(phone):
+            phone = self._phone(phone, "phone", reasons)
+        phone2 = self._phone(p[i_phone2], "phone2", reasons)
         address = p[i_address] or p[i_registered]
         if address[:1] == "'":
             address = unneutralise(address)
