@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import io
 import random
+import re
 
 from django.test import Client
 from django.utils import timezone
@@ -243,6 +244,10 @@ def test_it_plays_s9s_spot_check_from_the_draw_to_the_dashboard(
     home = client.get("/")
     assert "spot-checks" in home.content.decode()
     assert "oversight/_card_spot_checks.html" in [t.name for t in home.templates]
+    card = home.content.decode().split('id="spot-checks"')[1].split("</section>")[0]
+    # The card shows the report's figures: drawn, reached, problems, follow-ups opened / closed.
+    figures = re.findall(r'<div class="fs-4[^"]*">([^<]*)</div>', card)
+    assert figures == ["3", "2", "1", "1 / 0"]
 
 
 def test_it_records_a_retried_call_once(community_worker, ms_cai):

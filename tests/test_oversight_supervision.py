@@ -5,6 +5,7 @@ worklist; inspectors read and export, and change nothing but their own findings.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.test import Client
 from django.utils import timezone
@@ -131,6 +132,8 @@ def test_it_plays_s9s_joint_supervision(
     home = client.get("/")
     card = next(c for c in home.context["home"].cards if "rectifications" in c.context)
     assert card.context["rectifications"] == {"open": 2, "overdue": 1, "to_verify": 0}
+    drawn = home.content.decode().split('id="rectifications"')[1].split("</section>")[0]
+    assert re.findall(r'<div class="fs-4"[^>]*>([^<]*)</div>', drawn) == ["2", "1", "0"]
     mine = duties.mine(user=community_worker, today=today, until=today)
     assert [(d.kind, d.person_name) for d in mine if d.kind == "rectification"] == [
         ("rectification", "和美社区居委会")
