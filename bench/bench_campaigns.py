@@ -87,7 +87,7 @@ def _load() -> dict:
     with transaction.atomic():
         for start in range(1, PEOPLE + 1, 20_000):
             ids = range(start, min(start + 20_000, PEOPLE + 1))
-            insert_rows(Person._meta.db_table, person_row.columns, [person(i) for i in ids])
+            insert_rows(Person, person_row.columns, [person(i) for i in ids])
             enrolments = []
             for pid in ids:
                 if pid <= ELIGIBLE:
@@ -96,7 +96,7 @@ def _load() -> dict:
                         enrolments.append((pid, "tekun_dispersed", "bench", now))
                 else:
                     enrolments.append((pid, "elderly_alone", "bench", now))
-            insert_rows(Enrollment._meta.db_table, enrol_cols, enrolments)
+            insert_rows(Enrollment, enrol_cols, enrolments)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {

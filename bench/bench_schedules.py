@@ -90,7 +90,7 @@ def load(db: str) -> dict:
 
     def flush():
         for model, batch in rows.items():
-            insert_rows(model._meta.db_table, tables[model], batch)
+            insert_rows(model, tables[model], batch)
             batch.clear()
 
     with transaction.atomic():

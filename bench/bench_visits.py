@@ -142,9 +142,9 @@ def _flush(people, schedules, visits, person_cols, sched_cols, visit_cols, count
     from nuanxin.registry.models import Person
     from nuanxin.visits.models import Visit, VisitSchedule
 
-    insert_rows(Person._meta.db_table, person_cols, people)
-    insert_rows(VisitSchedule._meta.db_table, sched_cols, schedules)
-    insert_rows(Visit._meta.db_table, visit_cols, visits)
+    insert_rows(Person, person_cols, people)
+    insert_rows(VisitSchedule, sched_cols, schedules)
+    insert_rows(Visit, visit_cols, visits)
     counts["people"] += len(people)
     counts["visits"] += len(visits)
 

@@ -114,10 +114,14 @@ def drop_indexes(table: str) -> list[str]:
     return [sql for _name, sql in found]
 
 
-def insert_rows(table: str, columns: list[str], rows) -> None:
-    """Rows straight into a table: COPY on PostgreSQL, batched INSERTs on SQLite."""
+def insert_rows(model, columns: list[str], rows) -> None:
+    """Rows straight into a model's table: COPY on PostgreSQL, batched INSERTs on SQLite.
+    Its district column (nuanxin.regions.districts) comes with them when not named: see
+    `with_district`."""
     from django.db import connection
 
+    columns, rows = with_district(model, columns, rows)
+    table = model._meta.db_table
     cols = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -136,13 +140,59 @@ def insert_rows(table: str, columns: list[str], rows) -> None:
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
 
 
+def with_district(model, columns: list[str], rows) -> tuple[list[str], object]:
+    """`columns` and `rows` with the model's district added when it has one and they do
+    not name it: the district of the row's own region code (a column among `columns`),
+    or, for a row hanging on a parent (a person's enrollment), the parent's district as
+    stored (so the parents go in first)."""
+    from django.db import connection
+
+    from nuanxin.regions.districts import district_field, district_of_code
+
+    field = district_field(model)
+    if field is None or field.column in columns:
+        return columns, rows
+    source = model._meta.get_field(field.source)
+    if source.column not in columns:
+        raise ValueError(f"{model._meta.db_table}: its district needs {source.column}")
+    at = columns.index(source.column)
+    if not field.follows_parent:
+        return [*columns, field.column], ((*row, district_of_code(row[at])) for row in rows)
+    rows = list(rows)
+    ids = {row[at] for row in rows}
+    parent = source.related_model._meta
+    found = {}
+    if ids:
+        key = source.target_field.column
+        with connection.cursor() as cursor:
+            # The parents of a batch are a run of ids: one range read, not an IN list.
+            cursor.execute(
+                f"SELECT {key}, {field.column} FROM {parent.db_table} "
+                f"WHERE {key} BETWEEN %s AND %s",
+                [min(ids), max(ids)],
+            )
+            found = {pk: district for pk, district in cursor.fetchall() if pk in ids}
+    if missing := ids - found.keys():
+        raise ValueError(
+            f"{model._meta.db_table}: no {parent.db_table} row for {sorted(missing)[:5]}"
+        )
+    return [*columns, field.column], [(*row, found[row[at]]) for row in rows]
+
+
 def person_row_maker(now):
     """values -> a tuple of every concrete column of Person, in order: the value given,
-    else `now` for an automatic timestamp, else null or the field's default (other apps
-    may add fields)."""
+    else the district of its region code, else `now` for an automatic timestamp, else
+    null or the field's default (other apps may add fields)."""
+    from nuanxin.regions.districts import DistrictField, district_of_code
     from nuanxin.registry.models import Person
 
     fields = list(Person._meta.concrete_fields)
+    # district column -> the region code column it is the first six digits of
+    own = {
+        f.column: Person._meta.get_field(f.source).column
+        for f in fields
+        if isinstance(f, DistrictField) and not f.follows_parent
+    }
 
     def person_row(values: dict) -> tuple:
         # Registered where they live unless told otherwise (人户分离 is the exception).
@@ -152,6 +202,8 @@ def person_row_maker(now):
         for f in fields:
             if f.column in values:
                 row.append(values[f.column])
+            elif f.column in own:
+                row.append(district_of_code(values.get(own[f.column])))
             elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 row.append(now)
             elif f.null:

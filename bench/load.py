@@ -119,7 +119,8 @@ def schema_key() -> str:
     """Changes with any migration or the generator: a stale cache is never used."""
     digest = hashlib.sha256()
     files = sorted((ROOT / "nuanxin").glob("*/migrations/*.py"))
-    files.append(Path(__file__).parent / "bench_visits.py")
+    # The generator: bench_visits, and the rows it writes (district included) from bench.common.
+    files += [Path(__file__).parent / "bench_visits.py", Path(__file__).parent / "common.py"]
     for path in files:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())

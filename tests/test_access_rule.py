@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from nuanxin.accounts.models import Membership, User
 from nuanxin.core import access, fieldviews
 from nuanxin.core.access import Action, Role
+from nuanxin.regions import districts
 from nuanxin.regions.models import Level, Region, code_range, level_of, prefix_q
 from nuanxin.regions.services import chengdu_load, region_get_or_create
 from nuanxin.registry.models import Enrollment, Person
@@ -302,7 +303,8 @@ def test_it_checks_the_row_as_stored_after_a_write(tree):
     user, people = _make(True, [(Role.COMMUNITY_WORKER, "510108001001", True)], ["510108001001"])
     person = Person.objects.get(pk=people[0][0])
     access.recheck(user, Action.CHANGE, person)
-    Person.objects.filter(pk=person.pk).update(region_id="510104001001")  # moved under its feet
+    moved = districts.moved(Person, "region_id", "510104001001")
+    Person.objects.filter(pk=person.pk).update(**moved)  # moved under its feet
     with pytest.raises(PermissionDenied):
         access.recheck(user, Action.CHANGE, person)
 

@@ -60,6 +60,7 @@ def _insert_select(campaign: Campaign, prefix: str | None, now: dt.datetime) -> 
         # Typed, so PostgreSQL does not read a bare NULL in the SELECT list as text.
         else Cast(Value(None), output_field=models.BigIntegerField()),
         "region_id": F("region_id"),
+        "district": F("district"),
         "method": method,
         "status": Value(Status.ALLOCATED),
         "call_outcome": Value(""),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from nuanxin.core import access
+from nuanxin.regions.districts import DistrictField, district_check
 from nuanxin.regions.models import ancestor_codes
 
 
@@ -194,23 +195,25 @@ class Allocation(models.Model):
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["region_id", "id"]
         constraints = [
+            district_check("campaigns_allocation"),
             # Never two kits to one person, whatever their categories or households.
             models.UniqueConstraint(
-                fields=["campaign", "person"], name="allocation_one_per_person"
+                fields=["campaign", "person", "district"], name="allocation_one_per_person"
             ),
             models.UniqueConstraint(
-                fields=["campaign", "household"],
+                fields=["campaign", "household", "district"],
                 condition=Q(household__isnull=False),
                 name="allocation_one_per_household",
             ),
             models.UniqueConstraint(
-                fields=["delivered_by", "client_id"],
+                fields=["delivered_by", "client_id", "district"],
                 condition=Q(client_id__isnull=False),
                 name="allocation_client_id_per_author",
             ),

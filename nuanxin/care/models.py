@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access
+from nuanxin.regions.districts import DistrictField, district_check
 
 # How long the officer has to name a substitute once an absence is reported.
 SUBSTITUTE_WITHIN = dt.timedelta(hours=24)
@@ -125,10 +126,12 @@ class CareAgreement(Party):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = CareAgreementQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("care_careagreement")]
         ordering = ["-starts_on", "-id"]
         indexes = [models.Index(fields=["person", "starts_on"], name="careagreement_person_idx")]
         verbose_name = _("entrusted-care agreement")
@@ -175,10 +178,12 @@ class CareAbsence(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("care_careabsence")]
         ordering = ["-starts_at", "-id"]
         verbose_name = _("caregiver absence")
         verbose_name_plural = _("caregiver absences")
@@ -203,10 +208,12 @@ class CareSubstitute(Party):
     named_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("care_caresubstitute")]
         ordering = ["-named_at", "-id"]
         verbose_name = _("substitute caregiver")
         verbose_name_plural = _("substitute caregivers")
@@ -260,10 +267,12 @@ class CareCheck(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("care_carecheck")]
         ordering = ["-checked_on", "-id"]
         indexes = [models.Index(fields=["agreement", "checked_on"], name="carecheck_agreement_idx")]
         verbose_name = _("caregiver check")
@@ -311,18 +320,20 @@ class Pairing(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = PairingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "-id"]
         constraints = [
+            district_check("care_pairing"),
             models.UniqueConstraint(
-                fields=["person"],
+                fields=["person", "district"],
                 condition=models.Q(ends_on__isnull=True),
                 name="pairing_one_open_per_child",
                 violation_error_message=_("This child already has a partner."),
-            )
+            ),
         ]
         indexes = [models.Index(fields=["organisation", "person"], name="pairing_org_idx")]
         verbose_name = _("pairing")
@@ -363,10 +374,12 @@ class PairingActivity(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("care_pairingactivity")]
         ordering = ["-held_on", "-id"]
         verbose_name = _("pairing activity")
         verbose_name_plural = _("pairing activities")
@@ -440,13 +453,17 @@ class ScreeningItem(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["region_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["screening", "person"], name="screening_item_once")
+            district_check("care_screeningitem"),
+            models.UniqueConstraint(
+                fields=["screening", "person", "district"], name="screening_item_once"
+            ),
         ]
         indexes = [
             models.Index(fields=["screening", "region_id"], name="screening_item_region_idx")
@@ -503,10 +520,12 @@ class GuardianEvaluation(models.Model):
     evaluated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("care_guardianevaluation")]
         ordering = ["person_id", "id"]
         verbose_name = _("guardian evaluation")
         verbose_name_plural = _("guardian evaluations")

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from nuanxin.core import access
+from nuanxin.regions.districts import DistrictField, district_check
 
 # --- help requests ------------------------------------------------------------
 
@@ -172,10 +173,12 @@ class HelpRequest(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("casework_helprequest")]
         ordering = ["-received_at", "-id"]
         verbose_name = _("help request")
         verbose_name_plural = _("help requests")
@@ -204,6 +207,7 @@ class RequestEvent(models.Model):
     to_status = models.CharField(max_length=12, choices=RequestStatus.choices)
     action = models.CharField(_("action"), max_length=12, choices=RequestAction.choices, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)  # the worker's own words
+    district = DistrictField(source="request")
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -285,6 +289,7 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -293,9 +298,10 @@ class Assessment(models.Model):
         verbose_name = _("needs assessment")
         verbose_name_plural = _("needs assessments")
         constraints = [
+            district_check("casework_assessment"),
             models.UniqueConstraint(
-                fields=["person", "version"], name="casework_assessment_version"
-            )
+                fields=["person", "version", "district"], name="casework_assessment_version"
+            ),
         ]
 
     def __str__(self):
@@ -349,10 +355,12 @@ class Referral(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("casework_referral")]
         ordering = ["-sent_on", "-id"]
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
@@ -430,10 +438,12 @@ class ServiceTask(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("casework_servicetask")]
         ordering = ["-starts_on", "-id"]
         verbose_name = _("service task")
         verbose_name_plural = _("service tasks")
@@ -469,6 +479,7 @@ class TaskOccurrence(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     # Sent by a phone with "done" so a retry changes nothing: unique per author.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -477,9 +488,12 @@ class TaskOccurrence(models.Model):
         verbose_name = _("task occurrence")
         verbose_name_plural = _("task occurrences")
         constraints = [
-            models.UniqueConstraint(fields=["task", "due_on"], name="casework_occurrence_day"),
+            district_check("casework_taskoccurrence"),
             models.UniqueConstraint(
-                fields=["done_by", "client_id"],
+                fields=["task", "due_on", "district"], name="casework_occurrence_day"
+            ),
+            models.UniqueConstraint(
+                fields=["done_by", "client_id", "district"],
                 condition=models.Q(client_id__isnull=False),
                 name="casework_occurrence_client_id_per_author",
             ),
@@ -549,10 +563,12 @@ class CarePlan(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("casework_careplan")]
         ordering = ["-starts_on", "-id"]
         verbose_name = _("care plan")
         verbose_name_plural = _("care plans")
@@ -584,6 +600,7 @@ class CareSession(models.Model):
     held_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -592,7 +609,10 @@ class CareSession(models.Model):
         verbose_name = _("care session")
         verbose_name_plural = _("care sessions")
         constraints = [
-            models.UniqueConstraint(fields=["plan", "number"], name="casework_session_number")
+            district_check("casework_caresession"),
+            models.UniqueConstraint(
+                fields=["plan", "number", "district"], name="casework_session_number"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "due_on", "region_id"], name="casework_session_due"),
@@ -653,10 +673,12 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("casework_application")]
         ordering = ["-created_at", "-id"]
         verbose_name = _("assistance application")
         verbose_name_plural = _("assistance applications")

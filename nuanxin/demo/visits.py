@@ -80,9 +80,11 @@ def _insert(visits) -> None:
     table = Visit._meta.db_table
     sql = (
         f"INSERT INTO {table} (person_id, region_id, visited_on, month, method, with_whom, outcome, "
-        "checklist, notes, recorded_at, late) VALUES (%s, %s, %s, %s, %s, %s, %s, '{}', '', %s, %s)"
+        "checklist, notes, recorded_at, late, district)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, '{}', '', %s, %s, %s)"
     )
     now = dt.datetime.now(dt.UTC)
     with connection.cursor() as cursor:
         for i in range(0, len(visits), 10000):
-            cursor.executemany(sql, [(*v, now, False) for v in visits[i : i + 10000]])
+            rows = [(*v, now, False, v[1][:6]) for v in visits[i : i + 10000]]
+            cursor.executemany(sql, rows)

@@ -22,6 +22,7 @@ from nuanxin.audit.models import AuditAction
 from nuanxin.audit.services import audit_record
 from nuanxin.core import access
 from nuanxin.regions import changes as moves
+from nuanxin.regions import districts
 from nuanxin.regions.models import (
     AdministrativeChange,
     ChangeKind,
@@ -161,7 +162,11 @@ def _move_code(old: str, new: str, cut: dt.date, counts: Counter) -> None:
     for follower in MOVING:
         value = follower.value(new)
         rows = follower.rows(old, cut).exclude(**{follower.column: value})
-        counts[follower.key] += rows.update(**{follower.column: value})
+        counts[follower.key] += rows.update(
+            **districts.moved(follower.model, follower.column, value)
+        )
+    if districts.district_of_code(old) != districts.district_of_code(new):
+        districts.parents_followed()
 
 
 def _move_people(ids: list[int], old_codes: list[str], new: str, cut: dt.date, counts: Counter):
@@ -198,12 +203,14 @@ def person_rows_move(ids, old_codes: list[str], new: str, cut: dt.date, counts: 
         elif follower.rule != ALL and follower.open_q is not None:
             qs = qs.filter(follower.open_q)
         _follow(follower, qs, new, counts)
+    if any(districts.district_of_code(c) != districts.district_of_code(new) for c in old_codes):
+        districts.parents_followed(ids)
 
 
 def _follow(follower, qs, new: str, counts: Counter) -> None:
     value = follower.value(new)
     counts[follower.key] += qs.exclude(**{follower.column: value}).update(
-        **{follower.column: value}
+        **districts.moved(follower.model, follower.column, value)
     )
 
 
@@ -568,6 +575,8 @@ def change_recode(*, user, old: str, new: str, request=None, dry_run=False) -> O
             label = model._meta.label
             n = moves.rewrite_prefix(model._base_manager.all(), column, old_prefix, new_prefix)
             counts[_count_key(label)] += n
+        if districts.district_of_code(old_prefix) != districts.district_of_code(new_prefix):
+            districts.parents_followed()
         # Regions elsewhere retired into this one now point at its new code.
         for r in Region.objects.filter(successor_id__in=list(mapped)).exclude(
             code__in=list(mapped)

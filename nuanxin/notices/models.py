@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from nuanxin.core import access
+from nuanxin.regions.districts import DistrictField, district_check
 
 
 class Channel(models.TextChoices):
@@ -45,10 +46,12 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("notices_notice")]
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notice_status_next"),

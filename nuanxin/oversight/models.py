@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access
+from nuanxin.regions.districts import DistrictField, district_check
 
 # When a district has no setting: five people a street a day, nobody twice in 30 days.
 DEFAULT_COUNT = 5
@@ -127,6 +128,7 @@ class SpotCheckCall(models.Model):
         related_name="+",
         verbose_name=_("help request"),
     )
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -135,7 +137,10 @@ class SpotCheckCall(models.Model):
         verbose_name = _("spot-check call")
         verbose_name_plural = _("spot-check calls")
         constraints = [
-            models.UniqueConstraint(fields=["draw", "person"], name="oversight_call_once"),
+            district_check("oversight_spotcheckcall"),
+            models.UniqueConstraint(
+                fields=["draw", "person", "district"], name="oversight_call_once"
+            ),
         ]
         indexes = [
             models.Index(fields=["day", "region_id"], name="oversight_call_day_region"),
@@ -163,6 +168,7 @@ class CallAttempt(models.Model):
     needs = models.CharField(max_length=300, blank=True)
     notes = models.TextField(blank=True)
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    district = DistrictField(source="call")
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -170,7 +176,7 @@ class CallAttempt(models.Model):
         ordering = ["at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["by", "client_id"],
+                fields=["by", "client_id", "district"],
                 condition=models.Q(client_id__isnull=False),
                 name="oversight_attempt_client_id_per_author",
             )
@@ -436,6 +442,7 @@ class Encounter(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -444,11 +451,12 @@ class Encounter(models.Model):
         verbose_name = _("encounter")
         verbose_name_plural = _("encounters")
         constraints = [
+            district_check("oversight_encounter"),
             models.UniqueConstraint(
-                fields=["created_by", "client_id"],
+                fields=["created_by", "client_id", "district"],
                 condition=models.Q(client_id__isnull=False),
                 name="oversight_encounter_client_id_per_author",
-            )
+            ),
         ]
         indexes = [models.Index(fields=["region_id", "at"], name="oversight_encounter_at")]
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
+from . import districts
 from .models import Level, Region, level_of, prefix_q
 
 
 def rewrite_prefix(queryset, column: str, old_prefix: str, new_prefix: str) -> int:
     """Codes under `old_prefix` in `column` get `new_prefix` instead: one UPDATE."""
+    new = Concat(Value(new_prefix), Substr(column, len(old_prefix) + 1))
     return queryset.filter(prefix_q(old_prefix, column)).update(
-        **{column: Concat(Value(new_prefix), Substr(column, len(old_prefix) + 1))}
+        **districts.moved(queryset.model, column, new)
     )
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access, idnumber
 from nuanxin.core.tiers import Tier  # noqa: F401 — the registry stores it; re-exported
+from nuanxin.regions.districts import DistrictField, district_check
 
 
 class Sex(models.TextChoices):
@@ -132,10 +133,12 @@ class Household(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     region = models.ForeignKey("regions.Region", models.PROTECT, verbose_name=_("region"))
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("registry_household")]
         verbose_name = _("household")
         verbose_name_plural = _("households")
 
@@ -206,6 +209,7 @@ class Person(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    district = DistrictField()
 
     objects = PersonQuerySet.as_manager()
     # The second way in (core.access): the area of registration sees the person.
@@ -214,6 +218,7 @@ class Person(models.Model):
     class Meta:
         ordering = ["region_id", "name_pinyin", "id"]
         constraints = [
+            district_check("registry_person"),
             models.UniqueConstraint(
                 fields=["id_number"],
                 condition=Q(id_number__isnull=False),
@@ -303,6 +308,7 @@ class Enrollment(models.Model):
     end_date = models.DateField(_("until"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField(source="person")
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -310,7 +316,7 @@ class Enrollment(models.Model):
         ordering = ["category"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "category"],
+                fields=["person", "category", "district"],
                 condition=models.Q(end_date__isnull=True),
                 name="enrollment_one_open_per_category",
             ),
@@ -339,12 +345,15 @@ class Disability(models.Model):
     )
     grade = models.PositiveSmallIntegerField(_("grade"), choices=DISABILITY_GRADES)
     certificate_number = models.CharField(_("certificate number"), max_length=30, blank=True)
+    district = DistrictField(source="person")
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person", "category"], name="disability_unique"),
+            models.UniqueConstraint(
+                fields=["person", "category", "district"], name="disability_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(grade__gte=1, grade__lte=4), name="disability_grade_1_4"
             ),
@@ -371,6 +380,7 @@ class Contact(models.Model):
     is_guardian = models.BooleanField(_("guardian"), default=False)
     is_emergency = models.BooleanField(_("emergency contact"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    district = DistrictField(source="person")
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -425,6 +435,7 @@ class Consent(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True
     )
+    district = DistrictField(source="person")
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -476,6 +487,7 @@ class Device(models.Model):
     serial = models.CharField(_("serial number"), max_length=60, blank=True)
     needs_removal = models.BooleanField(_("to be removed"), default=False)
     removed_on = models.DateField(_("removed on"), null=True, blank=True)
+    district = DistrictField(source="person")
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -518,10 +530,12 @@ class PersonMove(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField(source="from_region_id")
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("registry_personmove", "from_region_id")]
         ordering = ["-moved_on", "-id"]
         verbose_name = _("move")
         verbose_name_plural = _("moves")

@@ -187,6 +187,7 @@ def _refresh_batch(ids, today, tier_rules, versions, snaps) -> int:
 
 SCHEDULE_FIELDS = [
     "region_id",
+    "district",
     "tier",
     "tier_rank",
     "tier_why",
@@ -220,7 +221,9 @@ def _schedules_update(rows: list[VisitSchedule]) -> None:
         out = []
         for f in SCHEDULE_FIELDS:
             value = getattr(s, f)
-            if f == "major_change_at":
+            if f == "district":
+                value = s.region_id[:6]  # follows region_id (a CHECK holds them equal)
+            elif f == "major_change_at":
                 value = ops.adapt_datetimefield_value(value)
             elif f in DATE_FIELDS:
                 value = ops.adapt_datefield_value(value)
@@ -356,8 +359,10 @@ def _tally_sql(where: str) -> str:
     explaining = ", ".join(f"'{o}'" for o in EXPLAINING_OUTCOMES)
     return f"""
         INSERT INTO {VisitTally._meta.db_table}
-            (month, person_id, region_id, split, {", ".join(f"n_{m}" for m in methods)}, explained)
-        SELECT month, person_id, MIN(region_id), MIN(region_id) <> MAX(region_id), {counts},
+            (month, person_id, region_id, district, split,
+             {", ".join(f"n_{m}" for m in methods)}, explained)
+        SELECT month, person_id, MIN(region_id), substr(MIN(region_id), 1, 6),
+               MIN(region_id) <> MAX(region_id), {counts},
                MAX(CASE WHEN outcome IN ({explaining}) THEN 1 ELSE 0 END) = 1
         FROM {Visit._meta.db_table} WHERE {where}
         GROUP BY month, person_id

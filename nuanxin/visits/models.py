@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import access
 from nuanxin.core.tiers import Tier
+from nuanxin.regions.districts import DistrictField, district_check
 
 from . import rules
 
@@ -114,6 +115,7 @@ class TierRaise(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField(source="person")
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -235,10 +237,12 @@ class VisitSchedule(models.Model):
     due_on = models.DateField(null=True, blank=True)
     due_reason = models.CharField(max_length=20, blank=True)  # policy / cold_snap / major_change
     updated_at = models.DateTimeField(auto_now=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("visits_visitschedule")]
         indexes = [
             models.Index(fields=["region_id", "due_on"], name="schedule_region_due_idx"),
             models.Index(fields=["due_on", "region_id"], name="schedule_due_region_idx"),
@@ -310,6 +314,7 @@ class Visit(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     # Recorded after the month's figures were signed off (shown as such).
     late = models.BooleanField(_("after sign-off"), default=False)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -330,8 +335,9 @@ class Visit(models.Model):
             models.Index(fields=["region_id", "visited_on"], name="visit_region_idx"),
         ]
         constraints = [
+            district_check("visits_visit"),
             models.UniqueConstraint(
-                fields=["recorded_by", "client_id"],
+                fields=["recorded_by", "client_id", "district"],
                 condition=models.Q(client_id__isnull=False),
                 name="visit_client_id_per_author",
             ),
@@ -364,6 +370,7 @@ class Finding(models.Model):
     text = models.CharField(_("what was found"), max_length=300)
     tier = models.CharField(_("raise to"), max_length=6, choices=Tier.choices, blank=True)
     ends_on = models.DateField(_("until"), null=True, blank=True)
+    district = DistrictField(source="visit")
 
     objects = access.RestrictedQuerySet.as_manager()
 
@@ -422,10 +429,12 @@ class FollowUp(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    district = DistrictField()
 
     objects = access.RestrictedQuerySet.as_manager()
 
     class Meta:
+        constraints = [district_check("visits_followup")]
         ordering = ["due_on", "id"]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
@@ -532,8 +541,10 @@ class VisitTally(models.Model):
     n_property = models.PositiveIntegerField(default=0)
     n_partner = models.PositiveIntegerField(default=0)
     explained = models.BooleanField(default=False)
+    district = DistrictField()
 
     class Meta:
+        constraints = [district_check("visits_visittally")]
         indexes = [
             # The city's month in person order, read from the index alone; the few
             # people visited in several regions (split) apart, to be recounted.

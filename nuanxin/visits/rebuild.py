@@ -566,10 +566,12 @@ class _Rebuild:
             "last_home_on",
             "due_on",
             "due_reason",
+            "district",
         ]
         source = {
             "last_contact_on": "n.last_contact",
             "last_home_on": "n.last_home",
+            "district": "substr(n.region_id, 1, 6)",
         }
         sets = ", ".join(f"{c} = {source.get(c, 'n.' + c)}" for c in changed_cols)
         distinct = " OR ".join(

@@ -57,7 +57,7 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 class PersonState:
     """What we know of one person while importing: their row and their children."""
 
-    __slots__ = ("categories", "contacts", "disabilities", "fields", "pk", "record")
+    __slots__ = ("categories", "contacts", "disabilities", "district", "fields", "pk", "record")
 
     def __init__(self, pk, fields, record=None):
         self.pk = pk
@@ -68,6 +68,15 @@ class PersonState:
         self.disabilities = {}  # category -> [pk, grade, certificate]
         self.contacts = {}  # (name, relation) -> [pk, phone]
         self.record = record  # the record that creates this person (None if stored)
+        self.district = None  # the district stored, for a stored person
+
+    def rehome(self) -> bool:
+        """Has the ledger moved this stored person to another district (once)?"""
+        district = self.fields["region_id"][:6]
+        if self.district is None or self.district == district:
+            return False
+        self.district = district
+        return True
 
     def merged_fields(self) -> dict:
         if self.fields is None:

@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from nuanxin.core.pinyin import name_initials, name_pinyin
+from nuanxin.regions import districts
 from nuanxin.registry.models import Person
 
 from .merge import MERGE_FIELDS, PersonState, Plan
@@ -30,6 +31,7 @@ from .validate import (
     R_INITIALS,
     R_NOTE,
     R_PINYIN,
+    R_RESIDENCE,
     R_SEX,
     R_START,
 )
@@ -43,6 +45,7 @@ LOOKUP_CHUNK = 500
 PERSON_VALUES = (
     "id", "name", "name_pinyin", "name_initials", "id_number", "sex", "birth_date", "phone",
     "phone2", "address", "status", "living", "note", "registered_region_id", "region_id",
+    "district",
 )  # fmt: skip
 # Every other column of the person table takes the model's own default, so a field
 # added to the model is filled here without anyone remembering to.
@@ -51,7 +54,9 @@ PERSON_DEFAULTS = {
     for f in Person._meta.concrete_fields
     if f.attname not in PERSON_VALUES and f.attname not in ("created_at", "updated_at")
 }
-ENROLLMENT_COLUMNS = ("person_id", "category", "start_date", "end_date", "source", "created_at")
+ENROLLMENT_COLUMNS = (
+    "person_id", "category", "start_date", "district", "end_date", "source", "created_at",
+)  # fmt: skip
 
 
 def _literal(value) -> str:
@@ -87,7 +92,7 @@ class Writer:
             self._enrollments = SqliteInsert(
                 "registry_enrollment",
                 ENROLLMENT_COLUMNS,
-                ["?", "?", "?", "NULL", _literal(self.source), _literal(self.now)],
+                ["?", "?", "?", "?", "NULL", _literal(self.source), _literal(self.now)],
             )
         with connection.cursor() as cursor:
             if self.vendor == "sqlite":
@@ -171,6 +176,7 @@ class Writer:
                     )
                     for row in cursor.fetchall():
                         state = PersonState(row[0], dict(zip(MERGE_FIELDS, row[2:], strict=True)))
+                        state.district = state.fields["region_id"][:6]
                         states[row[1]] = by_pk[row[0]] = state
             for chunk in _chunks(list(by_pk), LOOKUP_CHUNK):
                 marks = ", ".join(["%s"] * len(chunk))
@@ -239,10 +245,13 @@ class Writer:
                 rows = []
                 for pk, new in zip(ids, plan.new_people, strict=True):
                     if type(new) is tuple:  # a bare record: its head is the row
-                        rows.append((pk, *new[:PERSON_WIDTH]))
+                        district = new[R_RESIDENCE][:6]
+                        rows.append((pk, *new[:PERSON_WIDTH], district))
                         if new[R_CATEGORIES]:
                             start = new[R_START]
-                            enrollments.extend([(pk, c, start) for c in new[R_CATEGORIES]])
+                            enrollments.extend(
+                                [(pk, c, start, district) for c in new[R_CATEGORIES]]
+                            )
                         continue
                     new.pk = pk
                     rec, f = new.record, new.merged_fields()
@@ -250,6 +259,7 @@ class Writer:
                         pk, f["name"], rec[R_PINYIN], rec[R_INITIALS], rec[R_ID], rec[R_SEX],
                         rec[R_BIRTH], f["phone"], f["phone2"], f["address"], f["status"],
                         f["living"], rec[R_NOTE], f["registered_region_id"], f["region_id"],
+                        f["region_id"][:6],
                     ))  # fmt: skip
                     new.record = None
                 if self.vendor == "sqlite":
@@ -266,14 +276,15 @@ class Writer:
                 sets = ", ".join(f"{f} = %s" for f in MERGE_FIELDS)
                 cursor.executemany(
                     f"UPDATE registry_person SET {sets}, name_pinyin = %s, name_initials = %s,"
-                    " updated_at = %s WHERE id = %s",
+                    " district = %s, updated_at = %s WHERE id = %s",
                     [
                         (*(s.fields[f] for f in MERGE_FIELDS), name_pinyin(s.fields["name"]),
-                         name_initials(s.fields["name"]), now, s.pk)
+                         name_initials(s.fields["name"]), _district(s), now, s.pk)
                         for s in plan.changed_people.values()
                     ],
                 )  # fmt: skip
-            enrollments.extend([(s.pk, c, d) for s, c, d in plan.enrollments])
+                rehomed = [s.pk for s in plan.changed_people.values() if s.rehome()]
+            enrollments.extend([(s.pk, c, d, _district(s)) for s, c, d in plan.enrollments])
             if enrollments:
                 # Start dates come as ISO text (or None), which both databases take.
                 if self.vendor == "sqlite":
@@ -289,9 +300,9 @@ class Writer:
                 cursor.executemany(
                     _insert_sql(
                         "registry_disability",
-                        ("person_id", "category", "grade", "certificate_number"),
+                        ("person_id", "category", "grade", "certificate_number", "district"),
                     ),
-                    [(s.pk, c, g, cert) for s, c, g, cert in plan.disabilities_new],
+                    [(s.pk, c, g, cert, _district(s)) for s, c, g, cert in plan.disabilities_new],
                 )
             if plan.disabilities_changed:
                 cursor.executemany(
@@ -304,15 +315,22 @@ class Writer:
                     _insert_sql(
                         "registry_contact",
                         ("person_id", "name", "relation", "phone", "is_guardian", "is_emergency",
-                         "note"),
+                         "note", "district"),
                     ),
-                    [(s.pk, *contact, "") for s, contact in plan.contacts_new],
+                    [(s.pk, *contact, "", _district(s)) for s, contact in plan.contacts_new],
                 )  # fmt: skip
             if plan.contacts_changed:
                 cursor.executemany(
                     "UPDATE registry_contact SET phone = %s WHERE id = %s", plan.contacts_changed
                 )
+        if plan.changed_people and rehomed:
+            # Moved to another district by the ledger: what hangs on them follows.
+            districts.parents_followed(rehomed)
         return ids
+
+
+def _district(state: PersonState) -> str:
+    return state.merged_fields()["region_id"][:6]
 
 
 # --- SQLite's checkpoint, after the commit -----------------------------------------
