@@ -2,20 +2,18 @@
 
 Sharded with Citus, every table holding a person's data is distributed by the district
 code — the first six digits of a region code — so that a district's rows live together.
-What holds today, and is checked here over every model:
+Checked here over every model:
 
 - a model holds a person's data when a chain of foreign keys leads from it to
   `registry.Person` (foreign keys to staff accounts and to the region tree do not count),
   or it is listed in ALSO_PERSON_DATA;
-- each of them reaches a region code column with no join (its own `region_id`) or with
-  one foreign-key hop (ONE_HOP, the path the access gate already follows), except the
-  tables kept whole on the coordinator (COORDINATOR, with the reason);
-- the column holds a statistical code (12 or 15 digits), the district being its first six;
-- the copies of the person's region code that visits and schedules carry are the person's.
-
-What does not hold yet — keys that lead with the district — is the gap docs/scaling.md
-describes; UNIQUE_KEYS lists every unique key on these tables, so a new one must be
-thought about (and documented) before it lands.
+- each of them, except the tables kept whole on the coordinator (COORDINATOR), carries a
+  `district` column: the first six digits of its own region code, held equal by a CHECK,
+  or copied from the parent it hangs on (ONE_HOP, the path the access gate follows);
+- every unique key on them includes the district, but for the few UNIQUE_EXCEPTIONS
+  (each with the reason and what the distribution does instead);
+- the rows written by every service and seed step of the demo city keep their districts
+  right, and a person's move takes their rows' districts along.
 """
 
 from __future__ import annotations
@@ -24,10 +22,12 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
 from django.apps import apps
-from django.db import models
+from django.db import connection, models
 
 from nuanxin.core import access
+from nuanxin.regions import distribution, districts
 from nuanxin.regions.models import Region
 from nuanxin.registry.models import Person
 from tests.factories import make_person
@@ -61,33 +61,17 @@ ONE_HOP = {
     "oversight.CallAttempt": "call",
 }
 
-# Every unique key (beyond the primary key) on a person-data table. Under Citus each must
-# include the distribution column; docs/scaling.md says how each one gains the district.
-UNIQUE_KEYS = {
-    "registry.Person": {"person_id_number_unique"},
-    "registry.Enrollment": {"enrollment_one_open_per_category"},
-    "registry.Disability": {"disability_unique"},
-    "visits.Visit": {"visit_client_id_per_author"},
-    "casework.HelpRequest": {"follow_up"},
-    "casework.Assessment": {"casework_assessment_version"},
-    "casework.TaskOccurrence": {
-        "casework_occurrence_day",
-        "casework_occurrence_client_id_per_author",
-    },
-    "casework.CareSession": {"casework_session_number"},
-    "oversight.SpotCheckCall": {"oversight_call_once"},
-    "oversight.CallAttempt": {"oversight_attempt_client_id_per_author"},
-    "oversight.Encounter": {"oversight_encounter_client_id_per_author"},
-    "care.CareSubstitute": {"absence"},
-    "care.Pairing": {"pairing_one_open_per_child"},
-    "care.ScreeningItem": {"screening_item_once"},
-    "care.GuardianEvaluation": {"guardian"},
-    "campaigns.Allocation": {
-        "device",
-        "allocation_one_per_person",
-        "allocation_one_per_household",
-        "allocation_client_id_per_author",
-    },
+# Every unique key (beyond the primary key) on a person-data table: each holds the
+# district, but these. A one-to-one key points at a row of the same district (a person's
+# own follow-up, absence, guardian or device), so it is unique within the district as
+# it stands; the distribution script makes it (x, district) (docs/scaling.md).
+UNIQUE_EXCEPTIONS = {
+    "registry.Person.person_id_number_unique": "an ID number is unique in the whole city: "
+    "sharded, it moves to a table of its own distributed by the number",
+    "casework.HelpRequest.follow_up": "one-to-one, same district",
+    "care.CareSubstitute.absence": "one-to-one, same district",
+    "care.GuardianEvaluation.guardian": "one-to-one, same district",
+    "campaigns.Allocation.device": "one-to-one, same district",
 }
 
 
@@ -155,15 +139,17 @@ def _district_path(model) -> tuple[str, models.Field] | None:
     return (first, column) if column is not None else None
 
 
+def _district_tables() -> dict[str, type[models.Model]]:
+    return {k: m for k, m in person_data_models().items() if k not in COORDINATOR}
+
+
 def test_it_finds_each_person_data_table_a_district_column_within_one_hop():
     person_data = person_data_models()
     for label in COORDINATOR:
         assert apps.get_model(label), label  # no stale exception
         assert label not in person_data or label in COORDINATOR
     one_hop, missing = {}, []
-    for label, model in sorted(person_data.items()):
-        if label in COORDINATOR:
-            continue
+    for label, model in sorted(_district_tables().items()):
         found = _district_path(model)
         if found is None:
             missing.append(label)
@@ -180,17 +166,65 @@ def test_it_finds_each_person_data_table_a_district_column_within_one_hop():
     assert one_hop == ONE_HOP
 
 
-def test_it_lists_every_unique_key_the_district_must_join():
-    found = {}
-    for label, model in person_data_models().items():
-        if label in COORDINATOR:
-            continue
-        names = {f.name for f in model._meta.concrete_fields if f.unique and not f.primary_key}
-        names |= {c.name for c in model._meta.constraints if isinstance(c, models.UniqueConstraint)}
-        names |= {"_".join(fields) for fields in model._meta.unique_together}
-        if names:
-            found[label] = names
-    assert found == UNIQUE_KEYS, "a new unique key: see docs/scaling.md, 'Past one city'"
+def test_it_gives_every_person_data_table_its_district():
+    for label, model in sorted(_district_tables().items()):
+        field = districts.district_field(model)
+        assert field is not None and field.name == "district", label
+        assert not field.null and field.max_length == 6, label
+        hop, column = _district_path(model)
+        checks = [c for c in model._meta.constraints if isinstance(c, districts.DistrictCheck)]
+        if hop:  # copied from the parent: no CHECK can see it
+            assert (field.source, checks) == (hop, []), label
+            parent = districts.district_field(model._meta.get_field(hop).related_model)
+            assert parent is not None and not parent.follows_parent, label
+        else:
+            assert field.source == column.attname, label
+            assert [c.condition for c in checks] == [
+                models.Q(district=districts.DistrictOf(column.attname))
+            ], label
+    for label in COORDINATOR:
+        assert districts.district_field(apps.get_model(label)) is None, label
+
+
+def test_it_puts_the_district_in_every_unique_key():
+    without = set()
+    for label, model in _district_tables().items():
+        for f in model._meta.concrete_fields:
+            if f.unique and not f.primary_key:
+                without.add(f"{label}.{f.name}")
+        for c in model._meta.constraints:
+            if isinstance(c, models.UniqueConstraint) and "district" not in c.fields:
+                without.add(f"{label}.{c.name}")
+        assert not model._meta.unique_together, label
+    assert without == set(UNIQUE_EXCEPTIONS), "see docs/scaling.md, 'Past one city'"
+
+
+def test_it_holds_region_and_district_equal_in_the_database(grid_worker):
+    from django.db import IntegrityError, transaction
+
+    from nuanxin.visits.models import Visit
+
+    person = make_person(region="510108010001001")
+    assert Person.objects.get(pk=person.pk).district == "510108"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Person.objects.filter(pk=person.pk).update(region_id="510104010001")
+    # A queryset update that moves a region goes through districts.moved.
+    Person.objects.filter(pk=person.pk).update(
+        **districts.moved(Person, "region_id", "510104010001")
+    )
+    assert Person.objects.get(pk=person.pk).district == "510104"
+    assert not Visit.objects.exists()
+
+
+def test_it_refuses_a_row_whose_district_is_not_its_regions(grid_worker):
+    from django.core.exceptions import ValidationError
+
+    person = make_person(region="510108010001001")
+    person.district = "510104"
+    with pytest.raises(ValidationError):
+        person.validate_constraints()
+    person.full_clean()  # cleaning works it out again from the region
+    assert person.district == "510108"
 
 
 def test_it_copies_the_persons_district_onto_visits_and_schedules(grid_worker):
@@ -211,6 +245,93 @@ def test_it_copies_the_persons_district_onto_visits_and_schedules(grid_worker):
     assert VisitSchedule.objects.get(person=person).region_id[:6] == district
 
 
+def _astray() -> dict[str, int]:
+    """Rows whose district is not their region code's, or not their parent's."""
+    found = {}
+    for label, model in _district_tables().items():
+        field = districts.district_field(model)
+        if field.follows_parent:
+            wrong = ~models.Q(district=models.F(f"{field.source}__district"))
+        else:
+            wrong = ~models.Q(district=districts.DistrictOf(field.source))
+        count = model._base_manager.filter(wrong).count()
+        if count:
+            found[label] = count
+    return found
+
+
+def test_it_takes_a_persons_rows_along_when_they_move_district(community_worker, grid_worker):
+    from nuanxin.registry.models import Enrollment
+    from nuanxin.registry.services import person_move
+    from nuanxin.visits.models import Finding, Visit
+    from nuanxin.visits.services import visit_record
+
+    person = make_person(region="510108010001001", categories=["dibao"])
+    visit, _ = visit_record(
+        user=grid_worker,
+        person_id=person.pk,
+        visited_on=dt.date.today(),
+        method="home",
+        with_whom="grid_worker",
+        outcome="met",
+        findings=[{"kind": "follow_up", "text": "屋里很冷", "follow_up_kind": "help_request"}],
+    )
+    assert set(Finding.objects.filter(visit=visit).values_list("district", flat=True)) == {"510108"}
+    person_move(
+        user=community_worker,
+        person=person,
+        to_region=Region.objects.get(code="510104010001"),
+        on=dt.date.today(),
+    )
+    assert Person.objects.get(pk=person.pk).district == "510104"
+    assert set(Enrollment.objects.filter(person=person).values_list("district", flat=True)) == {
+        "510104"
+    }
+    # This month's visit moved with the person (mapchange.person_rows_move), its finding too.
+    assert Visit.objects.get(pk=visit.pk).district == "510104"
+    assert set(Finding.objects.filter(visit=visit).values_list("district", flat=True)) == {"510104"}
+    assert _astray() == {}
+
+
+def test_it_keeps_every_district_right_across_the_demo_city(db):
+    from nuanxin.demo.steps import SEED_STEPS
+    from tests.demo_city import city_with_steps
+
+    city_with_steps(SEED_STEPS, persons=300)
+    counts = {label: m._base_manager.count() for label, m in _district_tables().items()}
+    assert sum(counts.values()) > 1000 and counts["registry.Enrollment"] > 0
+    assert _astray() == {}
+    if connection.vendor == "postgresql":
+        _it_rebuilds_the_keys_with_the_district()
+
+
+def _it_rebuilds_the_keys_with_the_district():
+    """The distribution plan's keys run on the seeded city (moves and map changes
+    included): the data already satisfies them; then every key holds the district."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the seed's deferred checks, first
+        for statement in distribution.keys_sql():
+            cursor.execute(statement)
+        for model in distribution.district_models():
+            table = model._meta.db_table
+            found = connection.introspection.get_constraints(cursor, table)
+            keys = {n: c["columns"] for n, c in found.items() if c["unique"] or c["primary_key"]}
+            without = {n for n, columns in keys.items() if "district" not in columns}
+            assert without <= {"person_id_number_unique"}, (table, without)
+            pk = [c["columns"] for c in found.values() if c["primary_key"]]
+            assert pk == [[model._meta.pk.column, "district"]], table
+            field = districts.district_field(model)
+            if field.follows_parent:
+                column = model._meta.get_field(field.source).column
+                assert any(
+                    c["foreign_key"] and c["columns"] == [column, "district"]
+                    for c in found.values()
+                ), table
+    plan = distribution.citus_sql()
+    assert plan[0] == "SELECT create_distributed_table('registry_person', 'district');"
+    assert not [line for line in plan if "audit_auditevent" in line or "ledgers_" in line]
+
+
 def test_it_distributes_in_the_documented_plan_exactly_the_person_data_tables():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "scaling.md").read_text()
     plan = doc[doc.index("create_distributed_table('registry_person'") :]
@@ -222,3 +343,20 @@ def test_it_distributes_in_the_documented_plan_exactly_the_person_data_tables():
         if label not in COORDINATOR and label != "registry.Person"
     }
     assert documented == tables
+
+
+def test_it_prints_the_distribution_plan_on_postgresql_only(db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    if connection.vendor != "postgresql":
+        with pytest.raises(CommandError, match="PostgreSQL"):
+            call_command("distribution_plan", stdout=out)
+        return
+    call_command("distribution_plan", stdout=out)
+    text = out.getvalue()
+    assert 'ALTER TABLE "visits_visit" DROP CONSTRAINT "visits_visit_pkey"' in text
+    assert text.index("ADD PRIMARY KEY") < text.index("create_distributed_table")
+    assert "create_reference_table('regions_region')" in text
