@@ -180,6 +180,10 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Sharded by district with Citus (docs/scaling.md): the access gate adds an equality on
+# the district column when a user's regions lie in one district, so their queries go to
+# one shard. Off on a single server, where the range scan alone is what the indexes serve.
+DISTRICT_ROUTING = env_bool("NUANXIN_DISTRICT_ROUTING", False)
 
 # --- Background work: Django Tasks on the database --------------------------
 TASKS = {

@@ -260,15 +260,12 @@ def _astray() -> dict[str, int]:
     return found
 
 
-def test_it_takes_a_persons_rows_along_when_they_move_district(community_worker, grid_worker):
-    from nuanxin.registry.models import Enrollment
-    from nuanxin.registry.services import person_move
-    from nuanxin.visits.models import Finding, Visit
+def _visit_with_a_finding(person, user=None):
+    """Today's visit, with a finding that opens a help request (and its first event)."""
     from nuanxin.visits.services import visit_record
 
-    person = make_person(region="510108010001001", categories=["dibao"])
     visit, _ = visit_record(
-        user=grid_worker,
+        user=user,
         person_id=person.pk,
         visited_on=dt.date.today(),
         method="home",
@@ -276,6 +273,16 @@ def test_it_takes_a_persons_rows_along_when_they_move_district(community_worker,
         outcome="met",
         findings=[{"kind": "follow_up", "text": "屋里很冷", "follow_up_kind": "help_request"}],
     )
+    return visit
+
+
+def test_it_takes_a_persons_rows_along_when_they_move_district(community_worker, grid_worker):
+    from nuanxin.registry.models import Enrollment
+    from nuanxin.registry.services import person_move
+    from nuanxin.visits.models import Finding, Visit
+
+    person = make_person(region="510108010001001", categories=["dibao"])
+    visit = _visit_with_a_finding(person, user=grid_worker)
     assert set(Finding.objects.filter(visit=visit).values_list("district", flat=True)) == {"510108"}
     person_move(
         user=community_worker,
@@ -360,3 +367,42 @@ def test_it_prints_the_distribution_plan_on_postgresql_only(db):
     assert 'ALTER TABLE "visits_visit" DROP CONSTRAINT "visits_visit_pkey"' in text
     assert text.index("ADD PRIMARY KEY") < text.index("create_distributed_table")
     assert "create_reference_table('regions_region')" in text
+
+
+def _sql(query) -> str:
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        return str(query.query)
+    except EmptyResultSet:  # a scope with no region: no query at all
+        return ""
+
+
+def test_it_routes_the_gate_to_one_district_without_changing_what_it_finds(
+    city_admin, district_officer, street_officer, community_worker, grid_worker, inspector,
+    social_worker, volunteer, outsider, dual, ms_cai, jinjiang_person,
+):  # fmt: skip
+    """With NUANXIN_DISTRICT_ROUTING, every user's rows are the same, table by table;
+    the query of a user within one district names it."""
+    from django.test import override_settings
+
+    # 人户分离: registered in 成华区, living in 锦江区 (reached from both).
+    split = make_person(region="510104010001", registered_region_id="510108010001001")
+    people = (ms_cai, jinjiang_person, make_person(region="510108010001002"), split)
+    for person in people:
+        _visit_with_a_finding(person)
+    users = [city_admin, district_officer, street_officer, community_worker, grid_worker,
+             inspector, social_worker, volunteer, outsider, dual]  # fmt: skip
+    tables = [m for label, m in _district_tables().items() if hasattr(m.objects, "restrict")]
+    routed = 0
+    for user in users:
+        district = access.scope(user, access.Action.VIEW).district
+        for model in tables:
+            plain = set(model.objects.restrict(user).values_list("pk", flat=True))
+            with override_settings(DISTRICT_ROUTING=True):
+                query = model.objects.restrict(user)
+                assert set(query.values_list("pk", flat=True)) == plain, (user, model)
+                named = '."district" = ' in _sql(query)
+            assert named == bool(district), (user, model)
+            routed += named
+    assert routed >= 4 * len(tables)

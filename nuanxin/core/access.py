@@ -35,12 +35,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from nuanxin.regions.districts import district_field
 from nuanxin.regions.models import code_range, prefix_q
 
 
@@ -151,6 +153,14 @@ class RegionScope:
         if self.prefixes is None:
             return self
         return RegionScope(tuple(p for p in self.prefixes if len(p) <= PREFIX_LENGTH[level]))
+
+    @property
+    def district(self) -> str | None:
+        """The one district every region of the scope lies in (None: several, the city)."""
+        if not self.prefixes or any(len(p) < 6 for p in self.prefixes):
+            return None
+        found = {p[:6] for p in self.prefixes}
+        return found.pop() if len(found) == 1 else None
 
     def widest(self) -> str:
         """The first (widest) prefix, for pages that open on "your area"; "" if none."""
@@ -335,6 +345,10 @@ def restriction(model, user, action: str = Action.VIEW, *, links: bool = True) -
     if found.everywhere:
         return models.Q()
     q = found.q(region_field(model))
+    if settings.DISTRICT_ROUTING and found.district and district_field(model) is not None:
+        # Sharded by district (docs/scaling.md): an equality on the distribution column
+        # sends the query to one shard; the range alone would go to all of them.
+        q &= models.Q(district=found.district)
     second = registration_field(model)
     if second and action in REGISTRATION_ACTIONS and not found.nowhere:
         q |= found.q(second)
