@@ -14,6 +14,7 @@ import random
 
 from django.db import connection
 
+from nuanxin.regions.districts import district_of_code
 from nuanxin.visits.derive import schedules_due_refresh, schedules_refresh, visit_tallies_rebuild
 from nuanxin.visits.models import Visit, VisitSchedule
 
@@ -86,5 +87,5 @@ def _insert(visits) -> None:
     now = dt.datetime.now(dt.UTC)
     with connection.cursor() as cursor:
         for i in range(0, len(visits), 10000):
-            rows = [(*v, now, False, v[1][:6]) for v in visits[i : i + 10000]]
+            rows = [(*v, now, False, district_of_code(v[1])) for v in visits[i : i + 10000]]
             cursor.executemany(sql, rows)

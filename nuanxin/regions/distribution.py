@@ -35,10 +35,6 @@ def district_models() -> list:
     return sorted(found, key=lambda m: (m._meta.db_table != "registry_person", m._meta.db_table))
 
 
-def _ours(model) -> bool:
-    return model.__module__.startswith("nuanxin.") or model._meta.app_label == "accounts"
-
-
 def keys_sql() -> list[str]:
     distributed = {m._meta.db_table: m for m in district_models()}
     quote = connection.ops.quote_name
@@ -91,7 +87,7 @@ def citus_sql() -> list[str]:
     reference = sorted(
         m._meta.db_table
         for m in apps.get_models(include_auto_created=True)
-        if _ours(m)
+        if m.__module__.startswith("nuanxin.")
         and m._meta.managed
         and district_field(m) is None
         and m._meta.db_table not in COORDINATOR

@@ -168,7 +168,7 @@ def fill_districts(*labels: str):
                 source = model._meta.get_field(field.source)
                 if not field.follows_parent:
                     cursor.execute(
-                        f"UPDATE {table} SET district = substr({quote(source.column)}, 1, 6)"
+                        f"UPDATE {table} SET district = substr({quote(source.column)}, 1, {LENGTH})"
                     )
                     continue
                 parent = quote(source.related_model._meta.db_table)

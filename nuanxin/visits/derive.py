@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from nuanxin.regions.districts import district_of_code
 from nuanxin.registry.models import Contact, Disability, Enrollment, Person, Status
 
 from . import rules, selectors
@@ -222,7 +223,7 @@ def _schedules_update(rows: list[VisitSchedule]) -> None:
         for f in SCHEDULE_FIELDS:
             value = getattr(s, f)
             if f == "district":
-                value = s.region_id[:6]  # follows region_id (a CHECK holds them equal)
+                value = district_of_code(s.region_id)  # a CHECK holds them equal
             elif f == "major_change_at":
                 value = ops.adapt_datetimefield_value(value)
             elif f in DATE_FIELDS:

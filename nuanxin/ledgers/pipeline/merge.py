@@ -17,6 +17,8 @@ or one an earlier row of this import created. What the row says is merged in:
 
 from __future__ import annotations
 
+from nuanxin.regions.districts import district_of_code
+
 from .validate import (
     R_ADDRESS,
     R_CATEGORIES,
@@ -72,7 +74,7 @@ class PersonState:
 
     def rehome(self) -> bool:
         """Has the ledger moved this stored person to another district (once)?"""
-        district = self.fields["region_id"][:6]
+        district = district_of_code(self.fields["region_id"])
         if self.district is None or self.district == district:
             return False
         self.district = district

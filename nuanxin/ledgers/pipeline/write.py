@@ -176,7 +176,7 @@ class Writer:
                     )
                     for row in cursor.fetchall():
                         state = PersonState(row[0], dict(zip(MERGE_FIELDS, row[2:], strict=True)))
-                        state.district = state.fields["region_id"][:6]
+                        state.district = districts.district_of_code(state.fields["region_id"])
                         states[row[1]] = by_pk[row[0]] = state
             for chunk in _chunks(list(by_pk), LOOKUP_CHUNK):
                 marks = ", ".join(["%s"] * len(chunk))
@@ -239,6 +239,7 @@ class Writer:
         now = self.now
         ids: list[int] = []
         enrollments: list[tuple] = []
+        rehomed: list[int] = []  # stored people the ledger moves to another district
         with connection.cursor() as cursor:
             if plan.new_people:
                 ids = self._allocate(cursor, len(plan.new_people))
@@ -259,7 +260,7 @@ class Writer:
                         pk, f["name"], rec[R_PINYIN], rec[R_INITIALS], rec[R_ID], rec[R_SEX],
                         rec[R_BIRTH], f["phone"], f["phone2"], f["address"], f["status"],
                         f["living"], rec[R_NOTE], f["registered_region_id"], f["region_id"],
-                        f["region_id"][:6],
+                        districts.district_of_code(f["region_id"]),
                     ))  # fmt: skip
                     new.record = None
                 if self.vendor == "sqlite":
@@ -323,14 +324,13 @@ class Writer:
                 cursor.executemany(
                     "UPDATE registry_contact SET phone = %s WHERE id = %s", plan.contacts_changed
                 )
-        if plan.changed_people and rehomed:
-            # Moved to another district by the ledger: what hangs on them follows.
+        if rehomed:  # what hangs on them follows
             districts.parents_followed(rehomed)
         return ids
 
 
 def _district(state: PersonState) -> str:
-    return state.merged_fields()["region_id"][:6]
+    return districts.district_of_code(state.merged_fields()["region_id"])
 
 
 # --- SQLite's checkpoint, after the commit -----------------------------------------
