@@ -300,6 +300,49 @@ def test_it_takes_a_persons_rows_along_when_they_move_district(community_worker,
     assert _astray() == {}
 
 
+def test_it_leaves_a_stored_person_in_their_district_when_a_ledger_names_another_home(
+    city_admin, tmp_path, settings
+):
+    """Moving someone is person_move's, which takes their rows along; a ledger only warns."""
+    import csv
+
+    from nuanxin.core import idnumber
+    from nuanxin.ledgers import services
+    from nuanxin.registry.models import Contact, Disability, Enrollment
+
+    settings.MEDIA_ROOT = tmp_path
+    id_number = idnumber.make("510108", dt.date(1948, 3, 4), 2)
+    head = ["姓名", "身份证号", "区划代码", "居住地区划代码", "救助类别", "残疾类别", "残疾等级",
+            "紧急联系人", "联系电话"]  # fmt: skip
+
+    def ledger(residence: str, phone: str, name: str) -> dict:
+        path = tmp_path / name
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows([
+                head, ["王秀英", id_number, "510108010001", residence, "低保", "视力", "一级",
+                       "王强 儿子 13812345678", phone],
+            ])  # fmt: skip
+        run = services.ledger_import(run=services.import_run_create(user=city_admin, files=[path]))
+        assert run.summary["rejected"] == 0, run.summary
+        return run.summary
+
+    ledger("510108010001", "13900000001", "first.csv")
+    person = Person.objects.get(id_number=id_number)
+    assert Disability.objects.filter(person=person).exists()
+    assert Contact.objects.filter(person=person).exists()
+    moved = ledger("510104010001", "13900000002", "moved.csv")
+    assert moved["updated"] == 1 and moved["warning_codes"]["conflict"] == 1, moved
+    person.refresh_from_db()
+    assert (person.region_id, person.district, person.phone) == (
+        "510108010001", "510108", "13900000002"
+    )
+    for model in (Enrollment, Disability, Contact):
+        assert set(model.objects.filter(person=person).values_list("district", flat=True)) == {
+            "510108"
+        }, model
+    assert _astray() == {}
+
+
 def test_it_keeps_every_district_right_across_the_demo_city(db):
     from nuanxin.demo.steps import SEED_STEPS
     from tests.demo_city import city_with_steps

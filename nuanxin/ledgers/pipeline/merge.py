@@ -17,7 +17,6 @@ or one an earlier row of this import created. What the row says is merged in:
 
 from __future__ import annotations
 
-from nuanxin.regions.districts import district_of_code
 
 from .validate import (
     R_ADDRESS,
@@ -40,6 +39,8 @@ KEEP, NEWER = "keep", "newer"
 FIELD_POLICY = {
     "name": KEEP,
     "registered_region_id": KEEP,
+    # A ledger never moves a stored person: person_move does, dated and audited,
+    # and takes their rows to the new district with them.
     "region_id": KEEP,
     "phone": NEWER,
     "phone2": NEWER,
@@ -59,7 +60,7 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 class PersonState:
     """What we know of one person while importing: their row and their children."""
 
-    __slots__ = ("categories", "contacts", "disabilities", "district", "fields", "pk", "record")
+    __slots__ = ("categories", "contacts", "disabilities", "fields", "pk", "record")
 
     def __init__(self, pk, fields, record=None):
         self.pk = pk
@@ -70,15 +71,6 @@ class PersonState:
         self.disabilities = {}  # category -> [pk, grade, certificate]
         self.contacts = {}  # (name, relation) -> [pk, phone]
         self.record = record  # the record that creates this person (None if stored)
-        self.district = None  # the district stored, for a stored person
-
-    def rehome(self) -> bool:
-        """Has the ledger moved this stored person to another district (once)?"""
-        district = district_of_code(self.fields["region_id"])
-        if self.district is None or self.district == district:
-            return False
-        self.district = district
-        return True
 
     def merged_fields(self) -> dict:
         if self.fields is None:

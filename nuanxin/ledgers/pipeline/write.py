@@ -176,7 +176,6 @@ class Writer:
                     )
                     for row in cursor.fetchall():
                         state = PersonState(row[0], dict(zip(MERGE_FIELDS, row[2:], strict=True)))
-                        state.district = districts.district_of_code(state.fields["region_id"])
                         states[row[1]] = by_pk[row[0]] = state
             for chunk in _chunks(list(by_pk), LOOKUP_CHUNK):
                 marks = ", ".join(["%s"] * len(chunk))
@@ -239,7 +238,6 @@ class Writer:
         now = self.now
         ids: list[int] = []
         enrollments: list[tuple] = []
-        rehomed: list[int] = []  # stored people the ledger moves to another district
         with connection.cursor() as cursor:
             if plan.new_people:
                 ids = self._allocate(cursor, len(plan.new_people))
@@ -284,7 +282,6 @@ class Writer:
                         for s in plan.changed_people.values()
                     ],
                 )  # fmt: skip
-                rehomed = [s.pk for s in plan.changed_people.values() if s.rehome()]
             enrollments.extend([(s.pk, c, d, _district(s)) for s, c, d in plan.enrollments])
             if enrollments:
                 # Start dates come as ISO text (or None), which both databases take.
@@ -324,8 +321,6 @@ class Writer:
                 cursor.executemany(
                     "UPDATE registry_contact SET phone = %s WHERE id = %s", plan.contacts_changed
                 )
-        if rehomed:  # what hangs on them follows
-            districts.parents_followed(rehomed)
         return ids
 
 
