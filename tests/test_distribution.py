@@ -334,7 +334,9 @@ def test_it_leaves_a_stored_person_in_their_district_when_a_ledger_names_another
     assert moved["updated"] == 1 and moved["warning_codes"]["conflict"] == 1, moved
     person.refresh_from_db()
     assert (person.region_id, person.district, person.phone) == (
-        "510108010001", "510108", "13900000002"
+        "510108010001",
+        "510108",
+        "13900000002",
     )
     for model in (Enrollment, Disability, Contact):
         assert set(model.objects.filter(person=person).values_list("district", flat=True)) == {

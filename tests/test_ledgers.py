@@ -502,14 +502,34 @@ def test_it_gives_the_same_outcome_with_several_readers_as_with_none(
     assert together == alone
 
 
-def test_it_builds_the_unique_id_number_index_again_after_a_first_import(community_worker):
-    from django.db import connection
+def test_it_puts_back_every_index_and_key_a_first_import_set_aside(community_worker):
+    """A first import drops the person table's indexes (and on PostgreSQL the foreign
+    keys of the tables it fills) and builds them again at the end: all of them, as
+    they were, and holding."""
+    from django.db import IntegrityError, connection, transaction
 
+    from nuanxin.ledgers.pipeline.write import FILLED_TABLES
+
+    def keys() -> dict:
+        with connection.cursor() as cursor:
+            return {
+                table: connection.introspection.get_constraints(cursor, table)
+                for table in FILLED_TABLES
+            }
+
+    before = keys()
+    assert before["registry_enrollment"] and before["registry_person"]
     run_import(community_worker, write_csv([HEAD, row(), row(id_number=ident(seq=4))]))
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, "registry_person")
-    assert constraints["person_id_number_unique"]["unique"]
-    assert "person_region_status_idx" in constraints
+    assert keys() == before
+    assert before["registry_person"]["person_id_number_unique"]["unique"]
+    person = Person.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():  # the region key holds again
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE registry_person SET region_id = %s WHERE id = %s",
+                ["999999999999", person.pk],
+            )
+        connection.check_constraints(table_names=["registry_person"])
 
 
 def test_it_rolls_back_and_stops_the_reader_when_a_parallel_import_fails(

@@ -17,7 +17,6 @@ or one an earlier row of this import created. What the row says is merged in:
 
 from __future__ import annotations
 
-
 from .validate import (
     R_ADDRESS,
     R_CATEGORIES,

@@ -57,6 +57,13 @@ PERSON_DEFAULTS = {
 ENROLLMENT_COLUMNS = (
     "person_id", "category", "start_date", "district", "end_date", "source", "created_at",
 )  # fmt: skip
+# The tables an import writes rows into.
+FILLED_TABLES = (
+    "registry_person",
+    "registry_enrollment",
+    "registry_disability",
+    "registry_contact",
+)
 
 
 def _literal(value) -> str:
@@ -66,6 +73,13 @@ def _literal(value) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _copy_text(value):
+    """A constant of ours as COPY's text format takes it (None stays NULL)."""
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return None if value is None else str(value)
 
 
 def _insert_sql(table: str, columns) -> str:
@@ -80,6 +94,7 @@ class Writer:
         self.vendor = connection.vendor
         self.now = self.ops.adapt_datetimefield_value(timezone.now())
         self._next_id = None
+        self._sequence = None  # the person id's sequence, on PostgreSQL
         if self.vendor == "sqlite":
             # Multi-row INSERTs for sqlite3 itself (see SqliteInsert): the
             # constants go into the statement; only what varies is bound.
@@ -94,6 +109,15 @@ class Writer:
                 ENROLLMENT_COLUMNS,
                 ["?", "?", "?", "?", "NULL", _literal(self.source), _literal(self.now)],
             )
+        else:
+            # COPY's text for the constants, once: psycopg formatting a timestamp
+            # on every row was most of the cost of sending a person.
+            self._copy_now = str(self.now)
+            self._copy_tail = (
+                *[_copy_text(v) for v in PERSON_DEFAULTS.values()],
+                self._copy_now,
+                self._copy_now,
+            )
         with connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 # The default 2 MB page cache thrashes once the person table's
@@ -107,36 +131,67 @@ class Writer:
 
     # --- a first import into an empty registry -------------------------------
     def _defer_indexes(self) -> None:
-        """Drop the person table's indexes now and build them once at the end.
+        """Drop the indexes of the people and enrollment tables now and build them
+        once at the end.
 
         People named again are found by id, not by ID number (Importer.seen),
         so even the unique ID-number index can wait; building it at the end
         re-checks that no number was stored twice. Building an index from
         sorted data is many times faster than a million random B-tree
         insertions, and it is all inside the import's transaction: readers see
-        the old tables, a failure restores everything. The enrollments' indexes
-        stay: new people's ids only grow, so their entries are appended.
+        the old tables, a failure restores everything. The enrollments keep
+        their unique index: it leads with the person's id, so it finds the
+        enrollments of people named again (load), and its entries are appended,
+        as new people's ids only grow.
 
         On PostgreSQL the same holds (DDL is transactional there too); the drop
         takes the table's exclusive lock until the import commits, which a
-        first load into an empty registry can afford. The primary key stays.
+        first load into an empty registry can afford. Primary keys stay.
         """
         with connection.cursor() as cursor:
+            for table, unique_too in (("registry_person", True), ("registry_enrollment", False)):
+                if self.vendor == "postgresql":
+                    cursor.execute(
+                        "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+                        " WHERE i.tablename = %s AND i.schemaname = current_schema()"
+                        " AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+                        " WHERE c.conname = i.indexname AND c.conrelid = %s::regclass)",
+                        [table, table],
+                    )
+                else:
+                    cursor.execute(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                        " AND sql IS NOT NULL AND tbl_name = %s",
+                        [table],
+                    )
+                for name, sql in cursor.fetchall():
+                    if unique_too or not sql.upper().startswith("CREATE UNIQUE"):
+                        self._deferred.append(sql)
+                        cursor.execute(f'DROP INDEX "{name}"')
             if self.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT i.indexname, i.indexdef FROM pg_indexes i"
-                    " WHERE i.tablename = 'registry_person' AND i.schemaname = current_schema()"
-                    " AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
-                    " WHERE c.conname = i.indexname AND c.conrelid = 'registry_person'::regclass)"
-                )
-            else:
-                cursor.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-                    " AND tbl_name = 'registry_person'"
-                )
-            for name, sql in cursor.fetchall():
-                self._deferred.append(sql)
-                cursor.execute(f'DROP INDEX "{name}"')
+                self._defer_foreign_keys(cursor)
+
+    def _defer_foreign_keys(self, cursor) -> None:
+        """Drop the foreign keys of the tables an import fills; add them back at the end.
+
+        Each row's deferred check is a query of its own at the commit: three
+        million of them took 20 s for a million people, three times PostgreSQL's
+        whole floor. Adding a key back checks every row in one join. Dropping a
+        key locks the table it points to (regions) until the commit as well;
+        with nobody in the registry yet, nobody is working who could wait.
+        """
+        # PostgreSQL alters no table with checks pending on it (this transaction's
+        # earlier rows, as the import run's own): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)"
+            " FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])",
+            [list(FILLED_TABLES)],
+        )
+        for table, name, definition in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            self._deferred.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
     def finish(self) -> None:
         """Rebuild deferred indexes (a unique one re-checks its rule as it is built)."""
@@ -205,10 +260,13 @@ class Writer:
     # --- writing -------------------------------------------------------------
     def _allocate(self, cursor, count: int) -> list[int]:
         if self.vendor == "postgresql":
+            if self._sequence is None:
+                # Named once: pg_get_serial_sequence in the statement ran its catalog
+                # lookup for every row, ten times the cost of nextval itself.
+                cursor.execute("SELECT pg_get_serial_sequence('registry_person', 'id')")
+                self._sequence = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('registry_person', 'id'))"
-                " FROM generate_series(1, %s)",
-                [count],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self._sequence, count]
             )
             return [row[0] for row in cursor.fetchall()]
         if self._next_id is None:
@@ -264,7 +322,7 @@ class Writer:
                 if self.vendor == "sqlite":
                     self._people.insert(rows)
                 else:
-                    tail = (*PERSON_DEFAULTS.values(), now, now)
+                    tail = self._copy_tail
                     self._insert(
                         cursor,
                         "registry_person",
@@ -292,7 +350,7 @@ class Writer:
                         cursor,
                         "registry_enrollment",
                         ENROLLMENT_COLUMNS,
-                        [(*e, None, self.source, now) for e in enrollments],
+                        [(*e, None, self.source, self._copy_now) for e in enrollments],
                     )
             if plan.disabilities_new:
                 cursor.executemany(
