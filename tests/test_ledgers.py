@@ -261,6 +261,21 @@ def test_it_rejects_a_birth_date_that_contradicts_the_id(community_worker):
     assert run.summary["rejection_codes"] == {"birth_mismatch": 1}
 
 
+@pytest.mark.parametrize(
+    "spelling", ["{y}年{m}月{d}日", "{y}/{m}/{d}", "{y}.{m:02d}.{d:02d}", "{y}{m:02d}{d:02d}",
+                 "{y}-{m}-{d}", "{y}年{m:02d}月{d:02d}日"],
+)  # fmt: skip
+def test_it_checks_a_birth_date_in_every_usual_spelling_against_the_id(community_worker, spelling):
+    agrees = spelling.format(y=1950, m=3, d=4)
+    differs = spelling.format(y=1950, m=3, d=5)
+    run = run_import(
+        community_worker,
+        write_csv([[*HEAD, "出生日期"], [*row(), agrees], [*row(id_number=ident(seq=4)), differs]]),
+    )
+    assert (run.summary["created"], run.summary["rejection_codes"]) == (1, {"birth_mismatch": 1})
+    assert not run.summary["warning_codes"]
+
+
 def test_it_warns_on_a_historical_area_code(community_worker):
     run = run_import(community_worker, write_csv([HEAD, row(id_number=ident(area="510199"))]))
     assert run.summary["created"] == 1

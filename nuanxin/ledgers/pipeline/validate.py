@@ -285,6 +285,24 @@ _SEQUENCE_SUMS = {f"{n:03d}": _weighted(f"{n:03d}", 14) for n in range(1000)}
 MEMO_SIZE = 50_000  # per column: ledgers repeat the same few thousand values
 
 
+def _spellings(date: dt.date) -> tuple[str, ...]:
+    """The usual ways a ledger writes this date that parse_date reads as it: a birth
+    cell in one of them agrees with the ID number without being parsed (a ledger
+    of a million people holds some ten thousand birth dates, in two or three
+    spellings, too many to remember every cell)."""
+    y, m, d = date.year, date.month, date.day
+    usual = (f"{y}年{m}月{d}日", f"{y}年{m:02d}月{d:02d}日", f"{y}/{m}/{d}", f"{y}/{m:02d}/{d:02d}",
+             f"{y}.{m}.{d}", f"{y}.{m:02d}.{d:02d}", f"{y}-{m}-{d}", f"{y}{m:02d}{d:02d}")  # fmt: skip
+    return tuple(text for text in usual if _parses_as(text, date))
+
+
+def _parses_as(text: str, date: dt.date) -> bool:
+    try:
+        return parse_date(text) == date
+    except NormaliseError:
+        return False
+
+
 class Validator:
     """Validates rows of one sheet, given its header map.
 
@@ -460,7 +478,7 @@ class Validator:
                 reasons.append((f"id_{exc.code}", "id_number", raw))
                 return None
             number, sex = parsed.number, parsed.sex
-            birth = (parsed.birth_date, parsed.birth_date.isoformat())
+            birth = (parsed.birth_date, parsed.birth_date.isoformat(), ())
             for warning in parsed.warnings:
                 detail = {
                     "area_code": parsed.area_code,
@@ -479,7 +497,7 @@ class Validator:
             if given is not None and given != sex:
                 reasons.append(("sex_mismatch", "sex", sex_text))
         birth_text = p[self._i_birth]
-        if birth_text and birth_text != birth[1]:
+        if birth_text and birth_text != birth[1] and birth_text not in birth[-1]:
             # Parse the raw cell: a workbook may hold a date or a serial number.
             given = self._date(cells[self.columns["birth_date"]])
             if given is None:
@@ -490,15 +508,15 @@ class Validator:
         return number, sex, birth[1]
 
     def _birth(self, digits: str) -> tuple | None:
-        """(date, ISO text, weighted sum) for an ID number's YYYYMMDD, None if not a
-        possible birth date."""
+        """(date, ISO text, weighted sum, other spellings) for an ID number's YYYYMMDD,
+        None if not a possible birth date."""
         try:
             birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
         except ValueError:
             return None
         if birth > self.today or birth.year < 1890:
             return None
-        return birth, birth.isoformat(), _weighted(digits, 6)
+        return birth, birth.isoformat(), _weighted(digits, 6), _spellings(birth)
 
     def _date(self, value):
         """parse_date, remembered for text cells; None for what is not a date."""
