@@ -451,3 +451,20 @@ def test_it_routes_the_gate_to_one_district_without_changing_what_it_finds(
             assert named == bool(district), (user, model)
             routed += named
     assert routed >= 4 * len(tables)
+    # The hand-written statements that take the gate's scope (RegionScope.sql) too.
+    from nuanxin.visits.selectors import schedule_due_by_region
+
+    # Two months on, every visited person's next visit is overdue.
+    city, later = Region.objects.get(code="510100000000"), dt.date.today() + dt.timedelta(days=60)
+    found = 0
+    for user in users:
+        plain = schedule_due_by_region(user=user, region=city, today=later)
+        found += sum(r.overdue for r in plain)
+        with override_settings(DISTRICT_ROUTING=True):
+            assert schedule_due_by_region(user=user, region=city, today=later) == plain, user
+            where, params = access.scope(user, access.Action.VIEW).sql("s.region_id", "s.district")
+        district = access.scope(user, access.Action.VIEW).district
+        assert ("s.district = %s" in where) == bool(district) and params[-1:] == (
+            [district] if district else params[-1:]
+        ), user
+    assert found >= len(people)

@@ -125,8 +125,12 @@ class RegionScope:
             q |= prefix_q(prefix, field)
         return q
 
-    def sql(self, column: str) -> tuple[str, list]:
-        """The scope as SQL for raw queries: OR of code ranges on `column`."""
+    def sql(self, column: str, district_column: str = "") -> tuple[str, list]:
+        """The scope as SQL for raw queries: OR of code ranges on `column`.
+
+        With NUANXIN_DISTRICT_ROUTING and the table's `district_column`, a scope
+        within one district also names it, as `restriction` does.
+        """
         if self.prefixes is None:
             return "1 = 1", []
         parts, params = [], []
@@ -134,7 +138,10 @@ class RegionScope:
             low, high = code_range(prefix)
             parts.append(f"({column} >= %s AND {column} < %s)")
             params += [low, high or "~"]
-        return (" OR ".join(parts) or "1 = 0"), params
+        where = " OR ".join(parts) or "1 = 0"
+        if settings.DISTRICT_ROUTING and district_column and self.district:
+            return f"({where}) AND {district_column} = %s", [*params, self.district]
+        return where, params
 
     def touches(self, code: str) -> bool:
         """Does the scope hold this region, or some part of it (a street of a district)?"""

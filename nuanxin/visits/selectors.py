@@ -94,7 +94,9 @@ def schedule_due_by_region(*, user, region: Region, today: dt.date) -> list[Regi
     child_len = PREFIX_LENGTH[CHILD_LEVEL.get(region.level, Level.GRID)]
     until = today + dt.timedelta(days=6)
     low, high = code_range(region.prefix)
-    scope_sql, scope_params = access.scope(user, access.Action.VIEW).sql("s.region_id")
+    scope_sql, scope_params = access.scope(user, access.Action.VIEW).sql(
+        "s.region_id", "s.district"
+    )
     sql = f"""
         SELECT substr(s.region_id, 1, %s) AS child,
                SUM(CASE WHEN s.due_on < %s THEN 1 ELSE 0 END),
