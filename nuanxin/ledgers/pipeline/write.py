@@ -194,7 +194,8 @@ class Writer:
             self._deferred.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
     def finish(self) -> None:
-        """Rebuild deferred indexes (a unique one re-checks its rule as it is built)."""
+        """Build the deferred indexes and keys again: a unique index re-checks its rule
+        as it is built, a foreign key every row's reference."""
         sqlite = self.vendor == "sqlite"
         with connection.cursor() as cursor:
             if self._deferred:
