@@ -351,6 +351,23 @@ def test_it_exports_the_blind_spots_as_a_ledger(client, district_officer, mixed_
     assert len(rows) == 1 + 6
 
 
+def test_it_words_the_tier_badges_of_the_blind_spots_in_the_readers_language(
+    client, district_officer, mixed_people
+):
+    client.force_login(district_officer)
+    url = f"/blind-spots/?region={BAOHE}&month={LAST_MONTH:%Y-%m}"
+
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    for label in ("Red", "Yellow", "Blue"):
+        assert f">{label}</span>" in english
+        assert f">{label.lower()}</span>" not in english
+    for label in ("红色", "黄色", "蓝色"):
+        assert f">{label}</span>" in chinese
+    assert ">red</span>" not in chinese
+
+
 # --- sign-off -----------------------------------------------------------------------------
 
 

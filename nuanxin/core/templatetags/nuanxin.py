@@ -11,6 +11,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from nuanxin.core.idnumber import kind_of
@@ -39,6 +40,15 @@ def masked_phone(value: str | None) -> str:
     return mask_phone(value)
 
 
+@register.filter
+def tier_label(tier: str | None) -> str:
+    """A stored tier ("red") as the reader sees it on a badge: its label in the
+    reader's language, capitalised ("Red", "红色"); "" for no tier."""
+    if not tier:
+        return ""
+    return capfirst(str(Tier(tier).label)) if tier in Tier.values else tier
+
+
 @register.simple_tag
 def tier_badge(tier: str):
     """A coloured badge, or a quiet dash while the tier rules have not run."""
@@ -47,8 +57,7 @@ def tier_badge(tier: str):
             '<span class="badge text-bg-light border" title="{}">–</span>',
             _("No tier yet"),
         )
-    label = Tier(tier).label if tier in Tier.values else tier
-    return format_html('<span class="badge tier-{}">{}</span>', tier, label)
+    return format_html('<span class="badge tier-{}">{}</span>', tier, tier_label(tier))
 
 
 @register.filter
