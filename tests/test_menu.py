@@ -51,6 +51,16 @@ def test_it_groups_reports_and_administration(district_officer, inspector, city_
     assert "/audit/" in _urls(city_admin)
 
 
+def test_it_gathers_the_less_used_groups_under_more(client, city_admin, volunteer):
+    more = menu.more(menu.menu_for(city_admin))
+    assert {entry.group for entry in more} == {menu.OVERSIGHT, menu.REPORTS, menu.ADMIN}
+    assert menu.more(menu.menu_for(volunteer)) == []  # one group: no "More"
+    client.force_login(city_admin)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'class="nav-item dropdown nx-more"' in page
+    assert page.count('href="/audit/"') == 2  # its own group on a phone, "More" on a desk
+
+
 def test_it_marks_the_current_page(client, community_worker):
     client.force_login(community_worker)
     page = client.get("/coverage/").content.decode()

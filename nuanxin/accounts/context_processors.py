@@ -7,8 +7,10 @@ def memberships(request):
         return {}
     roles = access.roles_of(user)
     match = getattr(request, "resolver_match", None)
+    shown = menu.menu_for(user, match.view_name if match else "")
     return {
-        "menu": menu.menu_for(user, match.view_name if match else ""),
+        "menu": shown,
+        "menu_more": menu.more(shown),
         "user_roles": roles,
         "can_audit": access.can(user, access.Action.AUDIT),
         "can_export": access.can(user, access.Action.EXPORT),
