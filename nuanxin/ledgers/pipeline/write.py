@@ -181,9 +181,9 @@ class Writer:
         with nobody in the registry yet, nobody is working who could wait.
         """
         # PostgreSQL alters no table with checks pending on it (this transaction's
-        # earlier rows, as the import run's own): run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        # earlier rows, as the import run's own): run them now (immediate, then
+        # deferred again).
+        connection.check_constraints()
         cursor.execute(
             "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)"
             " FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])",
@@ -207,8 +207,7 @@ class Writer:
                     # The rows' deferred foreign-key checks first: PostgreSQL builds no
                     # index on a table with trigger events pending (they would run at
                     # the commit anyway); then back to deferred, as Django declares them.
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                    connection.check_constraints()
                     cursor.execute("SET LOCAL max_parallel_maintenance_workers = 1")
                     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for sql in self._deferred:
