@@ -4,6 +4,7 @@
     python -m bench.request_costs worklist person visit
     BENCH_PEOPLE=1000000 BENCH_RUNS=30 python -m bench.request_costs
     BENCH_PROFILE=1 python -m bench.request_costs worklist   # cProfile's top 40 too
+    BENCH_SQL=1 python -m bench.request_costs visit          # and each route's statements
 
 Where `make load` says how much the server answers with everything at once, this
 says what each route costs on its own: it copies the load test's cached city
@@ -125,6 +126,9 @@ def _measure(config: str, *wanted: str) -> None:
 
         with connection.execute_wrapper(counted):
             send()
+        if os.getenv("BENCH_SQL"):
+            for q in queries:
+                print("   ", q[:400])
         wall, cpu = [], []
         for _ in range(RUNS):
             started, cpu_started = time.perf_counter(), time.process_time()

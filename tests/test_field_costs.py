@@ -69,6 +69,60 @@ def test_it_asks_a_source_once_it_has_a_row(grid_worker, ms_cai, django_assert_n
     assert probed == asked == body
 
 
+def request_for(client, person):
+    created = client.post(
+        "/api/v1/requests",
+        {"person_id": person.pk, "source": "hotline", "need_type": "other",
+         "description": "暖气坏了", "received_at": timezone.now().isoformat()},
+        content_type="application/json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+
+
+def test_it_probes_again_when_the_memberships_change(
+    grid_worker, community_worker, ms_cai, grid2_person
+):
+    from nuanxin.accounts.services import membership_add
+    from nuanxin.regions.models import Region
+    from tests.conftest import HEMEI_GRID2
+
+    client = api(grid_worker)
+    request_for(api(community_worker), grid2_person)
+
+    def kinds():
+        items = client.get(WORKLIST, LATER).json()["items"]
+        return {(item["kind"], item["person_id"]) for item in items}
+
+    assert kinds() == {("visit", ms_cai.pk)}  # the request is in the other grid
+    grid2 = Region.objects.get(code=HEMEI_GRID2)
+    membership_add(user=grid_worker, role="grid_worker", region=grid2)
+    assert ("help_request", grid2_person.pk) in kinds()
+
+
+def test_it_builds_the_probe_without_reading_a_row(
+    city_admin, district_officer, street_officer, community_worker, grid_worker,
+    social_worker, inspector, volunteer, partner_contact, provider, dual,
+    django_assert_num_queries,
+):  # fmt: skip
+    """The compiled probe is kept for a minute (core.duties): a source's `pending` builds
+    its querysets from the user's reach alone, and reads no row."""
+    from nuanxin.core import access
+
+    today = timezone.localdate()
+    sources = duties.sources()
+    kept = 0
+    for user in User.objects.order_by("pk"):
+        if access.reach(user).has_link_role:
+            # A partner's links read the provider it answers for: never kept.
+            assert duties._probe_key(sources, user=user, today=today, region="") is None
+            continue
+        with django_assert_num_queries(0):
+            plan = duties.probe_plan(sources, user=user, today=today, region="")
+        assert len(plan.statements) == 1, user.username
+        kept += 1
+    assert kept == 8  # every staff role, the one with two hats included
+
+
 # Seed steps left out to keep the test quick (the other steps seed every duty kind it checks).
 LEFT_OUT = {
     "nuanxin.demo.oversight.rescue_seed",

@@ -224,9 +224,14 @@ def reach(user) -> Reach:
         return _NOBODY
     cached = getattr(user, "_nuanxin_reach", None)
     if cached is None:
+        from nuanxin.regions.models import PREFIX_LENGTH
+
+        # Plain values, not model rows: this runs on every request.
         cached = Reach(
-            (m.role, m.region.prefix)
-            for m in user.memberships.select_related("region").filter(active=True)
+            (role, code[: PREFIX_LENGTH[level]])
+            for role, code, level in user.memberships.filter(active=True).values_list(
+                "role", "region__code", "region__level"
+            )
         )
         user._nuanxin_reach = cached
     return cached
@@ -271,6 +276,8 @@ def has_link_role(user) -> bool:
 # model label ("registry.person") -> providers: (user, action) -> Q or None.
 LinkProvider = Callable[[object, str], "models.Q | None"]
 _links: dict[str, list[LinkProvider]] = defaultdict(list)
+# Counts every change to the providers: what is kept of a compiled gate names it.
+_links_changes = 0
 # Fields of a person a link shows beyond the task view's name, address and phone.
 _link_fields: dict[LinkProvider, frozenset[str]] = {}
 
@@ -283,23 +290,32 @@ def register_link(model: str, provider: LinkProvider, *, fields: Iterable[str] =
     people, `fields` names what the link shows beyond name, address and phone
     (a pairing shows the child's age and guardian).
     """
+    global _links_changes
     label = model.lower()
     if provider not in _links[label]:
         _links[label].append(provider)
+        _links_changes += 1
     if fields:
         _link_fields[provider] = frozenset(fields)
 
 
 def unregister_link(model: str, provider: LinkProvider) -> None:
     """Withdraw a link provider (tests that declare their own links clean up with it)."""
+    global _links_changes
     providers = _links.get(model.lower(), [])
     if provider in providers:
         providers.remove(provider)
+        _links_changes += 1
     _link_fields.pop(provider, None)
 
 
 def _label(model) -> str:
     return model._meta.label_lower
+
+
+def links_generation() -> int:
+    """Changes whenever a link provider is registered or withdrawn."""
+    return _links_changes
 
 
 def link_q(model, user, action: str) -> models.Q | None:

@@ -40,18 +40,31 @@ when its own gate and its own open-row condition find nothing, never because of
 the user's role. A source without `pending` is always asked; one whose
 `pending` answers None is asked too (for when a superset is hard to state).
 Keep `pending` a superset: anything `due` or `overdue` may find must match it.
+
+Building those querysets through the gate costs more than the query of EXISTS
+itself (about 7 ms for fourteen sources, on every worklist). So the compiled
+statement is kept, per process, for the same user with the same memberships,
+day, region and link providers (`_probe_key`), for a minute at most; only the
+rows it finds are read afresh. That is sound because `pending` builds its
+querysets from its arguments and the user's reach alone: **it reads no row**
+(`tests/test_field_costs.py` holds every source to no query). Link-only users
+(volunteers, partner contacts) are not kept: their links read who they answer for.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
+from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from typing import Protocol
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from . import access, fieldviews
 from .masking import mask_phone
@@ -129,36 +142,95 @@ def shown(user, found: Iterable[Duty]) -> list[Duty]:
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class ProbePlan:
+    """Which sources are always asked, and per database the query of EXISTS that tells
+    which of the others have open rows: (database, sql, params, the sources' indexes)."""
+
+    always: tuple[bool, ...]
+    statements: tuple[tuple[str, str, tuple, tuple[int, ...]], ...]
+
+
+# The plans kept (see the module's docstring): key -> (plan, when it was made).
+_plans: OrderedDict[tuple, tuple[ProbePlan, float]] = OrderedDict()
+PLANS_KEPT = 2048
+PLAN_SECONDS = 60.0
+
+
+def _probe_key(found: list[DutySource], *, user, today: dt.date, region: str):
+    """What the probe's statement is made of, or None when it is not to be kept."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    reach = access.reach(user)
+    if reach.has_link_role:
+        return None
+    return (
+        user.pk,
+        reach.memberships,
+        today,
+        timezone.localdate(),
+        region,
+        settings.DISTRICT_ROUTING,
+        access.links_generation(),
+        tuple(id(source) for source in found),
+    )
+
+
+def probe_plan(found: list[DutySource], *, user, today: dt.date, region: str = "") -> ProbePlan:
+    """The sources' `pending` querysets compiled into one statement a database."""
+    always = []
+    probes: dict[str, list[tuple[int, QuerySet]]] = {}
+    for i, source in enumerate(found):
+        pending = getattr(source, "pending", None) if PROBE else None
+        querysets = pending(user=user, today=today, region=region) if pending else None
+        always.append(querysets is None)
+        for qs in querysets or ():
+            probes.setdefault(qs.db, []).append((i, qs))
+    statements = []
+    for db, items in probes.items():
+        parts, params = [], []
+        for _i, qs in items:
+            try:
+                sql, values = qs.order_by().values("pk").query.get_compiler(db).as_sql()
+            except EmptyResultSet:  # e.g. a gate that reaches nowhere
+                sql, values = "SELECT 1 WHERE 1 = 0", ()
+            parts.append(f"EXISTS({sql})")
+            params.extend(values)
+        indexes = tuple(i for i, _qs in items)
+        statements.append((db, "SELECT " + ", ".join(parts), tuple(params), indexes))
+    return ProbePlan(always=tuple(always), statements=tuple(statements))
+
+
+def _plan(found: list[DutySource], *, user, today: dt.date, region: str) -> ProbePlan:
+    key = _probe_key(found, user=user, today=today, region=region) if PROBE else None
+    if key is None:
+        return probe_plan(found, user=user, today=today, region=region)
+    now = time.monotonic()
+    kept = _plans.get(key)
+    if kept is not None and now - kept[1] < PLAN_SECONDS:
+        _plans.move_to_end(key)
+        return kept[0]
+    plan = probe_plan(found, user=user, today=today, region=region)
+    _plans[key] = (plan, now)
+    _plans.move_to_end(key)
+    while len(_plans) > PLANS_KEPT:
+        _plans.popitem(last=False)
+    return plan
+
+
 def asked(
     found: Iterable[DutySource], *, user, today: dt.date, region: str = ""
 ) -> list[DutySource]:
     """The sources worth asking: those whose `pending` rows exist (one query for all),
     and those that state no `pending`. See the module's docstring for the rule."""
     found = list(found)
-    probes: dict[str, list[tuple[int, QuerySet]]] = {}
-    keep = [True] * len(found)
-    for i, source in enumerate(found):
-        pending = getattr(source, "pending", None) if PROBE else None
-        querysets = pending(user=user, today=today, region=region) if pending else None
-        if querysets is None:
-            continue
-        keep[i] = False
-        for qs in querysets:
-            probes.setdefault(qs.db, []).append((i, qs))
-    for db, items in probes.items():
-        connection = connections[db]
-        parts, params = [], []
-        for _i, qs in items:
-            try:
-                sql, values = qs.order_by().values("pk").query.get_compiler(db).as_sql()
-            except EmptyResultSet:  # e.g. a gate that reaches nowhere
-                sql, values = "SELECT 1 WHERE 1 = 0", []
-            parts.append(f"EXISTS({sql})")
-            params.extend(values)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(parts), params)
+    plan = _plan(found, user=user, today=today, region=region)
+    keep = list(plan.always)
+    for db, sql, params, indexes in plan.statements:
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, params)
             row = cursor.fetchone()
-        for (i, _qs), hit in zip(items, row, strict=True):
+        for i, hit in zip(indexes, row, strict=True):
             keep[i] = keep[i] or bool(hit)
     return [source for source, wanted in zip(found, keep, strict=True) if wanted]
 
