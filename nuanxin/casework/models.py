@@ -52,9 +52,9 @@ class NeedType(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
-    URGENT = "urgent", _("urgent")
-    NORMAL = "normal", _("normal")
-    LOW = "low", _("low")
+    URGENT = "urgent", _("Urgent")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
 
 
 class RequestAction(models.TextChoices):

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Tier(models.TextChoices):
-    RED = "red", _("red")
-    YELLOW = "yellow", _("yellow")
-    BLUE = "blue", _("blue")
+    RED = "red", _("Red")
+    YELLOW = "yellow", _("Yellow")
+    BLUE = "blue", _("Blue")
 
 
 # Sorting order: red first; people without a tier last.
