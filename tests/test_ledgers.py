@@ -276,6 +276,18 @@ def test_it_checks_a_birth_date_in_every_usual_spelling_against_the_id(community
     assert not run.summary["warning_codes"]
 
 
+def test_it_reads_every_usual_spelling_of_every_birth_date_as_that_date():
+    """The validator takes a birth cell in one of these spellings as agreeing with the
+    ID number without parsing it (validate._spellings): every day from 1890 to today."""
+    from nuanxin.ledgers.pipeline.validate import _spellings
+
+    day, last = dt.date(1890, 1, 1), dt.date.today()
+    while day <= last:
+        spellings = _spellings(day)
+        assert [N.parse_date(text) for text in spellings] == [day] * len(spellings), spellings
+        day += dt.timedelta(days=1)
+
+
 def test_it_warns_on_a_historical_area_code(community_worker):
     run = run_import(community_worker, write_csv([HEAD, row(id_number=ident(area="510199"))]))
     assert run.summary["created"] == 1
