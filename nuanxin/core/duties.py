@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Collection, Iterable
@@ -153,6 +154,7 @@ class ProbePlan:
 
 # The plans kept (see the module's docstring): key -> (plan, when it was made).
 _plans: OrderedDict[tuple, tuple[ProbePlan, float]] = OrderedDict()
+_plans_lock = threading.Lock()
 PLANS_KEPT = 2048
 PLAN_SECONDS = 60.0
 
@@ -172,7 +174,8 @@ def _probe_key(found: list[DutySource], *, user, today: dt.date, region: str):
         region,
         settings.DISTRICT_ROUTING,
         access.links_generation(),
-        tuple(id(source) for source in found),
+        # The sources themselves (they live as long as the process): asked for by type.
+        tuple(type(source) for source in found),
     )
 
 
@@ -206,15 +209,17 @@ def _plan(found: list[DutySource], *, user, today: dt.date, region: str) -> Prob
     if key is None:
         return probe_plan(found, user=user, today=today, region=region)
     now = time.monotonic()
-    kept = _plans.get(key)
-    if kept is not None and now - kept[1] < PLAN_SECONDS:
-        _plans.move_to_end(key)
-        return kept[0]
+    with _plans_lock:  # gunicorn's threads share the plans
+        kept = _plans.get(key)
+        if kept is not None and now - kept[1] < PLAN_SECONDS:
+            _plans.move_to_end(key)
+            return kept[0]
     plan = probe_plan(found, user=user, today=today, region=region)
-    _plans[key] = (plan, now)
-    _plans.move_to_end(key)
-    while len(_plans) > PLANS_KEPT:
-        _plans.popitem(last=False)
+    with _plans_lock:
+        _plans[key] = (plan, now)
+        _plans.move_to_end(key)
+        while len(_plans) > PLANS_KEPT:
+            _plans.popitem(last=False)
     return plan
 
 
