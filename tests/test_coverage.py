@@ -368,6 +368,30 @@ def test_it_words_the_tier_badges_of_the_blind_spots_in_the_readers_language(
     assert ">red</span>" not in chinese
 
 
+def test_it_says_when_nobody_is_responsible_for_a_blind_spot(
+    client, district_officer, grid_worker, mixed_people
+):
+    """The grid's worker, else the community's; where neither is, the page says so."""
+    client.force_login(district_officer)
+    url = f"/blind-spots/?region={BAOHE}&month={LAST_MONTH:%Y-%m}"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    workers = {(r.region_id, r.worker) for r in page.context["page"].object_list}
+    assert workers == {(HEMEI_GRID1, str(grid_worker)), (HEMEI_GRID2, "")}
+    html = page.content.decode()
+    assert html.count("Nobody assigned") == 3  # the three people of the second grid
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert chinese.count("无人负责") == 3
+
+    export = client.get(url + "&export=xlsx", HTTP_ACCEPT_LANGUAGE="en")
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(export.content)).get_sheet_by_index(0)
+    column = [row[-1] for row in rows.to_python()[1:]]
+    assert sorted(column) == sorted([str(grid_worker)] * 3 + ["Nobody assigned"] * 3)
+
+
 # --- sign-off -----------------------------------------------------------------------------
 
 

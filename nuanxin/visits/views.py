@@ -276,7 +276,7 @@ def _blind_spots_xlsx(request, region, month, rows) -> HttpResponse:
             Tier(r.tier).label if r.tier in Tier.values else r.tier,
             str(r.last_contact_on or ""),
             str(r.due_on or ""),
-            r.worker,
+            r.worker or _("Nobody assigned"),
         ]
         for r in rows
     )
