@@ -12,8 +12,9 @@ says what each route costs on its own: it copies the load test's cached city
 users (4 field workers with API tokens, two street officers and a district officer
 with sessions), and for each route sends one request to warm up, counts the
 queries of one, then times BENCH_RUNS more with Django's test client: the median
-wall time and the median CPU time of this process (PostgreSQL's own work is not
-in it). One line a route; the figures go to bench/out/request-costs.json. The
+wall time, the median CPU time of this process, and the CPU the PostgreSQL backend
+serving it spent a request over the same runs (read from /proc: a server on this
+machine only). One line a route; the figures go to bench/out/request-costs.json. The
 copy is dropped at the end. LOAD_PG_URL (else NUANXIN_DATABASE_URL) names the
 server, as for `make load`.
 """
@@ -99,6 +100,18 @@ def _routes(cfg: dict) -> dict:
     return routes
 
 
+def _backend_cpu(connection) -> float | None:
+    """CPU seconds of the PostgreSQL backend behind `connection`, if it runs here."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # another machine's server
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _measure(config: str, *wanted: str) -> None:
     """In a child process pointed at the copy: time the routes."""
     import django
@@ -130,20 +143,26 @@ def _measure(config: str, *wanted: str) -> None:
             for q in queries:
                 print("   ", q[:400])
         wall, cpu = [], []
+        database_started = _backend_cpu(connection)
         for _ in range(RUNS):
             started, cpu_started = time.perf_counter(), time.process_time()
             send()
             wall.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
+        database_ms = None
+        if database_started is not None:
+            database_ms = round((_backend_cpu(connection) - database_started) * 1000 / RUNS, 1)
         row = {
             "route": name,
             "queries": len(queries),
             "median_ms": round(statistics.median(wall), 1),
             "cpu_ms": round(statistics.median(cpu), 1),
+            "database_cpu_ms": database_ms,
         }
         rows.append(row)
+        database = f"{database_ms:6.1f} ms" if database_ms is not None else "     -"
         print(f"{name:22s} {row['queries']:3d} queries  median {row['median_ms']:6.1f} ms"
-              f"  cpu {row['cpu_ms']:6.1f} ms", flush=True)  # fmt: skip
+              f"  cpu {row['cpu_ms']:6.1f} ms  database cpu {database}", flush=True)  # fmt: skip
         if os.getenv("BENCH_PROFILE"):
             import cProfile
             import pstats
