@@ -353,6 +353,15 @@ def _wait_ready(base: str, server: subprocess.Popen, deadline: float) -> None:
         time.sleep(0.2)
 
 
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user and system) a process on this machine has used; None if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class CpuMeter:
     """CPU seconds of the gunicorn master and workers, of the PostgreSQL backends serving
     the run's database, and of locust, from the start of the load: sampled every second, a
@@ -362,16 +371,8 @@ class CpuMeter:
     def __init__(self, *, server: int, locust: int, database: str):
         self.server, self.locust, self.database = server, locust, database.encode()
         self.last: dict[tuple[str, int], float] = {}
-        self.tick = os.sysconf("SC_CLK_TCK")
         self.sample()  # what the processes spent before the load (starting up) is left out
         self.base = dict(self.last)
-
-    def _cpu(self, pid: int) -> float | None:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / self.tick
 
     def sample(self) -> None:
         found = [("web", self.server), ("locust", self.locust)]
@@ -385,7 +386,7 @@ class CpuMeter:
                 if command.startswith(b"postgres: ") and self.database in command:
                     found.append(("database", int(entry.name)))
         for key in found:
-            value = self._cpu(key[1])
+            value = process_cpu(key[1])
             if value is not None:
                 self.last[key] = value
 

@@ -105,11 +105,7 @@ def _backend_cpu(connection) -> float | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:  # another machine's server
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return load.process_cpu(pid)  # None for another machine's server
 
 
 def _measure(config: str, *wanted: str) -> None:
