@@ -39,6 +39,12 @@ def test_it_takes_a_call_and_triages_it_on_a_phone(
         page.click("details[open] button[type='submit']")
     hr.refresh_from_db()
     assert hr.status == "assigned" and list(hr.assignees.all()) == [social_worker]
+    # The status label is lower case, for sentences; its badge starts with a capital.
+    status_badge = page.locator("span.badge.text-bg-light").first
+    assert (
+        status_badge.evaluate("b => getComputedStyle(b, '::first-letter').textTransform")
+        == "uppercase"
+    )
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     page.screenshot(path="/tmp/requests-detail-390.png", full_page=True)
     page.goto(f"{live_server.url}/requests/")
