@@ -4,6 +4,7 @@
     python -m bench.request_costs worklist person visit
     BENCH_PEOPLE=1000000 BENCH_RUNS=30 python -m bench.request_costs
     BENCH_PROFILE=1 python -m bench.request_costs worklist   # cProfile's top 40 too
+    BENCH_PROFILE=tottime python -m bench.request_costs visit   # … by each function's own time
     BENCH_SQL=1 python -m bench.request_costs visit          # and each route's statements
 
 Where `make load` says how much the server answers with everything at once, this
@@ -168,7 +169,9 @@ def _measure(config: str, *wanted: str) -> None:
             for _ in range(10):
                 send()
             profile.disable()
-            pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+            order = os.environ["BENCH_PROFILE"]  # 1 (cumulative), or a pstats key: tottime …
+            order = "cumulative" if order == "1" else order
+            pstats.Stats(profile, stream=sys.stdout).sort_stats(order).print_stats(40)
     OUT.mkdir(exist_ok=True)
     (OUT / "request-costs.json").write_text(
         json.dumps(
