@@ -29,6 +29,7 @@ import gevent
 from locust import FastHttpUser, events, task
 
 from bench.common import visit_body  # locust runs from the project root (bench/load.py)
+from bench.pacing import paced
 
 CONFIG = json.loads(Path(os.environ["LOAD_CONFIG"]).read_text())
 TAG = CONFIG["run_tag"]
@@ -93,30 +94,6 @@ def send(user, method: str, url: str, name: str, expect=(200,), json_answer=Fals
                 return None
         gevent.sleep(0.2 * attempt)
     return None
-
-
-def paced(period: float):
-    """Each user starts a task every `period` seconds, at a phase of its own.
-
-    locust's constant_pacing counts a user's first period from the moment it was
-    spawned, so a random pause in on_start is taken back by the first wait: every user
-    then fires within the few seconds they were spawned in, again each period. At a
-    24-second period that herd saturated the server for five seconds out of 24 while it
-    idled the rest. Here the phase is the first task's start; a task that overruns its
-    period starts the next one at once, and the phase moves with it (as constant_pacing).
-    """
-
-    def wait(user) -> float:
-        now = time.monotonic()
-        user._paced_slot = max(user._paced_slot + period, now)
-        return user._paced_slot - now
-
-    def first(user) -> None:
-        """Called once the random pause is over: the first task starts now."""
-        user._paced_slot = time.monotonic()
-
-    wait.start = first
-    return wait
 
 
 class FieldWorker(FastHttpUser):
