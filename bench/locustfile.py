@@ -106,8 +106,7 @@ class FieldWorker(FastHttpUser):
         self.people = me["people"]
         self.due: list[int] = []
         self.cycle = 0
-        gevent.sleep(random.uniform(0, CONFIG["visit_every"]))  # not all at once
-        FieldWorker.wait_time.start(self)
+        gevent.sleep(self.wait_time.start(self))  # not all at once
 
     @task
     def visit(self):
@@ -145,8 +144,7 @@ class Officer(FastHttpUser):
         me = CONFIG["officers"][next(_officer_slots) % len(CONFIG["officers"])]
         self.auth = {"Cookie": f"{CONFIG['session_cookie']}={me['cookie']}"}
         self.region = me["region"]
-        gevent.sleep(random.uniform(0, CONFIG["read_every"]))
-        Officer.wait_time.start(self)
+        gevent.sleep(self.wait_time.start(self))
 
     @task(2)
     def dashboard(self):
