@@ -359,19 +359,26 @@ def test_it_keeps_every_district_right_across_the_demo_city(db):
 
 def _it_rebuilds_the_keys_with_the_district():
     """The distribution plan's keys run on the seeded city (moves and map changes
-    included): the data already satisfies them; then every key holds the district."""
+    included): the data already satisfies them; then every key holds the district, the
+    ID numbers have their own table, and the keys to what becomes a reference table wait
+    for the distribution. (`python -m bench.citus` runs the rest on a Citus cluster.)"""
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the seed's deferred checks, first
-        for statement in distribution.keys_sql():
+        cursor.execute("SELECT count(*) FROM registry_person WHERE id_number IS NOT NULL")
+        numbered = cursor.fetchone()[0]
+        keys, distribute = distribution.plan()
+        for statement in keys:
             cursor.execute(statement)
+        distributed = {m._meta.db_table for m in distribution.district_models()}
         for model in distribution.district_models():
             table = model._meta.db_table
             found = connection.introspection.get_constraints(cursor, table)
-            keys = {n: c["columns"] for n, c in found.items() if c["unique"] or c["primary_key"]}
-            without = {n for n, columns in keys.items() if "district" not in columns}
-            assert without <= {"person_id_number_unique"}, (table, without)
+            unique = {n: c["columns"] for n, c in found.items() if c["unique"] or c["primary_key"]}
+            assert not {n for n, columns in unique.items() if "district" not in columns}, table
             pk = [c["columns"] for c in found.values() if c["primary_key"]]
             assert pk == [[model._meta.pk.column, "district"]], table
+            targets = {c["foreign_key"][0] for c in found.values() if c["foreign_key"]}
+            assert targets <= distributed, (table, targets - distributed)
             field = districts.district_field(model)
             if field.follows_parent:
                 column = model._meta.get_field(field.source).column
@@ -379,9 +386,45 @@ def _it_rebuilds_the_keys_with_the_district():
                     c["foreign_key"] and c["columns"] == [column, "district"]
                     for c in found.values()
                 ), table
-    plan = distribution.citus_sql()
-    assert plan[0] == "SELECT create_distributed_table('registry_person', 'district');"
-    assert not [line for line in plan if "audit_auditevent" in line or "ledgers_" in line]
+        cursor.execute(f"SELECT count(*), count(DISTINCT id_number) FROM {distribution.ID_NUMBERS}")
+        assert cursor.fetchone() == (numbered, numbered) and numbered > 0
+        # The sequences' statements leave a sequence where it stands on plain PostgreSQL.
+        cursor.execute("SELECT last_value FROM pg_sequences WHERE sequencename = %s", [SEQUENCE])
+        at = cursor.fetchone()[0]
+        for statement in distribute:
+            if statement.startswith("SELECT setval("):
+                cursor.execute(statement)
+        cursor.execute("SELECT last_value FROM pg_sequences WHERE sequencename = %s", [SEQUENCE])
+        assert cursor.fetchone()[0] == at
+    _it_orders_the_distribution(distribute)
+
+
+SEQUENCE = "registry_person_id_seq"
+
+
+def _it_orders_the_distribution(statements: list[str]) -> None:
+    """Citus adds a key only between tables it already holds: a child table after its
+    parent, a reference table after those it points at, the set-aside keys last."""
+    made = [re.search(r"'(\w+)'", s)[1] for s in statements if "create_" in s]
+    assert made[0] == "registry_person"
+    for model in distribution.district_models():
+        field = districts.district_field(model)
+        if field.follows_parent:
+            parent = model._meta.get_field(field.source).related_model._meta.db_table
+            assert made.index(parent) < made.index(model._meta.db_table)
+    references = distribution.reference_tables()
+    assert {"regions_region", "accounts_user", "auth_group"} <= set(references)
+    with connection.cursor() as cursor:
+        for table in references:
+            found = connection.introspection.get_constraints(cursor, table).values()
+            for c in found:
+                target = c["foreign_key"] and c["foreign_key"][0]
+                if target and target != table and target in references:
+                    assert made.index(target) < made.index(table), (table, target)
+    last_made = max(i for i, s in enumerate(statements) if "create_" in s)
+    added = [i for i, s in enumerate(statements) if " ADD CONSTRAINT " in s]
+    assert added and min(added) > last_made
+    assert not [t for t in made if t in distribution.COORDINATOR]
 
 
 def test_it_distributes_in_the_documented_plan_exactly_the_person_data_tables():

@@ -15,11 +15,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The distribution plan is for PostgreSQL (Citus).")
+        keys, distribution_sql = distribution.plan()
         self.stdout.write("-- 1. Keys that hold the district (plain PostgreSQL, no data change)")
         self.stdout.write("BEGIN;")
-        for statement in distribution.keys_sql():
+        for statement in keys:
             self.stdout.write(statement)
         self.stdout.write("COMMIT;\n")
         self.stdout.write("-- 2. The distribution (needs the citus extension)")
-        for statement in distribution.citus_sql():
+        for statement in distribution_sql:
             self.stdout.write(statement)

@@ -1,0 +1,245 @@
+"""`python -m bench.citus`: the distribution plan run on a real Citus cluster, then the
+site walked there as every demo login.
+
+    CITUS_URL=postgres://postgres@127.0.0.1:5440/nuanxin python -m bench.citus
+    CITUS_PERSONS=2000 CITUS_PAGES=120 CITUS_ROUTING=1   # the defaults
+
+It needs what no fresh machine has, so it is no part of `make bench` or CI: a Citus
+coordinator with its workers added (`citus_add_node`), the coordinator in the metadata
+(`citus_set_coordinator_host`), and at CITUS_URL an empty database with the `citus`
+extension on every node. docs/scaling.md ("Tried on a Citus cluster") says how the
+one it was run on was made.
+
+1. **The city**: `migrate`, then the demo city (`seed`, every step) of CITUS_PERSONS.
+2. **The plan**: `nuanxin distribution_plan`'s statements, the keys in one transaction,
+   each timed.
+3. **Checks**: every table counted before and after (the same rows), the tables of each
+   kind Citus now holds, every id sequence ahead of its table's largest id.
+4. **The walk**: as each demo login, Django's test client follows every link from the
+   home page, GET only, up to CITUS_PAGES pages a login (one page of each list), with
+   `NUANXIN_DISTRICT_ROUTING` as CITUS_ROUTING says. Each page that fails is reported
+   with its error; the first of each error is printed whole.
+
+Writes bench/out/citus.json. Exit status 1 when a statement of the plan fails, a check
+fails or a page fails.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import re
+import sys
+import time
+import traceback
+from pathlib import Path
+
+OUT = Path(__file__).parent / "out"
+LINK = re.compile(r'href="(/[^"#]*)"')
+# Not walked: leaving, switching language, the admin, files and the API (the pages are
+# what is asked of the database here).
+SKIP = re.compile(r"^/(accounts/logout|i18n|admin/|static/|api/)|export|download|\.(csv|xlsx)")
+
+
+def main() -> int:
+    url = os.environ.get("CITUS_URL")
+    if not url:
+        print("CITUS_URL names the coordinator's database (see this module's docstring).")
+        return 2
+    os.environ["NUANXIN_DATABASE_URL"] = url
+    os.environ["NUANXIN_DISTRICT_ROUTING"] = os.environ.get("CITUS_ROUTING", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanxin.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM citus_get_active_worker_nodes()")
+        workers = cursor.fetchone()[0]
+        if connection.introspection.table_names(cursor):
+            print("The database at CITUS_URL is not empty: give the drill an empty one.")
+            return 2
+    report = {"workers": workers, "persons": int(os.environ.get("CITUS_PERSONS", "2000"))}
+    city(report["persons"])
+    before = row_counts()
+    report["plan"] = apply_plan()
+    report["checks"] = checks(before)
+    report["walk"] = walk(int(os.environ.get("CITUS_PAGES", "120")))
+    OUT.mkdir(exist_ok=True)
+    (OUT / "citus.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print_report(report)
+    failed = report["plan"]["failed"] or report["checks"]["failed"] or report["walk"]["failed"]
+    return 1 if failed else 0
+
+
+def city(persons: int) -> None:
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    call_command("seed", persons=persons, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    print(f"city: {persons:,} people, migrated and seeded in {time.perf_counter() - started:.0f} s")
+
+
+def row_counts() -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
+def apply_plan() -> dict:
+    """Every statement of the plan, timed; the first that fails stops it."""
+    from django.db import connection, transaction
+
+    from nuanxin.regions import distribution
+
+    keys, distribute = distribution.plan()
+    started = time.perf_counter()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for statement in keys:
+                cursor.execute(statement)
+        keys_s = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            for statement in distribute:
+                cursor.execute(statement)
+    except Exception as exc:
+        return {"failed": True, "statement": statement, "error": str(exc).strip()}
+    return {
+        "failed": False,
+        "statements": len(keys) + len(distribute),
+        "keys_s": round(keys_s, 1),
+        "distribution_s": round(time.perf_counter() - started - keys_s, 1),
+    }
+
+
+def checks(before: dict[str, int]) -> dict:
+    from django.db import connection
+
+    after = row_counts()
+    changed = {t: (n, after.get(t)) for t, n in before.items() if after.get(t) != n}
+    behind = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT citus_table_type, count(*) FROM citus_tables GROUP BY 1")
+        kinds = dict(cursor.fetchall())
+        for table in before:
+            for sequence in connection.introspection.get_sequences(cursor, table):
+                column = connection.ops.quote_name(sequence["column"])
+                cursor.execute(f"SELECT max({column}) FROM {connection.ops.quote_name(table)}")
+                largest = cursor.fetchone()[0]
+                cursor.execute(
+                    "SELECT last_value FROM pg_sequences"
+                    " WHERE schemaname = current_schema() AND sequencename = %s",
+                    [sequence["name"]],
+                )
+                at = cursor.fetchone()[0]
+                if largest is not None and (at or 0) < largest:
+                    behind[table] = (largest, at)
+    new = sorted(set(after) - set(before))
+    return {
+        "failed": bool(changed or behind),
+        "kinds": kinds,
+        "rows": sum(before.values()),
+        "rows_changed": changed,
+        "sequences_behind": behind,
+        "tables_added": new,
+    }
+
+
+def walk(limit: int) -> dict:
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from nuanxin.accounts.models import User
+    from nuanxin.demo.users import DEMO_LOGINS
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    pages, failures = collections.Counter(), []
+    for login in DEMO_LOGINS:
+        client = Client(raise_request_exception=True)
+        user = User.objects.get(username=login.username)
+        client.force_login(user)
+        _second_factor(client, user)
+        seen, queue = set(), ["/"]
+        while queue and len(seen) < limit:
+            url = queue.pop(0).replace("&amp;", "&")
+            if url in seen or SKIP.search(url):
+                continue
+            seen.add(url)
+            try:
+                response = client.get(url)
+            except Exception as exc:
+                failures.append((login.username, url, _first_line(exc), _trace(exc)))
+                continue
+            pages[login.username] += 1
+            if response.status_code >= 500:
+                failures.append((login.username, url, str(response.status_code), ""))
+            if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+                queue += [u for u in LINK.findall(response.content.decode()) if "page=" not in u]
+    return {
+        "failed": bool(failures),
+        "pages_ok": dict(pages),
+        "failures": [f[:3] for f in failures],
+        "first_of_each": {f[2]: f[3] for f in reversed(failures)},
+    }
+
+
+def _second_factor(client, user) -> None:
+    """The session past the second factor, as the login page leaves it (city and
+    district logins need one)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from nuanxin.accounts import otp
+
+    device = otp.totp_device(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def _first_line(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+
+
+def _trace(exc: Exception) -> str:
+    """Where in our code it failed: the project's frames of the traceback."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/nuanxin/" in f.filename and "site-packages" not in f.filename]
+    return " ← ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(ours))
+
+
+def print_report(report: dict) -> None:
+    plan, checked, walked = report["plan"], report["checks"], report["walk"]
+    print(f"workers: {report['workers']}")
+    if plan["failed"]:
+        print(f"plan FAILED at: {plan['statement']}\n  {plan['error']}")
+    else:
+        print(
+            f"plan: {plan['statements']} statements, keys {plan['keys_s']} s,"
+            f" distribution {plan['distribution_s']} s"
+        )
+    print(f"tables: {checked['kinds']}; {checked['rows']:,} rows")
+    for table, (was, now) in checked["rows_changed"].items():
+        print(f"  rows CHANGED in {table}: {was} → {now}")
+    for table, (largest, at) in checked["sequences_behind"].items():
+        print(f"  sequence BEHIND in {table}: at {at}, largest id {largest}")
+    print("pages answered:", ", ".join(f"{u} {n}" for u, n in walked["pages_ok"].items()))
+    print(f"pages failed: {len(walked['failures'])}")
+    for username, url, error in walked["failures"]:
+        print(f"  {username:<10} {url}  {error[:160]}")
+    for error, trace in walked["first_of_each"].items():
+        print(f"\n{error}\n  at {trace}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
