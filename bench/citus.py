@@ -15,8 +15,8 @@ one it was run on was made.
    each timed.
 3. **Checks**: every table counted before and after (the same rows), the tables of each
    kind Citus now holds, every id sequence ahead of its table's largest id.
-4. **The walk**: as each demo login, Django's test client follows every link from the
-   home page, GET only, up to CITUS_PAGES pages a login (one page of each list), with
+4. **The walk**: as each demo login, Django's test client opens the home page and every
+   route that takes no argument, and follows every link from them, GET only, up to CITUS_PAGES pages a login (one page of each list), with
    `NUANXIN_DISTRICT_ROUTING` as CITUS_ROUTING says. Each page that fails is reported
    with its error; the first of each error is printed whole.
 
@@ -169,7 +169,7 @@ def walk(limit: int) -> dict:
         user = User.objects.get(username=login.username)
         client.force_login(user)
         _second_factor(client, user)
-        seen, queue = set(), ["/"]
+        seen, queue = set(), ["/", *_pages_without_arguments()]
         while queue and len(seen) < limit:
             url = queue.pop(0).replace("&amp;", "&")
             if url in seen or SKIP.search(url):
@@ -180,17 +180,34 @@ def walk(limit: int) -> dict:
             except Exception as exc:
                 failures.append((login.username, url, _first_line(exc), _trace(exc)))
                 continue
-            pages[login.username] += 1
+            pages[response.status_code] += 1
             if response.status_code >= 500:
                 failures.append((login.username, url, str(response.status_code), ""))
             if response.status_code == 200 and "html" in response.get("Content-Type", ""):
                 queue += [u for u in LINK.findall(response.content.decode()) if "page=" not in u]
+    sites = collections.Counter(f"{f[2][:70]}\n  at {f[3]}" for f in failures)
     return {
         "failed": bool(failures),
-        "pages_ok": dict(pages),
+        "answered": {str(status): n for status, n in sorted(pages.items())},
         "failures": [f[:3] for f in failures],
-        "first_of_each": {f[2]: f[3] for f in reversed(failures)},
+        "where": sites.most_common(),
     }
+
+
+def _pages_without_arguments(patterns=None, prefix: str = "/") -> list[str]:
+    """Every route that takes no argument: where a failing home page hides the rest."""
+    from django.urls import URLResolver, get_resolver
+
+    found = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = str(entry.pattern)
+        if "<" in route or "(" in route or "^" in route:
+            continue
+        if isinstance(entry, URLResolver):
+            found += _pages_without_arguments(entry.url_patterns, prefix + route)
+        else:
+            found.append(prefix + route)
+    return sorted(set(found))
 
 
 def _second_factor(client, user) -> None:
@@ -215,7 +232,10 @@ def _trace(exc: Exception) -> str:
     """Where in our code it failed: the project's frames of the traceback."""
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if "/nuanxin/" in f.filename and "site-packages" not in f.filename]
-    return " ← ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(ours))
+    return " ← ".join(
+        f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} {f.name}"
+        for f in reversed(ours[-3:])
+    )
 
 
 def print_report(report: dict) -> None:
@@ -233,12 +253,10 @@ def print_report(report: dict) -> None:
         print(f"  rows CHANGED in {table}: {was} → {now}")
     for table, (largest, at) in checked["sequences_behind"].items():
         print(f"  sequence BEHIND in {table}: at {at}, largest id {largest}")
-    print("pages answered:", ", ".join(f"{u} {n}" for u, n in walked["pages_ok"].items()))
-    print(f"pages failed: {len(walked['failures'])}")
-    for username, url, error in walked["failures"]:
-        print(f"  {username:<10} {url}  {error[:160]}")
-    for error, trace in walked["first_of_each"].items():
-        print(f"\n{error}\n  at {trace}")
+    answered = ", ".join(f"{n} × {status}" for status, n in walked["answered"].items())
+    print(f"pages answered: {answered}; failed: {len(walked['failures'])}, where:")
+    for site, n in walked["where"]:
+        print(f"{n:>5} {site}")
 
 
 if __name__ == "__main__":
