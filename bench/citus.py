@@ -16,12 +16,14 @@ one it was run on was made.
 3. **Checks**: every table counted before and after (the same rows), the tables of each
    kind Citus now holds, every id sequence ahead of its table's largest id.
 4. **The walk**: as each demo login, Django's test client opens the home page and every
-   route that takes no argument, and follows every link from them, GET only, up to CITUS_PAGES pages a login (one page of each list), with
-   `NUANXIN_DISTRICT_ROUTING` as CITUS_ROUTING says. Each page that fails is reported
-   with its error; the first of each error is printed whole.
+   route that takes no argument, and follows every link from them, GET only, up to
+   CITUS_PAGES pages a login (one page of each list), with `NUANXIN_DISTRICT_ROUTING` as
+   CITUS_ROUTING says. The failures are counted by where in our code they happened.
+5. **A visit**: the grid worker records one (`visit_record`), then sends it again with
+   the same client id; it must be stored once.
 
 Writes bench/out/citus.json. Exit status 1 when a statement of the plan fails, a check
-fails or a page fails.
+fails, a page fails or the visit does.
 """
 
 from __future__ import annotations
@@ -67,10 +69,11 @@ def main() -> int:
     report["plan"] = apply_plan()
     report["checks"] = checks(before)
     report["walk"] = walk(int(os.environ.get("CITUS_PAGES", "120")))
+    report["visit"] = visit()
     OUT.mkdir(exist_ok=True)
     (OUT / "citus.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print_report(report)
-    failed = report["plan"]["failed"] or report["checks"]["failed"] or report["walk"]["failed"]
+    failed = any(report[part]["failed"] for part in ("plan", "checks", "walk", "visit"))
     return 1 if failed else 0
 
 
@@ -194,6 +197,32 @@ def walk(limit: int) -> dict:
     }
 
 
+def visit() -> dict:
+    """The grid worker records a visit to someone in their grid, and sends it again with
+    the same client id, as the phone does (`visit_record`, the load test's body)."""
+    import datetime as dt
+    import uuid
+
+    from bench.common import visit_body
+    from nuanxin.accounts.models import User
+    from nuanxin.demo.users import DEMO_LOGINS
+    from nuanxin.registry.models import Person
+    from nuanxin.visits.services import visit_record
+
+    grid = next(login for login in DEMO_LOGINS if login.username == "grid")
+    person = Person.objects.filter(region_id=grid.region).order_by("pk").first()
+    body = visit_body(str(uuid.uuid4()), person.pk)
+    body["visited_on"] = dt.date.fromisoformat(body["visited_on"])
+    user = User.objects.get(username=grid.username)
+    try:
+        first, created = visit_record(user=user, **body)
+        again, repeated = visit_record(user=user, **body)
+    except Exception as exc:
+        return {"failed": True, "error": _first_line(exc), "at": _trace(exc)}
+    stored_once = created and not repeated and first.pk == again.pk
+    return {"failed": not stored_once, "visit": first.pk, "district": first.district}
+
+
 def _pages_without_arguments(patterns=None, prefix: str = "/") -> list[str]:
     """Every route that takes no argument: where a failing home page hides the rest."""
     from django.urls import URLResolver, get_resolver
@@ -253,6 +282,12 @@ def print_report(report: dict) -> None:
         print(f"  rows CHANGED in {table}: {was} → {now}")
     for table, (largest, at) in checked["sequences_behind"].items():
         print(f"  sequence BEHIND in {table}: at {at}, largest id {largest}")
+    recorded = report["visit"]
+    if recorded["failed"]:
+        print(f"a visit: FAILED {recorded.get('error', 'stored other than once')}")
+        print(f"  at {recorded.get('at', '')}")
+    else:
+        print(f"a visit: recorded once (id {recorded['visit']}, district {recorded['district']})")
     answered = ", ".join(f"{n} × {status}" for status, n in walked["answered"].items())
     print(f"pages answered: {answered}; failed: {len(walked['failures'])}, where:")
     for site, n in walked["where"]:
