@@ -26,8 +26,9 @@ What it does, in order:
    the ones the clients saw acknowledged (201, or 200 for a repeat), each once.
 
 It prints requests/s and p50/p95/p99 per route (after a warm-up, LOAD_WARM_UP seconds;
-the whole run's p95 beside them), the write rate against the targets of issue 16, and writes the figures to bench/out/load-<people>.json. Exit status 1 on any
-error (a request that failed after its retries), a lost or doubled visit, or no load.
+the whole run's p95 beside them), the write rate against the targets of issue 16, and
+writes the figures to bench/out/load-<people>.json. Exit status 1 on any error (a
+request that failed after its retries), a lost or doubled visit, or no load.
 
 The server and locust stop by themselves: locust after its run time, the server when
 this process ends (even killed: the kernel sends it SIGTERM).

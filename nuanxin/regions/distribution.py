@@ -66,6 +66,20 @@ def _keys_to_reference() -> list[tuple[str, str, str]]:
         return cursor.fetchall()
 
 
+def sequences() -> list[tuple[str, str, str, int | None]]:
+    """(table, sequence, column, last value or None if never used) of every sequence."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()"
+        )
+        last = dict(cursor.fetchall())
+        return [
+            (table, sequence["name"], sequence["column"], last.get(sequence["name"]))
+            for table in connection.introspection.table_names(cursor)
+            for sequence in connection.introspection.get_sequences(cursor, table)
+        ]
+
+
 def _sequences_sql() -> list[str]:
     """Each id sequence set back where it stands now (or to the table's largest id).
 
@@ -74,24 +88,16 @@ def _sequences_sql() -> list[str]:
     ends by moving every sequence to the position it has when the plan is printed."""
     quote = connection.ops.quote_name
     statements = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            for sequence in connection.introspection.get_sequences(cursor, table):
-                name, column = sequence["name"], quote(sequence["column"])
-                cursor.execute(
-                    "SELECT COALESCE(last_value, 0) FROM pg_sequences"
-                    " WHERE schemaname = current_schema() AND sequencename = %s",
-                    [name],
-                )
-                at = cursor.fetchone()[0]
-                statements.append(
-                    f"SELECT setval('{name}', GREATEST({at}, max({column})))"
-                    f" FROM {quote(table)} HAVING GREATEST({at}, max({column})) > 0;"
-                )
+    for table, name, column, last in sequences():
+        at, column = last or 0, quote(column)
+        statements.append(
+            f"SELECT setval('{name}', GREATEST({at}, max({column})))"
+            f" FROM {quote(table)} HAVING GREATEST({at}, max({column})) > 0;"
+        )
     return statements
 
 
-def keys_sql(to_reference=()) -> list[str]:
+def keys_sql(to_reference) -> list[str]:
     distributed = {m._meta.db_table: m for m in district_models()}
     quote = connection.ops.quote_name
     drops, pkeys, adds = [], [], []
@@ -154,7 +160,7 @@ def _one_to_one(table: str, column: str, constraints: dict) -> list[str]:
     ]
 
 
-def citus_sql(to_reference=()) -> list[str]:
+def citus_sql(to_reference) -> list[str]:
     """The people and the tables co-located with them, then the reference tables, each
     after the tables it points at (a reference table may point only at reference
     tables), then the keys from the one kind to the other back in place."""
