@@ -21,6 +21,26 @@ def pytest_configure(config):
 
     setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
     settings.AXES_ENABLED = True
+    _sqlite_test_database_on_disk()
+
+
+def _sqlite_test_database_on_disk():
+    """Give the SQLite test database a file instead of memory.
+
+    Django hands a `live_server` thread the test's own connection when the database
+    lives in memory, and one sqlite3 connection used from two threads can deadlock:
+    a query calling one of Django's Python functions in SQL (TruncDate …) waits for the
+    interpreter lock while holding the connection's mutex, and the test thread, holding
+    the lock, waits for that mutex in a parameter bind. A browser test then hangs for
+    good. On disk each thread has its own connection, and SQLite's busy timeout settles
+    who writes. pytest-xdist adds the worker's suffix to the name.
+    """
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    database.setdefault("TEST", {})
+    if not database["TEST"].get("NAME"):
+        database["TEST"]["NAME"] = str(settings.VAR_DIR / "test.sqlite3")
 
 
 def _reload_reference_data(sender, **kwargs):

@@ -275,3 +275,13 @@ def test_it_connects_signal_receivers_in_receivers_modules():
             if connects or decorated:
                 problems.append(f"{name}:{node.lineno}")
     assert problems == []
+
+
+def test_it_keeps_the_sqlite_test_database_on_disk(db):
+    """A `live_server` thread then opens its own connection instead of sharing the test's
+    (tests/conftest.py says why sharing one can hang a browser test)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    assert not connection.is_in_memory_db()
