@@ -14,6 +14,7 @@ import pytest
 import xlsxwriter
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from nuanxin.audit.models import AuditAction, AuditEvent
@@ -531,8 +532,8 @@ def test_it_gives_the_same_outcome_with_several_readers_as_with_none(
 
 def test_it_puts_back_every_index_and_key_a_first_import_set_aside(community_worker):
     """A first import drops the person table's indexes (and on PostgreSQL the foreign
-    keys of the tables it fills) and builds them again at the end: all of them, as
-    they were, and holding."""
+    keys of the tables it fills, and gives the constant columns defaults the server
+    fills) and puts it all back at the end: all of it, as it was, and holding."""
     from django.db import IntegrityError, connection, transaction
 
     from nuanxin.ledgers.pipeline.write import FILLED_TABLES
@@ -540,16 +541,32 @@ def test_it_puts_back_every_index_and_key_a_first_import_set_aside(community_wor
     def keys() -> dict:
         with connection.cursor() as cursor:
             return {
-                table: connection.introspection.get_constraints(cursor, table)
+                table: (
+                    connection.introspection.get_constraints(cursor, table),
+                    [
+                        (c.name, c.default)
+                        for c in connection.introspection.get_table_description(cursor, table)
+                    ],
+                )  # fmt: skip
                 for table in FILLED_TABLES
             }
 
     before = keys()
-    assert before["registry_enrollment"] and before["registry_person"]
-    run_import(community_worker, write_csv([HEAD, row(), row(id_number=ident(seq=4))]))
+    assert before["registry_enrollment"][0] and before["registry_person"][0]
+    started = timezone.now()
+    run_import(community_worker, write_csv([HEAD, row(category="低保"),
+                                            row(id_number=ident(seq=4))]))  # fmt: skip
     assert keys() == before
-    assert before["registry_person"]["person_id_number_unique"]["unique"]
-    person = Person.objects.first()
+    # The columns no ledger names hold the model's defaults and the import's time.
+    person = Person.objects.get(id_number=ident())
+    assert (person.relation_to_head, person.household_id) == ("", None)
+    assert not any(getattr(person, f"adl_{a}") for a in ("eating", "walking", "bathing"))
+    assert started <= person.created_at == person.updated_at <= timezone.now()
+    enrollment = person.enrollments.get()
+    assert (enrollment.end_date, enrollment.created_at) == (None, person.created_at)
+    assert enrollment.source
+    before = before["registry_person"]
+    assert before[0]["person_id_number_unique"]["unique"]
     with pytest.raises(IntegrityError), transaction.atomic():  # the region key holds again
         with connection.cursor() as cursor:
             cursor.execute(

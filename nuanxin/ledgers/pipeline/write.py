@@ -112,12 +112,15 @@ class Writer:
         else:
             # COPY's text for the constants, once: psycopg formatting a timestamp
             # on every row was most of the cost of sending a person.
-            self._copy_now = str(self.now)
-            self._copy_tail = (
-                *[_copy_text(v) for v in PERSON_DEFAULTS.values()],
-                self._copy_now,
-                self._copy_now,
-            )
+            copy_now = str(self.now)
+            self._copy_constants = {
+                **{c: _copy_text(v) for c, v in PERSON_DEFAULTS.items()},
+                "created_at": copy_now,
+                "updated_at": copy_now,
+            }
+            self._enrollment_constants = {
+                "end_date": None, "source": self.source, "created_at": copy_now
+            }  # fmt: skip
         with connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 # The default 2 MB page cache thrashes once the person table's
@@ -126,8 +129,17 @@ class Writer:
             cursor.execute("SELECT COUNT(*) FROM registry_person")
             self.people_before = cursor.fetchone()[0]
         self._deferred: list[str] = []
+        # The columns COPY sends for a new person and an enrollment (PostgreSQL).
+        self._person_copy = (*PERSON_VALUES, *PERSON_DEFAULTS, "created_at", "updated_at")
+        self._enrollment_copy = ENROLLMENT_COLUMNS
         if not self.people_before:
             self._defer_indexes()
+        if self.vendor == "postgresql":
+            # What each COPY row carries after the values that vary (the ids and the
+            # record's head; the enrollment's person, category, start and district).
+            person, enrollment = self._copy_constants, self._enrollment_constants
+            self._person_tail = tuple(person[c] for c in self._person_copy[len(PERSON_VALUES) :])
+            self._enrollment_tail = tuple(enrollment[c] for c in self._enrollment_copy[4:])
 
     # --- a first import into an empty registry -------------------------------
     def _defer_indexes(self) -> None:
@@ -170,6 +182,7 @@ class Writer:
                         cursor.execute(f'DROP INDEX "{name}"')
             if self.vendor == "postgresql":
                 self._defer_foreign_keys(cursor)
+                self._constants_from_the_server(cursor)
 
     def _defer_foreign_keys(self, cursor) -> None:
         """Drop the foreign keys of the tables an import fills; add them back at the end.
@@ -192,6 +205,44 @@ class Writer:
         for table, name, definition in cursor.fetchall():
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
             self._deferred.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+    def _constants_from_the_server(self, cursor) -> None:
+        """Let PostgreSQL fill the columns every new row of a first import shares.
+
+        A new person takes the model's defaults and the import's timestamp: eleven of the
+        27 values of each COPY row, two timestamps and six booleans among them, for this
+        process to format and the server to parse a million times over. Set as the
+        columns' defaults inside the import's transaction they are not sent at all; the
+        end of the import takes them off again. A first import alone does this: the ALTER
+        takes the table's exclusive lock, which it holds already for the dropped indexes.
+        A column with a default of its own in the schema keeps it, and is sent.
+        """
+        constants = {
+            "registry_person": {
+                **PERSON_DEFAULTS, "created_at": self.now, "updated_at": self.now
+            },
+            "registry_enrollment": {"source": self.source, "created_at": self.now},
+        }  # fmt: skip
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ANY(%s)"
+            " AND column_default IS NOT NULL",
+            [list(constants)],
+        )
+        for table, column in cursor.fetchall():
+            constants[table].pop(column, None)
+        for table, columns in constants.items():
+            for column, value in columns.items():
+                if value is None:
+                    continue  # NULL is what an unset column holds anyway
+                sql = f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT %s"
+                cursor.execute(self.ops.compose_sql(sql, [value]))  # no parameters in DDL
+                self._deferred.append(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
+        filled = constants["registry_person"]
+        self._person_copy = tuple(c for c in self._person_copy if c not in filled)
+        self._enrollment_copy = tuple(
+            c for c in ENROLLMENT_COLUMNS if c not in constants["registry_enrollment"]
+        )
 
     def finish(self) -> None:
         """Build the deferred indexes and keys again: a unique index re-checks its rule
@@ -322,13 +373,10 @@ class Writer:
                 if self.vendor == "sqlite":
                     self._people.insert(rows)
                 else:
-                    tail = self._copy_tail
-                    self._insert(
-                        cursor,
-                        "registry_person",
-                        (*PERSON_VALUES, *PERSON_DEFAULTS, "created_at", "updated_at"),
-                        [(*row, *tail) for row in rows],
-                    )
+                    tail = self._person_tail
+                    if tail:
+                        rows = [(*row, *tail) for row in rows]
+                    self._insert(cursor, "registry_person", self._person_copy, rows)
             if plan.changed_people:
                 sets = ", ".join(f"{f} = %s" for f in MERGE_FIELDS)
                 cursor.executemany(
@@ -346,12 +394,10 @@ class Writer:
                 if self.vendor == "sqlite":
                     self._enrollments.insert(enrollments)
                 else:
-                    self._insert(
-                        cursor,
-                        "registry_enrollment",
-                        ENROLLMENT_COLUMNS,
-                        [(*e, None, self.source, self._copy_now) for e in enrollments],
-                    )
+                    tail = self._enrollment_tail
+                    if tail:
+                        enrollments = [(*e, *tail) for e in enrollments]
+                    self._insert(cursor, "registry_enrollment", self._enrollment_copy, enrollments)
             if plan.disabilities_new:
                 cursor.executemany(
                     _insert_sql(
