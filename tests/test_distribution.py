@@ -511,3 +511,33 @@ def test_it_routes_the_gate_to_one_district_without_changing_what_it_finds(
         if district:
             assert params[-1] == district, user
     assert found >= len(people)
+
+
+def test_it_locks_a_row_on_its_own_district_when_routed(grid_worker, outsider, ms_cai):
+    """Citus refuses FOR UPDATE across shards, and the gate's condition spans them (its
+    residence OR its registration): routed by district, the gate finds the row, then the
+    lock names the row's id and district alone."""
+    from django.db import transaction
+    from django.http import Http404
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    from nuanxin.registry.selectors import person_for_change
+
+    with override_settings(DISTRICT_ROUTING=True), transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            locked = person_for_change(user=grid_worker, pk=ms_cai.pk)
+        with pytest.raises(Http404):
+            person_for_change(user=outsider, pk=ms_cai.pk)
+    assert locked == ms_cai
+    *_memberships, find, lock = (q["sql"] for q in queries.captured_queries)
+    assert "FOR UPDATE" not in find
+    assert re.search(r'"district" = \S+ AND|"district" = \S+\)', lock), lock
+    assert " OR " not in lock
+    if connection.features.has_select_for_update:
+        assert lock.rstrip().endswith("FOR UPDATE")
+    with transaction.atomic(), CaptureQueriesContext(connection) as unrouted:
+        assert person_for_change(user=grid_worker, pk=ms_cai.pk) == ms_cai
+    # On one server the gate's own query takes the lock.
+    person_queries = [q for q in unrouted.captured_queries if "registry_person" in q["sql"]]
+    assert len(person_queries) == 1

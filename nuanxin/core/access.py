@@ -415,9 +415,17 @@ def get_or_404(source, user, action: str = Action.VIEW, *, for_update=False, lin
     ``for_update`` locks the row for the caller's transaction.
     """
     qs = _queryset(source).restrict(user, Action.VIEW, links=links).filter(**lookup)
-    if for_update:
+    routed = for_update and settings.DISTRICT_ROUTING and district_field(qs.model)
+    if for_update and not routed:
         qs = qs.select_for_update()
     obj = qs.first()
+    if obj is not None and routed:
+        # Sharded by district, a row is locked on its own shard only: the gate's
+        # condition (residence OR registration OR a link) spans them all, and Citus
+        # refuses FOR UPDATE across shards. So the gate finds the row, then the lock
+        # names its id and district; a row that moved district in between is gone.
+        district = {routed.attname: getattr(obj, routed.attname)}
+        obj = _queryset(source).select_for_update().filter(pk=obj.pk, **district).first()
     if obj is None:
         raise Http404
     if action != Action.VIEW:
