@@ -279,7 +279,7 @@ def _visit_with_a_finding(person, user=None):
 def test_it_takes_a_persons_rows_along_when_they_move_district(community_worker, grid_worker):
     from nuanxin.registry.models import Enrollment
     from nuanxin.registry.services import person_move
-    from nuanxin.visits.models import Finding, Visit
+    from nuanxin.visits.models import Finding, Visit, VisitSchedule
 
     person = make_person(region="510108010001001", categories=["dibao"])
     visit = _visit_with_a_finding(person, user=grid_worker)
@@ -297,6 +297,15 @@ def test_it_takes_a_persons_rows_along_when_they_move_district(community_worker,
     # This month's visit moved with the person (mapchange.person_rows_move), its finding too.
     assert Visit.objects.get(pk=visit.pk).district == "510104"
     assert set(Finding.objects.filter(visit=visit).values_list("district", flat=True)) == {"510104"}
+    assert _astray() == {}
+    # The schedule follows (set by person alone, once); later visits find it by person and
+    # district, where a sharded database keeps it.
+    schedule = VisitSchedule.objects.get(person=person)
+    assert (schedule.district, schedule.region_id) == ("510104", "510104010001")
+    schedule.last_contact_on = None
+    schedule.save(update_fields=["last_contact_on"])
+    _visit_with_a_finding(person)
+    assert VisitSchedule.objects.get(person=person).last_contact_on == dt.date.today()
     assert _astray() == {}
 
 

@@ -210,17 +210,24 @@ DATE_FIELDS = {"in_scope_since", "out_on", "last_contact_on", "last_home_on", "d
 
 
 def _schedules_update(rows: list[VisitSchedule]) -> None:
-    """One UPDATE per row through executemany: bulk_update's CASE chains cost minutes at scale."""
+    """One UPDATE per row through executemany: bulk_update's CASE chains cost minutes at scale.
+
+    A schedule whose person stays in their district is found by person and district and
+    keeps its district: sharded by district, the row is then on one known shard, and
+    Citus refuses to set a row's distribution column at all. Only a person who moved to
+    another district (`s.district` is still the stored one) has it set, by person alone.
+    """
     if not rows:
         return
     ops = connection.ops
-    sets = ", ".join(f"{f} = %s" for f in SCHEDULE_FIELDS)
-    sql = f"UPDATE {VisitSchedule._meta.db_table} SET {sets}, updated_at = %s WHERE person_id = %s"
     now = ops.adapt_datetimefield_value(timezone.now())
+    staying = [s for s in rows if district_of_code(s.region_id) == s.district]
+    moved = [s for s in rows if district_of_code(s.region_id) != s.district]
+    table = VisitSchedule._meta.db_table
 
-    def values(s):
+    def values(s, fields):
         out = []
-        for f in SCHEDULE_FIELDS:
+        for f in fields:
             value = getattr(s, f)
             if f == "district":
                 value = district_of_code(s.region_id)  # a CHECK holds them equal
@@ -232,7 +239,21 @@ def _schedules_update(rows: list[VisitSchedule]) -> None:
         return [*out, now, s.person_id]
 
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [values(s) for s in rows])
+        if staying:
+            fields = [f for f in SCHEDULE_FIELDS if f != "district"]
+            sets = ", ".join(f"{f} = %s" for f in fields)
+            cursor.executemany(
+                f"UPDATE {table} SET {sets}, updated_at = %s WHERE person_id = %s AND district = %s",
+                [[*values(s, fields), s.district] for s in staying],
+            )
+        if moved:
+            sets = ", ".join(f"{f} = %s" for f in SCHEDULE_FIELDS)
+            cursor.executemany(
+                f"UPDATE {table} SET {sets}, updated_at = %s WHERE person_id = %s",
+                [values(s, SCHEDULE_FIELDS) for s in moved],
+            )
+    for s in moved:
+        s.district = district_of_code(s.region_id)
 
 
 def _since(person, enrollments, today: dt.date) -> dt.date:
