@@ -35,6 +35,7 @@ import re
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 OUT = Path(__file__).parent / "out"
@@ -213,12 +214,56 @@ def visit() -> dict:
     body["visited_on"] = dt.date.fromisoformat(body["visited_on"])
     user = User.objects.get(username=grid.username)
     try:
-        first, created = visit_record(user=user, **body)
+        with _remote_commands() as sent:
+            first, created = visit_record(user=user, **body)
         again, repeated = visit_record(user=user, **body)
     except Exception as exc:
         return {"failed": True, "error": _first_line(exc), "at": _trace(exc)}
     stored_once = created and not repeated and first.pk == again.pk
-    return {"failed": not stored_once, "visit": first.pk, "district": first.district}
+    return {
+        "failed": not stored_once,
+        "visit": first.pk,
+        "district": first.district,
+        "sent": sent,
+    }
+
+
+@contextmanager
+def _remote_commands():
+    """What the coordinator sends the workers meanwhile (`citus.log_remote_commands`):
+    how many commands, to which nodes, and how many shards of each table they name."""
+    from django.db import connection
+
+    notices: list[str] = []
+    connection.ensure_connection()
+    raw = connection.connection
+
+    def keep(diagnostic) -> None:
+        if (diagnostic.message_primary or "").startswith("issuing "):
+            notices.append(f"{diagnostic.message_primary}\n{diagnostic.message_detail or ''}")
+
+    sent: dict = {}
+    raw.add_notice_handler(keep)
+    with connection.cursor() as cursor:
+        cursor.execute("SET citus.log_remote_commands TO on")
+    try:
+        yield sent
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET citus.log_remote_commands TO off")
+        raw.remove_notice_handler(keep)
+    shards: dict[str, set] = collections.defaultdict(set)
+    nodes = collections.Counter()
+    for notice in notices:
+        node = re.search(r"on server \S+@(\S+)", notice)
+        nodes[node.group(1) if node else "?"] += 1
+        for table, shard in re.findall(r"\b(?:public\.)?([a-z_]+)_(\d{6,})\b", notice):
+            shards[table].add(shard)
+    sent.update(
+        commands=len(notices),
+        nodes=dict(nodes),
+        shards={table: len(ids) for table, ids in sorted(shards.items())},
+    )
 
 
 def _pages_without_arguments(patterns=None, prefix: str = "/") -> list[str]:
@@ -286,6 +331,9 @@ def print_report(report: dict) -> None:
         print(f"  at {recorded.get('at', '')}")
     else:
         print(f"a visit: recorded once (id {recorded['visit']}, district {recorded['district']})")
+        sent = recorded["sent"]
+        print(f"  sent to the workers: {sent['commands']} commands, by node {sent['nodes']}")
+        print(f"  shards named, by table: {sent['shards']}")
     answered = ", ".join(f"{n} × {status}" for status, n in walked["answered"].items())
     print(f"pages answered: {answered}; failed: {len(walked['failures'])}, where:")
     for site, n in walked["where"]:
