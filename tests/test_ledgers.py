@@ -530,6 +530,56 @@ def test_it_gives_the_same_outcome_with_several_readers_as_with_none(
     assert together == alone
 
 
+def test_it_stores_awkward_text_alike_with_several_readers_and_with_none(
+    community_worker, monkeypatch
+):
+    """A tab, a newline, a backslash or a literal \\N in a cell arrives as it was read,
+    through the reader processes and without them, into an empty registry and into one
+    that has people already (COPY then sends other columns on PostgreSQL)."""
+    from nuanxin.ledgers.pipeline import run as pipeline_run
+
+    head = [*HEAD, "住址", "备注"]
+    awkward = ["3栋\t2单元", "C:\\家\\门", "\\N", "一楼\n右手边", "回车\r之后", "'=1+1", ""]
+
+    def rows(seed: int) -> list:
+        out = [head]
+        for i in range(21):
+            text = awkward[i % len(awkward)]
+            out.append([*row(id_number=ident(seq=2 * i + seed)), text, text[::-1]])
+        return out
+
+    def stored(seed: int) -> list:
+        people = Person.objects.filter(id_number__in=[ident(seq=2 * i + seed) for i in range(21)])
+        return sorted(
+            people.values_list(
+                "id_number", "name", "name_pinyin", "sex", "birth_date", "phone", "address",
+                "note", "region_id", "registered_region_id", "district", "status", "living",
+                "tier", "adl_eating", "household_id", "relation_to_head", "enrollments__category",
+                "enrollments__start_date", "enrollments__end_date",
+            )
+        )  # fmt: skip
+
+    def imported(seed: int, min_bytes) -> list:
+        monkeypatch.setattr(pipeline_run, "PARALLEL_MIN_BYTES", min_bytes)
+        path = write_csv(rows(seed), name=f"awkward-{seed}.csv")
+        run = services.ledger_import(
+            run=services.import_run_create(user=community_worker, files=[path]), batch_rows=4
+        )
+        assert (run.summary["created"], run.summary["rejected"]) == (21, 0), run.summary
+        return stored(seed)
+
+    monkeypatch.setattr(pipeline_run, "CHUNK_ROWS", 3)
+    first_alone = imported(0, None)
+    later_alone = imported(100, None)  # into a registry that has people
+    Person.objects.all().delete()
+    assert imported(0, 0) == first_alone
+    assert imported(100, 0) == later_alone
+    sources = set(Enrollment.objects.values_list("source", flat=True))
+    assert len(sources) == 2 and all(s.startswith("import #") for s in sources), sources
+    kept = {address for _i, _n, _p, _s, _b, _ph, address, *_rest in first_alone}
+    assert {"3栋\t2单元", "C:\\家\\门", "\\N", "一楼\n右手边"} <= kept, kept
+
+
 def test_it_puts_back_every_index_and_key_a_first_import_set_aside(community_worker):
     """A first import drops the person table's indexes (and on PostgreSQL the foreign
     keys of the tables it fills, and gives the constant columns defaults the server
