@@ -54,9 +54,8 @@ PERSON_DEFAULTS = {
     for f in Person._meta.concrete_fields
     if f.attname not in PERSON_VALUES and f.attname not in ("created_at", "updated_at")
 }
-ENROLLMENT_COLUMNS = (
-    "person_id", "category", "start_date", "district", "end_date", "source", "created_at",
-)  # fmt: skip
+# What an import fills in for a new enrollment; the rest are the import's constants.
+ENROLLMENT_VALUES = ("person_id", "category", "start_date", "district")
 # The tables an import writes rows into.
 FILLED_TABLES = (
     "registry_person",
@@ -95,32 +94,23 @@ class Writer:
         self.now = self.ops.adapt_datetimefield_value(timezone.now())
         self._next_id = None
         self._sequence = None  # the person id's sequence, on PostgreSQL
+        # What every new row of a table shares: the model's defaults of the columns a
+        # ledger never fills, the import's time and source. Never bound row by row.
+        self._constants = {
+            "registry_person": {**PERSON_DEFAULTS, "created_at": self.now, "updated_at": self.now},
+            "registry_enrollment": {"end_date": None, "source": self.source, "created_at": self.now},
+        }  # fmt: skip
+        # The columns a table's new rows are written with: what varies, then the constants
+        # (a first import on PostgreSQL leaves some to the server: _constants_from_the_server).
+        self._columns = {
+            "registry_person": (*PERSON_VALUES, *self._constants["registry_person"]),
+            "registry_enrollment": (*ENROLLMENT_VALUES, *self._constants["registry_enrollment"]),
+        }
         if self.vendor == "sqlite":
             # Multi-row INSERTs for sqlite3 itself (see SqliteInsert): the
             # constants go into the statement; only what varies is bound.
-            consts = {**PERSON_DEFAULTS, "created_at": self.now, "updated_at": self.now}
-            self._people = SqliteInsert(
-                "registry_person",
-                (*PERSON_VALUES, *consts),
-                ["?"] * len(PERSON_VALUES) + [_literal(v) for v in consts.values()],
-            )
-            self._enrollments = SqliteInsert(
-                "registry_enrollment",
-                ENROLLMENT_COLUMNS,
-                ["?", "?", "?", "?", "NULL", _literal(self.source), _literal(self.now)],
-            )
-        else:
-            # COPY's text for the constants, once: psycopg formatting a timestamp
-            # on every row was most of the cost of sending a person.
-            copy_now = str(self.now)
-            self._copy_constants = {
-                **{c: _copy_text(v) for c, v in PERSON_DEFAULTS.items()},
-                "created_at": copy_now,
-                "updated_at": copy_now,
-            }
-            self._enrollment_constants = {
-                "end_date": None, "source": self.source, "created_at": copy_now
-            }  # fmt: skip
+            self._people = self._sqlite_insert("registry_person")
+            self._enrollments = self._sqlite_insert("registry_enrollment")
         with connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 # The default 2 MB page cache thrashes once the person table's
@@ -129,17 +119,19 @@ class Writer:
             cursor.execute("SELECT COUNT(*) FROM registry_person")
             self.people_before = cursor.fetchone()[0]
         self._deferred: list[str] = []
-        # The columns COPY sends for a new person and an enrollment (PostgreSQL).
-        self._person_copy = (*PERSON_VALUES, *PERSON_DEFAULTS, "created_at", "updated_at")
-        self._enrollment_copy = ENROLLMENT_COLUMNS
         if not self.people_before:
             self._defer_indexes()
-        if self.vendor == "postgresql":
-            # What each COPY row carries after the values that vary (the ids and the
-            # record's head; the enrollment's person, category, start and district).
-            person, enrollment = self._copy_constants, self._enrollment_constants
-            self._person_tail = tuple(person[c] for c in self._person_copy[len(PERSON_VALUES) :])
-            self._enrollment_tail = tuple(enrollment[c] for c in self._enrollment_copy[4:])
+        # COPY's text for the constants it still sends, once: psycopg formatting a
+        # timestamp on every row was most of the cost of sending a person.
+        self._copy_tails = {
+            table: tuple(_copy_text(constants[c]) for c in self._columns[table] if c in constants)
+            for table, constants in self._constants.items()
+        }
+
+    def _sqlite_insert(self, table: str) -> SqliteInsert:
+        constants, columns = self._constants[table], self._columns[table]
+        values = [_literal(constants[c]) if c in constants else "?" for c in columns]
+        return SqliteInsert(table, columns, values)
 
     # --- a first import into an empty registry -------------------------------
     def _defer_indexes(self) -> None:
@@ -217,32 +209,22 @@ class Writer:
         takes the table's exclusive lock, which it holds already for the dropped indexes.
         A column with a default of its own in the schema keeps it, and is sent.
         """
-        constants = {
-            "registry_person": {
-                **PERSON_DEFAULTS, "created_at": self.now, "updated_at": self.now
-            },
-            "registry_enrollment": {"source": self.source, "created_at": self.now},
-        }  # fmt: skip
         cursor.execute(
             "SELECT table_name, column_name FROM information_schema.columns"
             " WHERE table_schema = current_schema() AND table_name = ANY(%s)"
             " AND column_default IS NOT NULL",
-            [list(constants)],
+            [list(self._constants)],
         )
-        for table, column in cursor.fetchall():
-            constants[table].pop(column, None)
-        for table, columns in constants.items():
-            for column, value in columns.items():
+        own_default = set(cursor.fetchall())
+        for table, constants in self._constants.items():
+            filled = {c: v for c, v in constants.items() if (table, c) not in own_default}
+            for column, value in filled.items():
                 if value is None:
                     continue  # NULL is what an unset column holds anyway
                 sql = f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT %s"
                 cursor.execute(self.ops.compose_sql(sql, [value]))  # no parameters in DDL
                 self._deferred.append(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
-        filled = constants["registry_person"]
-        self._person_copy = tuple(c for c in self._person_copy if c not in filled)
-        self._enrollment_copy = tuple(
-            c for c in ENROLLMENT_COLUMNS if c not in constants["registry_enrollment"]
-        )
+            self._columns[table] = tuple(c for c in self._columns[table] if c not in filled)
 
     def finish(self) -> None:
         """Build the deferred indexes and keys again: a unique index re-checks its rule
@@ -373,10 +355,10 @@ class Writer:
                 if self.vendor == "sqlite":
                     self._people.insert(rows)
                 else:
-                    tail = self._person_tail
+                    tail = self._copy_tails["registry_person"]
                     if tail:
                         rows = [(*row, *tail) for row in rows]
-                    self._insert(cursor, "registry_person", self._person_copy, rows)
+                    self._insert(cursor, "registry_person", self._columns["registry_person"], rows)
             if plan.changed_people:
                 sets = ", ".join(f"{f} = %s" for f in MERGE_FIELDS)
                 cursor.executemany(
@@ -394,10 +376,11 @@ class Writer:
                 if self.vendor == "sqlite":
                     self._enrollments.insert(enrollments)
                 else:
-                    tail = self._enrollment_tail
+                    table = "registry_enrollment"
+                    tail = self._copy_tails[table]
                     if tail:
                         enrollments = [(*e, *tail) for e in enrollments]
-                    self._insert(cursor, "registry_enrollment", self._enrollment_copy, enrollments)
+                    self._insert(cursor, table, self._columns[table], enrollments)
             if plan.disabilities_new:
                 cursor.executemany(
                     _insert_sql(
