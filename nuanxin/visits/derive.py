@@ -215,23 +215,28 @@ def _schedules_update(rows: list[VisitSchedule]) -> None:
     A schedule whose person stays in their district is found by person and district and
     keeps its district: sharded by district, the row is then on one known shard, and
     Citus refuses to set a row's distribution column at all. Only a person who moved to
-    another district (`s.district` is still the stored one) has it set, by person alone.
+    another district (`s.district` is still the stored one until here) has it set, by
+    person alone.
     """
     if not rows:
         return
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
-    staying = [s for s in rows if district_of_code(s.region_id) == s.district]
-    moved = [s for s in rows if district_of_code(s.region_id) != s.district]
+    staying, moved = [], []
+    for s in rows:
+        district = district_of_code(s.region_id)  # a CHECK holds them equal
+        if district == s.district:
+            staying.append(s)
+        else:
+            s.district = district
+            moved.append(s)
     table = VisitSchedule._meta.db_table
 
     def values(s, fields):
         out = []
         for f in fields:
             value = getattr(s, f)
-            if f == "district":
-                value = district_of_code(s.region_id)  # a CHECK holds them equal
-            elif f == "major_change_at":
+            if f == "major_change_at":
                 value = ops.adapt_datetimefield_value(value)
             elif f in DATE_FIELDS:
                 value = ops.adapt_datefield_value(value)
@@ -252,8 +257,6 @@ def _schedules_update(rows: list[VisitSchedule]) -> None:
                 f"UPDATE {table} SET {sets}, updated_at = %s WHERE person_id = %s",
                 [values(s, SCHEDULE_FIELDS) for s in moved],
             )
-    for s in moved:
-        s.district = district_of_code(s.region_id)
 
 
 def _since(person, enrollments, today: dt.date) -> dt.date:
